@@ -1,0 +1,104 @@
+// Package fault carries domain failures with a stable machine code ("insufficient_balance",
+// "account_locked", …). Domain packages declare their failures as *Error values; the HTTP layer
+// maps each code to a status and a localized problem+json body in one place.
+package fault
+
+import (
+	"errors"
+	"maps"
+)
+
+// Error is a failure a client can act on. Two Errors match under errors.Is when their codes
+// are equal, so a failure decorated with fields still matches its sentinel.
+type Error struct {
+	Code   string
+	Msg    string         // English, for logs and as the detail when no translation exists
+	Fields map[string]any // extra members of the problem body (e.g. attempts_remaining)
+	Errs   []FieldError   // per-field validation failures
+}
+
+// FieldError names an invalid input field.
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// New returns a failure with a code and an English message.
+func New(code, msg string) *Error { return &Error{Code: code, Msg: msg} }
+
+func (e *Error) Error() string {
+	if e.Msg == "" {
+		return e.Code
+	}
+	return e.Code + ": " + e.Msg
+}
+
+// Is matches any *Error with the same code.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t.Code == e.Code
+}
+
+// With returns a copy of e with more fields.
+func (e *Error) With(kv ...any) *Error {
+	c := *e
+	c.Fields = maps.Clone(e.Fields)
+	if c.Fields == nil {
+		c.Fields = map[string]any{}
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		c.Fields[kv[i].(string)] = kv[i+1]
+	}
+	return &c
+}
+
+// Because returns a copy of e with another message.
+func (e *Error) Because(msg string) *Error {
+	c := *e
+	c.Msg = msg
+	return &c
+}
+
+// ErrInvalid is the code of malformed or out-of-range input.
+var ErrInvalid = New("invalid_request", "the request is not valid")
+
+// Invalid returns an invalid_request failure about one field.
+func Invalid(field, msg string) *Error {
+	return &Error{Code: ErrInvalid.Code, Msg: field + ": " + msg, Errs: []FieldError{{field, msg}}}
+}
+
+// Validation collects field failures; Err returns nil when there are none.
+type Validation struct{ errs []FieldError }
+
+// Add records a failure of field.
+func (v *Validation) Add(field, msg string) { v.errs = append(v.errs, FieldError{field, msg}) }
+
+// Check records msg against field when ok is false.
+func (v *Validation) Check(ok bool, field, msg string) {
+	if !ok {
+		v.Add(field, msg)
+	}
+}
+
+// Err is the collected failure, or nil.
+func (v *Validation) Err() error {
+	if len(v.errs) == 0 {
+		return nil
+	}
+	return &Error{Code: ErrInvalid.Code, Msg: v.errs[0].Field + ": " + v.errs[0].Message, Errs: v.errs}
+}
+
+// As returns the *Error in err's chain, if any.
+func As(err error) (*Error, bool) {
+	var e *Error
+	ok := errors.As(err, &e)
+	return e, ok
+}
+
+// Code returns the code of the failure in err's chain, or "" when there is none.
+func Code(err error) string {
+	if e, ok := As(err); ok {
+		return e.Code
+	}
+	return ""
+}
