@@ -1,0 +1,288 @@
+// Package config reads Dompet's settings once, at start, from command-line flags and DOMPET_*
+// environment variables (a flag wins over the environment, the environment over the default),
+// validates them, and hands the result around as a typed Config value. Nothing reads settings
+// from a global: whoever needs one gets it passed in.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/mail"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dompet/dompet/internal/money"
+)
+
+// Config is every setting of a Dompet process, parsed and validated.
+type Config struct {
+	Addr               string        // HTTP listen address (host:port)
+	DB                 string        // "sqlite:PATH" or a postgres:// URL
+	SMTPListen         string        // inbound SMTP address; "" disables the listener
+	SupportEmail       string        // the address customers write to
+	SMTPRelay          string        // smtp:// or smtps:// relay for outbound mail; "" logs only
+	SMSWebhook         string        // URL receiving POST {"to","text"} per SMS; "" logs only
+	NATSURL            string        // NATS for multi-process fan-out; "" keeps events in process
+	TelephonySecret    string        // HMAC secret of telephony events; "" disables the endpoint
+	Sandbox            bool          // sandbox bank and card providers
+	SandboxSettleAfter time.Duration // how long a sandbox withdrawal stays pending
+	Currencies         money.Set     // supported currencies; the first is the default
+	LogLevel           slog.Level    // minimum level of the JSON logs
+	Demo               bool          // load demo users, merchants, agents and articles on start
+	FeesFile           string        // optional JSON fee schedule
+	LimitsFile         string        // optional JSON tier-limits file
+}
+
+// setting is one line of the settings table: the flag, the variable, the default and how the
+// text turns into a Config field.
+type setting struct {
+	flag, env, def, usage string
+	boolean               bool
+	set                   func(c *Config, v string) error
+}
+
+// settings is the one table of everything configurable. API.md's Configuration table is the
+// contract for the variable names and defaults.
+var settings = []setting{
+	{flag: "addr", env: "DOMPET_ADDR", def: "127.0.0.1:8080", usage: "HTTP listen address",
+		set: func(c *Config, v string) error { c.Addr = v; return hostPort(v, false) }},
+	{flag: "db", env: "DOMPET_DB", def: "sqlite:./data/dompet.db", usage: "store: sqlite:PATH or a postgres:// URL",
+		set: func(c *Config, v string) error { c.DB = v; return dsn(v) }},
+	{flag: "smtp-listen", env: "DOMPET_SMTP_LISTEN", def: "127.0.0.1:2525", usage: "inbound SMTP address; empty disables",
+		set: func(c *Config, v string) error { c.SMTPListen = v; return hostPort(v, true) }},
+	{flag: "support-email", env: "DOMPET_SUPPORT_EMAIL", def: "support@dompet.localhost", usage: "the address customers write to",
+		set: func(c *Config, v string) error { c.SupportEmail = v; return email(v) }},
+	{flag: "smtp-relay", env: "DOMPET_SMTP_RELAY", usage: "smtp://host:port (or smtps://) for outbound mail; empty logs only",
+		set: func(c *Config, v string) error { c.SMTPRelay = v; return urlOf(v, "smtp", "smtps") }},
+	{flag: "sms-webhook", env: "DOMPET_SMS_WEBHOOK", usage: "URL that receives POST {\"to\",\"text\"} for each SMS; empty logs only",
+		set: func(c *Config, v string) error { c.SMSWebhook = v; return urlOf(v, "http", "https") }},
+	{flag: "nats-url", env: "DOMPET_NATS_URL", usage: "NATS URL(s), comma-separated, for multi-process fan-out; empty keeps events in process",
+		set: func(c *Config, v string) error { c.NATSURL = v; return natsURLs(v) }},
+	{flag: "telephony-secret", env: "DOMPET_TELEPHONY_SECRET", usage: "HMAC secret of telephony events; empty disables them",
+		set: func(c *Config, v string) error { c.TelephonySecret = v; return nil }},
+	{flag: "sandbox", env: "DOMPET_SANDBOX", def: "true", usage: "use the sandbox bank and card providers", boolean: true,
+		set: func(c *Config, v string) (err error) { c.Sandbox, err = parseBool(v); return err }},
+	{flag: "sandbox-settle-after", env: "DOMPET_SANDBOX_SETTLE_AFTER", def: "5s", usage: "how long a sandbox withdrawal stays pending",
+		set: func(c *Config, v string) (err error) { c.SandboxSettleAfter, err = duration(v); return err }},
+	{flag: "currencies", env: "DOMPET_CURRENCIES", def: "IDR,CNY,USD,SGD", usage: "supported currencies, the default first",
+		set: func(c *Config, v string) (err error) { c.Currencies, err = money.ParseSet(v); return err }},
+	{flag: "log-level", env: "DOMPET_LOG_LEVEL", def: "info", usage: "debug, info, warn or error",
+		set: func(c *Config, v string) error { return c.LogLevel.UnmarshalText([]byte(v)) }},
+	{flag: "demo", env: "DOMPET_DEMO", def: "false", usage: "load demo users, merchants, agents and articles", boolean: true,
+		set: func(c *Config, v string) (err error) { c.Demo, err = parseBool(v); return err }},
+	{flag: "fees", env: "DOMPET_FEES", usage: "path of a JSON fee schedule; empty uses the built-in one",
+		set: func(c *Config, v string) error { c.FeesFile = v; return nil }},
+	{flag: "limits", env: "DOMPET_LIMITS", usage: "path of a JSON tier-limits file; empty uses the built-in one",
+		set: func(c *Config, v string) error { c.LimitsFile = v; return nil }},
+}
+
+// LookupEnv is how the environment is read; os.LookupEnv in production, a map in tests.
+// A variable that is set but empty counts as set (DOMPET_SMTP_LISTEN= disables the listener).
+type LookupEnv func(name string) (string, bool)
+
+// Bind registers every setting as a flag on fs and returns the function that, called after
+// fs.Parse, builds the validated Config. Subcommands use it to add their own flags beside the
+// settings; Parse is the shortcut for a FlagSet of settings alone.
+func Bind(fs *flag.FlagSet, env LookupEnv) func() (Config, error) {
+	if env == nil {
+		env = os.LookupEnv
+	}
+	flags := make([]*text, len(settings))
+	for i, s := range settings {
+		flags[i] = &text{boolean: s.boolean}
+		usage := fmt.Sprintf("%s (env %s", s.usage, s.env)
+		if s.def != "" {
+			usage += ", default " + s.def
+		}
+		fs.Var(flags[i], s.flag, usage+")")
+	}
+	return func() (Config, error) {
+		var c Config
+		var errs []error
+		for i, s := range settings {
+			v, from := s.def, "default"
+			if e, ok := env(s.env); ok {
+				v, from = strings.TrimSpace(e), s.env
+			}
+			if flags[i].set {
+				v, from = flags[i].v, "--"+s.flag
+			}
+			if err := s.set(&c, v); err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q: %w", from, v, err))
+			}
+		}
+		if err := errors.Join(errs...); err != nil {
+			return Config{}, fmt.Errorf("config: %w", err)
+		}
+		return c, nil
+	}
+}
+
+// Parse reads the settings from args and env. It returns the arguments left after the flags.
+func Parse(name string, args []string, env LookupEnv) (Config, []string, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	load := Bind(fs, env)
+	if err := fs.Parse(args); err != nil {
+		return Config{}, nil, err
+	}
+	c, err := load()
+	return c, fs.Args(), err
+}
+
+// Default is the configuration with every setting at its default (for tests and tools).
+func Default() Config {
+	c, _, err := Parse("default", nil, func(string) (string, bool) { return "", false })
+	if err != nil {
+		panic("config: the defaults do not validate: " + err.Error()) // a bug in the table above
+	}
+	return c
+}
+
+// LogValue hides secrets when a Config is logged: the telephony secret and URL passwords.
+func (c Config) LogValue() slog.Value {
+	secret := ""
+	if c.TelephonySecret != "" {
+		secret = "redacted"
+	}
+	codes := make([]string, len(c.Currencies))
+	for i, cur := range c.Currencies {
+		codes[i] = cur.Code
+	}
+	return slog.GroupValue(
+		slog.String("addr", c.Addr),
+		slog.String("db", redact(c.DB)),
+		slog.String("smtp_listen", c.SMTPListen),
+		slog.String("support_email", c.SupportEmail),
+		slog.String("smtp_relay", redact(c.SMTPRelay)),
+		slog.String("sms_webhook", redact(c.SMSWebhook)),
+		slog.String("nats_url", redact(c.NATSURL)),
+		slog.String("telephony_secret", secret),
+		slog.Bool("sandbox", c.Sandbox),
+		slog.Duration("sandbox_settle_after", c.SandboxSettleAfter),
+		slog.String("currencies", strings.Join(codes, ",")),
+		slog.String("log_level", c.LogLevel.String()),
+		slog.Bool("demo", c.Demo),
+		slog.String("fees", c.FeesFile),
+		slog.String("limits", c.LimitsFile),
+	)
+}
+
+// redact drops the password of a URL's user info.
+func redact(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "redacted")
+	}
+	return u.String()
+}
+
+// text is a flag.Value remembering whether the flag was given at all, so an explicit flag
+// wins over the environment even when it repeats the default.
+type text struct {
+	v       string
+	set     bool
+	boolean bool
+}
+
+func (t *text) String() string { return t.v }
+func (t *text) Set(v string) error {
+	t.v, t.set = v, true
+	return nil
+}
+
+// IsBoolFlag lets "--demo" stand for "--demo=true".
+func (t *text) IsBoolFlag() bool { return t.boolean }
+
+func parseBool(v string) (bool, error) {
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, errors.New("want true or false")
+	}
+	return b, nil
+}
+
+func duration(v string) (time.Duration, error) {
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, errors.New("want a duration such as 5s or 1m")
+	}
+	if d < 0 {
+		return 0, errors.New("must not be negative")
+	}
+	return d, nil
+}
+
+func hostPort(v string, emptyOK bool) error {
+	if v == "" && emptyOK {
+		return nil
+	}
+	_, port, err := net.SplitHostPort(v)
+	if err != nil {
+		return errors.New("want host:port")
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return errors.New("want a port number from 0 to 65535")
+	}
+	return nil
+}
+
+func dsn(v string) error {
+	switch {
+	case strings.HasPrefix(v, "sqlite:"):
+		if strings.TrimPrefix(v, "sqlite:") == "" {
+			return errors.New("sqlite: needs a file path")
+		}
+		return nil
+	case strings.HasPrefix(v, "postgres://"), strings.HasPrefix(v, "postgresql://"):
+		if _, err := url.Parse(v); err != nil {
+			return errors.New("not a valid postgres:// URL")
+		}
+		return nil
+	}
+	return errors.New("want sqlite:PATH or a postgres:// URL")
+}
+
+func email(v string) error {
+	a, err := mail.ParseAddress(v)
+	if err != nil || a.Address != v {
+		return errors.New("want a bare e-mail address such as support@example.com")
+	}
+	return nil
+}
+
+func urlOf(v string, schemes ...string) error {
+	if v == "" {
+		return nil
+	}
+	u, err := url.Parse(v)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("want a %s://host URL", schemes[0])
+	}
+	for _, s := range schemes {
+		if u.Scheme == s {
+			return nil
+		}
+	}
+	return fmt.Errorf("want a URL of scheme %s", strings.Join(schemes, " or "))
+}
+
+func natsURLs(v string) error {
+	if v == "" {
+		return nil
+	}
+	for _, p := range strings.Split(v, ",") {
+		if err := urlOf(strings.TrimSpace(p), "nats", "tls", "ws", "wss"); err != nil {
+			return err
+		}
+	}
+	return nil
+}

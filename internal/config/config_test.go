@@ -1,0 +1,194 @@
+package config
+
+import (
+	"bytes"
+	"flag"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+)
+
+func envOf(m map[string]string) LookupEnv {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestDefaults(t *testing.T) {
+	c, rest, err := Parse("t", nil, envOf(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rest) != 0 {
+		t.Fatalf("rest = %v", rest)
+	}
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"Addr", c.Addr, "127.0.0.1:8080"},
+		{"DB", c.DB, "sqlite:./data/dompet.db"},
+		{"SMTPListen", c.SMTPListen, "127.0.0.1:2525"},
+		{"SupportEmail", c.SupportEmail, "support@dompet.localhost"},
+		{"SMTPRelay", c.SMTPRelay, ""},
+		{"SMSWebhook", c.SMSWebhook, ""},
+		{"NATSURL", c.NATSURL, ""},
+		{"TelephonySecret", c.TelephonySecret, ""},
+		{"Sandbox", c.Sandbox, true},
+		{"SandboxSettleAfter", c.SandboxSettleAfter, 5 * time.Second},
+		{"LogLevel", c.LogLevel, slog.LevelInfo},
+		{"Demo", c.Demo, false},
+		{"FeesFile", c.FeesFile, ""},
+		{"LimitsFile", c.LimitsFile, ""},
+		{"Currencies", len(c.Currencies), 4},
+		{"DefaultCurrency", c.Currencies.Default().Code, "IDR"},
+	}
+	for _, ck := range checks {
+		if ck.got != ck.want {
+			t.Errorf("%s = %v, want %v", ck.name, ck.got, ck.want)
+		}
+	}
+	if d := Default(); d.Addr != c.Addr || d.DB != c.DB {
+		t.Errorf("Default() = %+v differs from Parse with nothing set", d)
+	}
+}
+
+func TestPrecedence(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		get  func(Config) any
+		want any
+	}{
+		{"env over default", map[string]string{"DOMPET_ADDR": "0.0.0.0:9000"}, nil,
+			func(c Config) any { return c.Addr }, "0.0.0.0:9000"},
+		{"flag over env", map[string]string{"DOMPET_ADDR": "0.0.0.0:9000"}, []string{"--addr", "127.0.0.1:7000"},
+			func(c Config) any { return c.Addr }, "127.0.0.1:7000"},
+		{"flag equal to default still beats env", map[string]string{"DOMPET_ADDR": "0.0.0.0:9000"}, []string{"-addr=127.0.0.1:8080"},
+			func(c Config) any { return c.Addr }, "127.0.0.1:8080"},
+		{"empty env disables smtp listener", map[string]string{"DOMPET_SMTP_LISTEN": ""}, nil,
+			func(c Config) any { return c.SMTPListen }, ""},
+		{"bare bool flag", map[string]string{"DOMPET_DEMO": "false"}, []string{"--demo"},
+			func(c Config) any { return c.Demo }, true},
+		{"bool flag false beats env true", map[string]string{"DOMPET_SANDBOX": "true"}, []string{"--sandbox=false"},
+			func(c Config) any { return c.Sandbox }, false},
+		{"env bool", map[string]string{"DOMPET_SANDBOX": "0"}, nil,
+			func(c Config) any { return c.Sandbox }, false},
+		{"settle after from env", map[string]string{"DOMPET_SANDBOX_SETTLE_AFTER": "2s"}, nil,
+			func(c Config) any { return c.SandboxSettleAfter }, 2 * time.Second},
+		{"currencies from env", map[string]string{"DOMPET_CURRENCIES": "usd, jpy"}, nil,
+			func(c Config) any { return c.Currencies.Default().Code + "/" + c.Currencies[1].Code }, "USD/JPY"},
+		{"log level from flag", map[string]string{"DOMPET_LOG_LEVEL": "error"}, []string{"--log-level", "debug"},
+			func(c Config) any { return c.LogLevel }, slog.LevelDebug},
+		{"postgres url", map[string]string{"DOMPET_DB": "postgres://u@127.0.0.1:5432/d?sslmode=disable"}, nil,
+			func(c Config) any { return c.DB }, "postgres://u@127.0.0.1:5432/d?sslmode=disable"},
+		{"fees and limits paths", map[string]string{"DOMPET_FEES": "/etc/fees.json"}, []string{"--limits", "l.json"},
+			func(c Config) any { return c.FeesFile + "|" + c.LimitsFile }, "/etc/fees.json|l.json"},
+		{"relay, webhook, nats, secret", map[string]string{
+			"DOMPET_SMTP_RELAY": "smtps://u:p@mail.example:465", "DOMPET_SMS_WEBHOOK": "http://127.0.0.1:9/sms",
+			"DOMPET_NATS_URL": "nats://127.0.0.1:4222", "DOMPET_TELEPHONY_SECRET": "s3cret"}, nil,
+			func(c Config) any { return c.SMTPRelay + " " + c.SMSWebhook + " " + c.NATSURL + " " + c.TelephonySecret },
+			"smtps://u:p@mail.example:465 http://127.0.0.1:9/sms nats://127.0.0.1:4222 s3cret"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, _, err := Parse("t", tt.args, envOf(tt.env))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := tt.get(c); got != tt.want {
+				t.Fatalf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestValidation(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		args    []string
+		mention string // the error must name the culprit
+	}{
+		{"bad addr", map[string]string{"DOMPET_ADDR": "8080"}, nil, "DOMPET_ADDR"},
+		{"bad port", nil, []string{"--addr", "127.0.0.1:99999"}, "--addr"},
+		{"empty addr", map[string]string{"DOMPET_ADDR": ""}, nil, "DOMPET_ADDR"},
+		{"bad db scheme", map[string]string{"DOMPET_DB": "mysql://x"}, nil, "DOMPET_DB"},
+		{"empty sqlite path", nil, []string{"--db", "sqlite:"}, "--db"},
+		{"bad email", map[string]string{"DOMPET_SUPPORT_EMAIL": "Support <s@x.io>"}, nil, "DOMPET_SUPPORT_EMAIL"},
+		{"relay scheme", map[string]string{"DOMPET_SMTP_RELAY": "http://x:25"}, nil, "DOMPET_SMTP_RELAY"},
+		{"webhook without host", map[string]string{"DOMPET_SMS_WEBHOOK": "/sms"}, nil, "DOMPET_SMS_WEBHOOK"},
+		{"nats scheme", map[string]string{"DOMPET_NATS_URL": "nats://a:4222,redis://b"}, nil, "DOMPET_NATS_URL"},
+		{"sandbox not a bool", map[string]string{"DOMPET_SANDBOX": "maybe"}, nil, "DOMPET_SANDBOX"},
+		{"settle not a duration", map[string]string{"DOMPET_SANDBOX_SETTLE_AFTER": "5"}, nil, "DOMPET_SANDBOX_SETTLE_AFTER"},
+		{"negative settle", nil, []string{"--sandbox-settle-after=-1s"}, "--sandbox-settle-after"},
+		{"unknown currency", map[string]string{"DOMPET_CURRENCIES": "IDR,XXX"}, nil, "DOMPET_CURRENCIES"},
+		{"no currency", map[string]string{"DOMPET_CURRENCIES": " , "}, nil, "DOMPET_CURRENCIES"},
+		{"bad log level", map[string]string{"DOMPET_LOG_LEVEL": "loud"}, nil, "DOMPET_LOG_LEVEL"},
+		{"bad demo", nil, []string{"--demo=yes please"}, "--demo"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := Parse("t", tt.args, envOf(tt.env))
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			if !strings.Contains(err.Error(), tt.mention) {
+				t.Fatalf("error %q does not name %s", err, tt.mention)
+			}
+		})
+	}
+}
+
+func TestAllErrorsReported(t *testing.T) {
+	_, _, err := Parse("t", nil, envOf(map[string]string{"DOMPET_ADDR": "x", "DOMPET_SANDBOX": "x"}))
+	if err == nil || !strings.Contains(err.Error(), "DOMPET_ADDR") || !strings.Contains(err.Error(), "DOMPET_SANDBOX") {
+		t.Fatalf("want both failures, got %v", err)
+	}
+}
+
+func TestBindWithCommandFlags(t *testing.T) {
+	fs := flag.NewFlagSet("merchant create", flag.ContinueOnError)
+	name := fs.String("name", "", "merchant name")
+	load := Bind(fs, envOf(map[string]string{"DOMPET_DB": "sqlite:/tmp/x.db"}))
+	if err := fs.Parse([]string{"--name", "Toko", "--log-level", "warn", "extra"}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *name != "Toko" || c.DB != "sqlite:/tmp/x.db" || c.LogLevel != slog.LevelWarn || fs.Arg(0) != "extra" {
+		t.Fatalf("name=%q db=%q level=%v args=%v", *name, c.DB, c.LogLevel, fs.Args())
+	}
+}
+
+func TestUnknownFlag(t *testing.T) {
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	Bind(fs, envOf(nil))
+	if err := fs.Parse([]string{"--nope"}); err == nil {
+		t.Fatal("unknown flag accepted")
+	}
+}
+
+func TestLogValueRedacts(t *testing.T) {
+	c, _, err := Parse("t", nil, envOf(map[string]string{
+		"DOMPET_TELEPHONY_SECRET": "topsecret", "DOMPET_SMTP_RELAY": "smtp://me:hunter2@relay:25",
+		"DOMPET_DB": "postgres://app:pgpass@127.0.0.1/d"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	slog.New(slog.NewJSONHandler(&buf, nil)).Info("config", "config", c)
+	out := buf.String()
+	for _, secret := range []string{"topsecret", "hunter2", "pgpass"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("log shows %q: %s", secret, out)
+		}
+	}
+	if !strings.Contains(out, `"addr":"127.0.0.1:8080"`) || !strings.Contains(out, "relay:25") {
+		t.Errorf("log lacks settings: %s", out)
+	}
+}
