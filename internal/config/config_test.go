@@ -88,7 +88,9 @@ func TestPrecedence(t *testing.T) {
 		{"relay, webhook, nats, secret", map[string]string{
 			"DOMPET_SMTP_RELAY": "smtps://u:p@mail.example:465", "DOMPET_SMS_WEBHOOK": "http://127.0.0.1:9/sms",
 			"DOMPET_NATS_URL": "nats://127.0.0.1:4222", "DOMPET_TELEPHONY_SECRET": "s3cret"}, nil,
-			func(c Config) any { return c.SMTPRelay + " " + c.SMSWebhook + " " + c.NATSURL + " " + c.TelephonySecret },
+			func(c Config) any {
+				return c.SMTPRelay + " " + c.SMSWebhook + " " + c.NATSURL + " " + c.TelephonySecret
+			},
 			"smtps://u:p@mail.example:465 http://127.0.0.1:9/sms nats://127.0.0.1:4222 s3cret"},
 	}
 	for _, tt := range tests {
