@@ -1,0 +1,264 @@
+// Package merchant keeps the businesses that accept Dompet payments: their API keys (stored
+// hashed, shown once), and the signed webhooks that tell them about payments and refunds. Webhooks
+// go through an outbox: the paying code writes the event row in its own transaction, and a
+// dispatcher sends committed rows with retries, so an event is never lost and never sent for a
+// payment that rolled back.
+package merchant
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/dompet/dompet/internal/db"
+	"github.com/dompet/dompet/internal/fault"
+	"github.com/dompet/dompet/internal/id"
+)
+
+// Failures of this package, with the codes of API.md.
+var (
+	ErrUnauthenticated = fault.New("unauthenticated", "the API key is missing, wrong or revoked")
+	ErrNotFound        = fault.New("not_found", "no such merchant")
+)
+
+// KeyPrefix starts every merchant API key, so a leaked key is recognisable (secret scanners).
+const KeyPrefix = "sk_live_"
+
+// Merchant statuses.
+const (
+	StatusActive   = "active"
+	StatusDisabled = "disabled"
+)
+
+// Merchant is what may be shown about a merchant: never its key hash or webhook secret.
+type Merchant struct {
+	ID         string    `json:"id"`
+	Name       string    `json:"name"`
+	WebhookURL string    `json:"webhook_url"`
+	Status     string    `json:"status"`
+	CreatedAt  time.Time `json:"created_at"`
+}
+
+// Created is the result of Create: the only time the API key is ever returned.
+type Created struct {
+	ID            string `json:"id"`
+	APIKey        string `json:"api_key"`
+	WebhookSecret string `json:"webhook_secret"`
+}
+
+// Options tune a Service; the zero value gives production defaults.
+type Options struct {
+	// Client sends webhooks. Default: 10 s timeout, redirects not followed (a 3xx is a failure).
+	Client *http.Client
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+	// Retry is the wait after the 1st, 2nd, … failed attempt; the last entry repeats. Each wait
+	// gets ±20% jitter so that a merchant coming back is not hit by every retry at once.
+	// Default 10s, 30s, 2m, 10m, 1h, 6h, 12h, 24h.
+	Retry []time.Duration
+	// MaxAttempts is how many attempts a delivery gets before it is marked failed. Default 10.
+	MaxAttempts int
+	// PollInterval is how often the dispatcher looks for due deliveries when not notified.
+	// Default 2 s.
+	PollInterval time.Duration
+	// BatchSize is how many deliveries one dispatcher claims and sends at once. Default 16.
+	BatchSize int
+	// Lease is how long a claimed delivery stays hidden from other dispatchers; it must exceed
+	// the client timeout, or a slow send could be repeated by another process. Default 1 min.
+	Lease time.Duration
+	// AuthCacheTTL is how long Authenticate trusts a key it has looked up, and EventRow a
+	// merchant's webhook URL. Default 30 s; negative disables the cache.
+	AuthCacheTTL time.Duration
+	// Logger receives delivery failures. Default: discard.
+	Logger *slog.Logger
+}
+
+// Service manages merchants and sends their webhooks.
+type Service struct {
+	db   *db.DB
+	opts Options
+	log  *slog.Logger
+	wake chan struct{}
+
+	mu    sync.Mutex
+	cache map[string]cached // key hash or "id:"+id → merchant
+}
+
+type cached struct {
+	m      Merchant
+	url    string // webhook URL, for EventRow
+	expire time.Time
+}
+
+const maxCached = 10000 // bound memory; the cache is an optimisation only
+
+// New returns a Service on d.
+func New(d *db.DB, opts Options) *Service {
+	if opts.Client == nil {
+		opts.Client = &http.Client{
+			Timeout:       10 * time.Second,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if len(opts.Retry) == 0 {
+		opts.Retry = []time.Duration{10 * time.Second, 30 * time.Second, 2 * time.Minute,
+			10 * time.Minute, time.Hour, 6 * time.Hour, 12 * time.Hour, 24 * time.Hour}
+	}
+	if opts.MaxAttempts <= 0 {
+		opts.MaxAttempts = 10
+	}
+	if opts.PollInterval <= 0 {
+		opts.PollInterval = 2 * time.Second
+	}
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = 16
+	}
+	if opts.Lease <= 0 {
+		opts.Lease = time.Minute
+	}
+	if opts.AuthCacheTTL == 0 {
+		opts.AuthCacheTTL = 30 * time.Second
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{db: d, opts: opts, log: log, wake: make(chan struct{}, 1), cache: map[string]cached{}}
+}
+
+// Create registers a merchant and returns its API key and webhook secret, which are not
+// retrievable later. webhookURL may be empty (no webhooks).
+func (s *Service) Create(ctx context.Context, name, webhookURL string) (Created, error) {
+	name = strings.TrimSpace(name)
+	webhookURL = strings.TrimSpace(webhookURL)
+	var v fault.Validation
+	n := utf8.RuneCountInString(name)
+	v.Check(n >= 1 && n <= 100, "name", "must be 1 to 100 characters")
+	if webhookURL != "" {
+		v.Check(validURL(webhookURL), "webhook_url", "must be an absolute http or https URL")
+	}
+	if err := v.Err(); err != nil {
+		return Created{}, err
+	}
+	key := KeyPrefix + randomToken()
+	c := Created{ID: id.New("mch"), APIKey: key, WebhookSecret: "whsec_" + randomToken()}
+	err := s.db.WithTx(ctx, func(ctx context.Context, tx *db.Tx) error {
+		return insertMerchant(ctx, tx, c.ID, name, hashKey(key), key[:len(KeyPrefix)+8],
+			webhookURL, c.WebhookSecret, s.opts.Now().UnixMicro())
+	})
+	if err != nil {
+		return Created{}, fmt.Errorf("create merchant %s: %w", c.ID, err)
+	}
+	return c, nil
+}
+
+// Authenticate returns the active merchant whose API key is apiKey, or ErrUnauthenticated.
+// It is on the path of every merchant request, so answers are cached for AuthCacheTTL: a
+// disabled merchant may keep working that long.
+func (s *Service) Authenticate(ctx context.Context, apiKey string) (Merchant, error) {
+	if !strings.HasPrefix(apiKey, KeyPrefix) || len(apiKey) > 128 {
+		return Merchant{}, ErrUnauthenticated
+	}
+	h := hashKey(apiKey)
+	if c, ok := s.cached(h); ok {
+		return c.m, nil
+	}
+	m, url, err := s.merchantByKeyHash(ctx, h)
+	if errors.Is(err, db.ErrNotFound) {
+		return Merchant{}, ErrUnauthenticated
+	}
+	if err != nil {
+		return Merchant{}, fmt.Errorf("authenticate merchant: %w", err)
+	}
+	if m.Status != StatusActive {
+		return Merchant{}, ErrUnauthenticated
+	}
+	s.remember(h, m, url)
+	return m, nil
+}
+
+// Get returns the merchant id, or ErrNotFound.
+func (s *Service) Get(ctx context.Context, id string) (Merchant, error) {
+	m, _, err := s.merchantByID(ctx, id)
+	if errors.Is(err, db.ErrNotFound) {
+		return Merchant{}, ErrNotFound
+	}
+	if err != nil {
+		return Merchant{}, fmt.Errorf("get merchant %s: %w", id, err)
+	}
+	return m, nil
+}
+
+// webhookURL returns the merchant's webhook URL ("" for none), briefly cached because every
+// payment asks.
+func (s *Service) webhookURL(ctx context.Context, merchantID string) (string, error) {
+	k := "id:" + merchantID
+	if c, ok := s.cached(k); ok {
+		return c.url, nil
+	}
+	m, url, err := s.merchantByID(ctx, merchantID)
+	if errors.Is(err, db.ErrNotFound) {
+		return "", ErrNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("merchant %s: %w", merchantID, err)
+	}
+	s.remember(k, m, url)
+	return url, nil
+}
+
+func (s *Service) cached(k string) (cached, bool) {
+	if s.opts.AuthCacheTTL < 0 {
+		return cached{}, false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.cache[k]
+	if !ok || !s.opts.Now().Before(c.expire) {
+		return cached{}, false
+	}
+	return c, true
+}
+
+func (s *Service) remember(k string, m Merchant, url string) {
+	if s.opts.AuthCacheTTL < 0 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.cache) >= maxCached {
+		clear(s.cache)
+	}
+	s.cache[k] = cached{m: m, url: url, expire: s.opts.Now().Add(s.opts.AuthCacheTTL)}
+}
+
+func validURL(raw string) bool {
+	u, err := url.Parse(raw)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// randomToken is 32 random bytes in unpadded base64url (43 characters).
+func randomToken() string {
+	var b [32]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (it panics instead)
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+func hashKey(key string) string {
+	h := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(h[:])
+}
