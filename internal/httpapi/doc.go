@@ -1,0 +1,90 @@
+// Package httpapi is Dompet's JSON API (/api/v1, see shared/design/API.md), its operations
+// endpoints (/healthz, /readyz, /metrics, /api/openapi.json), problem+json errors and the
+// OpenAPI document.
+//
+// # Adding an endpoint
+//
+// One file per resource (wallet.go, auth.go, merchant.go…) holds its handlers, their request
+// and response types, and their OpenAPI operations. An endpoint is three things.
+//
+// First, the handler: a Server method that writes success itself and returns any failure.
+//
+//	func (s *Server) topup(w http.ResponseWriter, r *http.Request) error {
+//		key, err := idempotencyKey(r) // money-moving POSTs only
+//		if err != nil {
+//			return err
+//		}
+//		var req topupRequest
+//		raw, err := decodeRaw(r, &req) // decode(r, &req) when no hash is needed
+//		if err != nil {
+//			return err
+//		}
+//		u, _ := userOf[*identity.Session](r) // set by requireUser
+//		tx, err := s.wallet.Topup(r.Context(), u.UserID, key, requestHash(raw), req.Amount)
+//		if err != nil {
+//			return err // a *fault.Error becomes its problem
+//		}
+//		return writeJSON(w, http.StatusCreated, tx)
+//	}
+//
+// Second, its documentation, beside it and named after it:
+//
+//	var topupDoc = operation{
+//		Summary:    "Top up the wallet",
+//		Idempotent: true,
+//		Request:    topupRequest{},
+//		Status:     http.StatusCreated,
+//		Response:   transaction{},
+//		Errors:     []string{"provider_declined", "provider_unavailable", "limit_exceeded"},
+//	}
+//
+// Third, one line in the route table of routes.go, in the resource's section:
+//
+//	{"POST /api/v1/topups", authUser, s.topup, topupDoc},
+//
+// # Errors
+//
+// Return domain failures as they come: *fault.Error values declared by the domain package with
+// the codes of API.md. The adapter maps the code to its status through the one table in
+// codes.go and writes a localized application/problem+json body; a fault's Fields become
+// extra members (attempts_remaining, locked_until, retry_after…), its Errs the "errors" list;
+// 429 and 503 get Retry-After. db.ErrNotFound answers 404 not_found. Any other error is a 500
+// "internal" whose details are logged with the request id, never shown. A new code goes into
+// codes.go with its status and its en and zh-CN text. Validate input with fault.Validation or
+// fault.Invalid; decode already refuses non-JSON Content-Types, bodies over 1 MiB (413
+// too_large), unknown fields and wrong types, naming the field.
+//
+// # Documentation
+//
+// Schemas are read from the Go types given as Request and Response: json tags, plus
+// `doc:"…"` (description) and `enum:"a,b"` tags on fields; money.Amount is the shared Money
+// schema and every error body the Problem schema. Path parameters come from the pattern;
+// list query parameters in Query. The error responses list Errors plus what the route implies
+// (invalid_request with a body, unauthenticated with auth…). A missing Summary or an unknown
+// code makes New fail, and a test checks every pattern in the mux is in the document.
+//
+// # Authentication and services
+//
+// Patterns use Go's ServeMux syntax with a method; path values come from r.PathValue("id").
+// authUser, authStaff and authMerchant wrap the handler in the authentication wired in New;
+// they answer 401 unauthenticated until the service that knows the credentials is plugged in.
+// A handler that needs a domain service gets it through a nil-able field added to Options and
+// copied onto Server in New, which also wires authentication, e.g.
+//
+//	s.authUser = requireUser(o.Identity.Authenticate) // an Authenticator[P]
+//
+// Handlers then read the principal with userOf[P](r) or merchantOf[P](r). A principal with a
+// PreferredLocale() string method makes answers, problems included, follow the user's
+// language setting; otherwise Accept-Language decides (handlers may call setLocale).
+//
+// Other plumbing: newPage(items, next) and pageParams(r) for lists, bearer(r), credential(r)
+// (adds ?token= for WebSocket upgrades), requestID(r), noContent(w), and Server.Stopping()
+// for long-lived streams, which http.Server.Shutdown does not wait for.
+//
+// # Hot path
+//
+// The outermost layer (ServeHTTP) makes one exchange per request holding the request id,
+// route, locale and principal; 2xx answers are logged only at debug level; metric series are
+// resolved once per route and status. Keep handlers free of per-request reflection and
+// logging on success.
+package httpapi

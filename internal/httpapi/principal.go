@@ -1,0 +1,102 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/dompet/dompet/internal/db"
+	"github.com/dompet/dompet/internal/fault"
+)
+
+// Authenticator turns a bearer token into whoever holds it: a user's session, a staff
+// member, a merchant's API key. It returns a fault (unauthenticated, account_locked…) when the
+// token is no good. The identity and merchant services supply these; P is their type.
+type Authenticator[P any] func(ctx context.Context, token string) (P, error)
+
+// localePreferrer is implemented by principals that carry the user's language setting;
+// requireUser then answers in it, problems included.
+type localePreferrer interface{ PreferredLocale() string }
+
+// bearer returns the token of an "Authorization: Bearer <token>" header.
+func bearer(r *http.Request) (string, bool) {
+	h := r.Header.Get("Authorization")
+	const scheme = "bearer "
+	if len(h) <= len(scheme) || !strings.EqualFold(h[:len(scheme)], scheme) {
+		return "", false
+	}
+	tok := strings.TrimSpace(h[len(scheme):])
+	return tok, tok != ""
+}
+
+// credential is the bearer token, or for a WebSocket upgrade (where browsers can't set
+// headers) the ?token= query parameter.
+func credential(r *http.Request) (string, bool) {
+	if tok, ok := bearer(r); ok {
+		return tok, true
+	}
+	if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+		if tok := r.URL.Query().Get("token"); tok != "" {
+			return tok, true
+		}
+	}
+	return "", false
+}
+
+// requireUser lets a request through only with a token authn accepts, and keeps the user for
+// userOf[P]. A user whose P has PreferredLocale() is answered in that language.
+func requireUser[P any](authn Authenticator[P]) middleware {
+	return func(next handlerFunc) handlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) error {
+			p, err := authenticate(r, authn)
+			if err != nil {
+				return err
+			}
+			if x := stateOf(r); x != nil {
+				x.user = p
+			}
+			if lp, ok := any(p).(localePreferrer); ok {
+				setLocale(r, lp.PreferredLocale())
+			}
+			return next(w, r)
+		}
+	}
+}
+
+// requireMerchant lets a request through only with an API key authn accepts, and keeps the
+// merchant for merchantOf[P].
+func requireMerchant[P any](authn Authenticator[P]) middleware {
+	return func(next handlerFunc) handlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) error {
+			p, err := authenticate(r, authn)
+			if err != nil {
+				return err
+			}
+			if x := stateOf(r); x != nil {
+				x.merchant = p
+			}
+			return next(w, r)
+		}
+	}
+}
+
+func authenticate[P any](r *http.Request, authn Authenticator[P]) (P, error) {
+	var zero P
+	tok, ok := credential(r)
+	if !ok {
+		return zero, errUnauthenticated.Because("Send Authorization: Bearer <token>.")
+	}
+	p, err := authn(r.Context(), tok)
+	if errors.Is(err, db.ErrNotFound) {
+		return zero, errUnauthenticated // an unknown token, said plainly
+	}
+	return p, err
+}
+
+// denyAll is the authentication of a kind of caller no service is wired for yet.
+func denyAll(handlerFunc) handlerFunc {
+	return func(http.ResponseWriter, *http.Request) error {
+		return fault.New("unauthenticated", "This kind of credential is not accepted by this server.")
+	}
+}
