@@ -1,0 +1,239 @@
+package wallet
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/dompet/dompet/internal/db"
+	"github.com/dompet/dompet/internal/fault"
+	"github.com/dompet/dompet/internal/id"
+	"github.com/dompet/dompet/internal/ledger"
+	"github.com/dompet/dompet/internal/money"
+)
+
+// Quote purposes.
+const (
+	PurposeConversion = "conversion"
+	PurposeRemittance = "remittance"
+)
+
+// QuoteInput asks for an exchange-rate quote.
+type QuoteInput struct {
+	FromCurrency string `json:"from_currency"`
+	ToCurrency   string `json:"to_currency"`
+	Amount       int64  `json:"amount"`
+	Purpose      string `json:"purpose,omitempty"` // conversion (default) or remittance
+}
+
+// Quote fixes a rate and fee for a short time.
+type Quote struct {
+	ID        string       `json:"id"`
+	Purpose   string       `json:"purpose"`
+	Rate      string       `json:"rate"`
+	Amount    money.Amount `json:"amount"`
+	Fee       money.Amount `json:"fee"`
+	Total     money.Amount `json:"total"`
+	Receive   money.Amount `json:"receive"`
+	ExpiresAt time.Time    `json:"expires_at"`
+	userID    string
+}
+
+// QuoteFX prices a conversion or remittance of amount from one currency to another.
+func (w *Wallet) QuoteFX(ctx context.Context, u Party, in QuoteInput) (Quote, error) {
+	if in.Purpose == "" {
+		in.Purpose = PurposeConversion
+	}
+	var v fault.Validation
+	v.Check(in.Amount > 0, "amount", "must be a positive integer in minor units")
+	v.Check(in.Purpose == PurposeConversion || in.Purpose == PurposeRemittance, "purpose", "must be conversion or remittance")
+	v.Check(in.FromCurrency != in.ToCurrency, "to_currency", "must differ from from_currency")
+	if err := v.Err(); err != nil {
+		return Quote{}, err
+	}
+	from, err := w.currency(in.FromCurrency)
+	if err != nil {
+		return Quote{}, err
+	}
+	to, err := w.currency(in.ToCurrency)
+	if err != nil {
+		return Quote{}, err
+	}
+	rate, err := w.o.Rates.Rate(from.Code, to.Code)
+	if err != nil {
+		return Quote{}, err
+	}
+	feeKind := FeeFX
+	if in.Purpose == PurposeRemittance {
+		feeKind = FeeRemittance
+	}
+	fee := w.o.Fees.Fee(feeKind, from.Code, in.Amount)
+	receive := rate.Convert(in.Amount, from, to)
+	if receive <= 0 {
+		return Quote{}, fault.Invalid("amount", "is too small to convert")
+	}
+	now := w.now()
+	q := Quote{ID: id.New("quo"), Purpose: in.Purpose, Rate: rate.String(), Amount: money.New(in.Amount, from.Code),
+		Fee: money.New(fee, from.Code), Total: money.New(in.Amount+fee, from.Code), Receive: money.New(receive, to.Code),
+		ExpiresAt: now.Add(w.o.QuoteTTL).UTC().Truncate(time.Second), userID: u.ID}
+	_, err = w.db.Exec(ctx, `INSERT INTO wallet_fx_quotes (id, user_id, purpose, from_currency, to_currency, amount, rate, fee, receive, expires_at, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, q.ID, u.ID, q.Purpose, from.Code, to.Code, in.Amount, q.Rate, fee, receive, q.ExpiresAt.UnixMicro(), now.UnixMicro())
+	if err != nil {
+		return Quote{}, fmt.Errorf("store quote: %w", err)
+	}
+	return q, nil
+}
+
+func (w *Wallet) quote(ctx context.Context, userID, quoteID string) (Quote, error) {
+	var q Quote
+	var from, to string
+	var amount, fee, receive, expires int64
+	err := w.db.QueryRow(ctx, `SELECT id, user_id, purpose, from_currency, to_currency, amount, rate, fee, receive, expires_at
+		FROM wallet_fx_quotes WHERE id = ? AND user_id = ?`, quoteID, userID).
+		Scan(&q.ID, &q.userID, &q.Purpose, &from, &to, &amount, &q.Rate, &fee, &receive, &expires)
+	if err != nil {
+		if db.NotFound(err) == db.ErrNotFound {
+			return Quote{}, ErrNotFound.Because("quote not found")
+		}
+		return Quote{}, fmt.Errorf("quote %s: %w", quoteID, err)
+	}
+	q.Amount, q.Fee, q.Total, q.Receive = money.New(amount, from), money.New(fee, from), money.New(amount+fee, from), money.New(receive, to)
+	q.ExpiresAt = time.UnixMicro(expires).UTC()
+	return q, nil
+}
+
+// ConvertInput converts money at a quote.
+type ConvertInput struct {
+	QuoteID string `json:"quote_id"`
+}
+
+// Convert moves money between the user's own wallets at a quoted rate. A quote is used once.
+func (w *Wallet) Convert(ctx context.Context, c Call, in ConvertInput) (Transaction, error) {
+	var v fault.Validation
+	v.Check(c.Key != "" && len(c.Key) <= 255, "Idempotency-Key", "is required, 1-255 characters")
+	v.Check(in.QuoteID != "", "quote_id", "is required")
+	if err := v.Err(); err != nil {
+		return Transaction{}, err
+	}
+	return w.once(ctx, userOwner(c.User.ID), c, func() (Transaction, error) {
+		q, err := w.quote(ctx, c.User.ID, in.QuoteID)
+		if err != nil {
+			return Transaction{}, err
+		}
+		if q.Purpose != PurposeConversion {
+			return Transaction{}, fault.Invalid("quote_id", "is a remittance quote")
+		}
+		rec := w.base(c, KindFXConversion, q.Amount.Amount, q.Amount.Currency, q.Fee.Amount)
+		rec.counterparty = Counterparty{Type: "fx", Name: q.Amount.Currency + "→" + q.Receive.Currency}
+		rec.details.FX = &FXDetails{QuoteID: q.ID, Rate: q.Rate, Receive: q.Receive}
+		if !w.now().Before(q.ExpiresAt) {
+			return w.fail(ctx, rec, ErrQuoteExpired.With("expired_at", q.ExpiresAt), true)
+		}
+		if c.User.Status == "restricted" {
+			return w.fail(ctx, rec, ErrAccountRestricted, true)
+		}
+		src, err := w.walletAccount(ctx, c.User, q.Amount.Currency)
+		if err != nil {
+			return Transaction{}, err
+		}
+		dst, err := w.walletAccount(ctx, c.User, q.Receive.Currency)
+		if err != nil {
+			return Transaction{}, err
+		}
+		posFrom, err := w.system(ctx, ledger.KindFXPosition, q.Amount.Currency)
+		if err != nil {
+			return Transaction{}, err
+		}
+		posTo, err := w.system(ctx, ledger.KindFXPosition, q.Receive.Currency)
+		if err != nil {
+			return Transaction{}, err
+		}
+		postings := []ledger.Posting{
+			{Debit: src, Credit: posFrom, Amount: q.Amount.Amount, Currency: q.Amount.Currency},
+			{Debit: posTo, Credit: dst, Amount: q.Receive.Amount, Currency: q.Receive.Currency},
+		}
+		if q.Fee.Amount > 0 {
+			feeAcct, err := w.system(ctx, ledger.KindFeeRevenue, q.Fee.Currency)
+			if err != nil {
+				return Transaction{}, err
+			}
+			postings = append(postings, ledger.Posting{Debit: src, Credit: feeAcct, Amount: q.Fee.Amount, Currency: q.Fee.Currency})
+		}
+		return w.move(ctx, movement{rec: rec, self: src, selfID: c.User.ID, amount: q.Total,
+			transfer: ledger.Transfer{Code: KindFXConversion, Postings: postings,
+				Usage: []ledger.Usage{{Key: "quote:" + q.ID, Amount: 1, Max: 1}}}})
+	})
+}
+
+// Recipient is who receives a remittance abroad.
+type Recipient struct {
+	Name          string `json:"name"`
+	Country       string `json:"country"`
+	BankCode      string `json:"bank_code"`
+	AccountNumber string `json:"account_number"`
+}
+
+// RemitInput sends money abroad at a remittance quote.
+type RemitInput struct {
+	QuoteID   string    `json:"quote_id"`
+	Recipient Recipient `json:"recipient"`
+	PIN       string    `json:"pin,omitempty"`
+}
+
+// Remit holds the quoted amount and fee and pays the recipient's bank abroad in the quoted
+// currency; like a withdrawal, a rejection gives both back.
+func (w *Wallet) Remit(ctx context.Context, c Call, in RemitInput) (Transaction, error) {
+	var v fault.Validation
+	v.Check(c.Key != "" && len(c.Key) <= 255, "Idempotency-Key", "is required, 1-255 characters")
+	v.Check(in.QuoteID != "", "quote_id", "is required")
+	v.Check(len(in.Recipient.Country) == 2 && strings.ToUpper(in.Recipient.Country) == in.Recipient.Country, "recipient.country", "must be an ISO 3166 alpha-2 code such as SG")
+	n := utf8.RuneCountInString(strings.TrimSpace(in.Recipient.Name))
+	v.Check(n >= 1 && n <= 100, "recipient.name", "is required, at most 100 characters")
+	checkBankAccount("recipient", BankAccount{BankCode: in.Recipient.BankCode, AccountNumber: in.Recipient.AccountNumber, HolderName: in.Recipient.Name}, &v)
+	if err := v.Err(); err != nil {
+		return Transaction{}, err
+	}
+	return w.once(ctx, userOwner(c.User.ID), c, func() (Transaction, error) {
+		q, err := w.quote(ctx, c.User.ID, in.QuoteID)
+		if err != nil {
+			return Transaction{}, err
+		}
+		if q.Purpose != PurposeRemittance {
+			return Transaction{}, fault.Invalid("quote_id", "is not a remittance quote (ask for one with purpose \"remittance\")")
+		}
+		rec := w.base(c, KindRemittance, q.Amount.Amount, q.Amount.Currency, q.Fee.Amount)
+		rec.status = StatusPending
+		rec.counterparty = Counterparty{Type: "recipient", Name: in.Recipient.Name}
+		rec.details.FX = &FXDetails{QuoteID: q.ID, Rate: q.Rate, Receive: q.Receive}
+		rec.details.BankAccount = &BankAccount{BankCode: in.Recipient.BankCode, AccountNumber: in.Recipient.AccountNumber,
+			HolderName: in.Recipient.Name, Country: in.Recipient.Country}
+		rec.settleAfter = rec.at.Add(w.o.SettleAfter).UnixMicro()
+		if !w.now().Before(q.ExpiresAt) {
+			return w.fail(ctx, rec, ErrQuoteExpired.With("expired_at", q.ExpiresAt), true)
+		}
+		if reason := w.refuseOutgoing(c.User, q.Amount.Currency, q.Amount.Amount); reason != nil {
+			return w.fail(ctx, rec, reason, true)
+		}
+		src, err := w.walletAccount(ctx, c.User, q.Amount.Currency)
+		if err != nil {
+			return Transaction{}, err
+		}
+		clearing, err := w.system(ctx, ledger.KindRemittanceClearing, q.Amount.Currency)
+		if err != nil {
+			return Transaction{}, err
+		}
+		postings := []ledger.Posting{{Debit: src, Credit: clearing, Amount: q.Amount.Amount, Currency: q.Amount.Currency}}
+		if q.Fee.Amount > 0 {
+			feeAcct, err := w.system(ctx, ledger.KindFeeRevenue, q.Fee.Currency)
+			if err != nil {
+				return Transaction{}, err
+			}
+			postings = append(postings, ledger.Posting{Debit: src, Credit: feeAcct, Amount: q.Fee.Amount, Currency: q.Fee.Currency})
+		}
+		usage := append(w.outgoing(c.User, q.Amount.Currency, q.Amount.Amount, rec.at), ledger.Usage{Key: "quote:" + q.ID, Amount: 1, Max: 1})
+		return w.move(ctx, movement{rec: rec, self: src, selfID: c.User.ID, amount: q.Total,
+			transfer: ledger.Transfer{Code: KindRemittance, Postings: postings, Pending: true, Timeout: w.o.PendingTTL, Usage: usage}})
+	})
+}

@@ -1,0 +1,346 @@
+package wallet
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/dompet/dompet/internal/fault"
+	"github.com/dompet/dompet/internal/id"
+	"github.com/dompet/dompet/internal/ledger"
+	"github.com/dompet/dompet/internal/money"
+)
+
+// checkCall validates what every money movement needs.
+func checkCall(c Call, amount int64, v *fault.Validation) {
+	v.Check(c.Key != "" && len(c.Key) <= 255, "Idempotency-Key", "is required, 1-255 characters")
+	v.Check(amount > 0, "amount", "must be a positive integer in minor units")
+}
+
+func (w *Wallet) base(c Call, kind string, amount int64, currency string, fee int64) record {
+	return record{owner: userOwner(c.User.ID), id: id.New("tx"), kind: kind, status: StatusSucceeded,
+		amount: amount, currency: currency, fee: fee, key: c.Key, hash: c.Hash, at: w.now()}
+}
+
+// TopUpInput is a top-up request.
+type TopUpInput struct {
+	Amount   int64  `json:"amount"`
+	Currency string `json:"currency"`
+	Source   Source `json:"source"`
+}
+
+// TopUp collects money from a bank transfer or card and credits the wallet, less the top-up fee.
+func (w *Wallet) TopUp(ctx context.Context, c Call, in TopUpInput) (Transaction, error) {
+	var v fault.Validation
+	checkCall(c, in.Amount, &v)
+	v.Check(in.Source.Type == "bank_transfer" || in.Source.Type == "card", "source.type", "must be bank_transfer or card")
+	v.Check(in.Source.Reference != "" && len(in.Source.Reference) <= 128, "source.reference", "is required, at most 128 characters")
+	if err := v.Err(); err != nil {
+		return Transaction{}, err
+	}
+	if _, err := w.currency(in.Currency); err != nil {
+		return Transaction{}, err
+	}
+	owner := userOwner(c.User.ID)
+	return w.once(ctx, owner, c, func() (Transaction, error) {
+		feeKind := FeeTopupBank
+		if in.Source.Type == "card" {
+			feeKind = FeeTopupCard
+		}
+		fee := w.o.Fees.Fee(feeKind, in.Currency, in.Amount)
+		rec := w.base(c, KindTopup, in.Amount, in.Currency, fee)
+		src := in.Source
+		rec.details.Source = &src
+		rec.counterparty = Counterparty{Type: in.Source.Type, Name: in.Source.Reference}
+		if fee >= in.Amount {
+			return Transaction{}, fault.Invalid("amount", "is not more than the top-up fee")
+		}
+		if c.User.Status == "restricted" {
+			return w.fail(ctx, rec, ErrAccountRestricted, true)
+		}
+		acct, err := w.walletAccount(ctx, c.User, in.Currency)
+		if err != nil {
+			return Transaction{}, err
+		}
+		// Refuse before charging what the ledger would refuse after: the balance cap and the
+		// monthly incoming limit. The ledger still has the last word under concurrency.
+		if reason := w.precheckIncoming(ctx, c.User, acct, in.Currency, in.Amount-fee); reason != nil {
+			return w.fail(ctx, rec, reason, true)
+		}
+		if err := w.o.Funding.Charge(ctx, Charge{ID: rec.id, Source: in.Source, Amount: money.New(in.Amount, in.Currency)}); err != nil {
+			reason, keep := providerFailure(err)
+			if reason == nil {
+				return Transaction{}, fmt.Errorf("top-up %s: %w", rec.id, err)
+			}
+			w.o.Log.Warn("top-up refused by provider", "tx", rec.id, "err", err)
+			return w.fail(ctx, rec, reason, keep)
+		}
+		funding, err := w.system(ctx, ledger.KindFundingClearing, in.Currency)
+		if err != nil {
+			return Transaction{}, err
+		}
+		postings := []ledger.Posting{{Debit: funding, Credit: acct, Amount: in.Amount - fee, Currency: in.Currency}}
+		if fee > 0 {
+			feeAcct, err := w.system(ctx, ledger.KindFeeRevenue, in.Currency)
+			if err != nil {
+				return Transaction{}, err
+			}
+			postings = append(postings, ledger.Posting{Debit: funding, Credit: feeAcct, Amount: fee, Currency: in.Currency})
+		}
+		tx, err := w.move(ctx, movement{rec: rec, self: acct, selfID: c.User.ID, amount: money.New(in.Amount, in.Currency),
+			transfer: ledger.Transfer{Code: KindTopup, Postings: postings, Usage: w.incoming(c.User, in.Currency, in.Amount-fee, rec.at)}})
+		if err != nil && fault.Code(err) != "" && tx.ID == "" {
+			// Collected but not credited: give the money back at the source.
+			if rerr := w.o.Funding.Reverse(ctx, rec.id); rerr != nil {
+				w.o.Log.Error("reverse refused top-up", "tx", rec.id, "err", rerr)
+			}
+		}
+		return tx, err
+	})
+}
+
+func (w *Wallet) precheckIncoming(ctx context.Context, u Party, acct, currency string, credit int64) *fault.Error {
+	lim := w.o.Limits.For(u.Tier, currency)
+	if lim.MaxBalance > 0 {
+		a, err := w.l.Account(ctx, acct)
+		if err == nil && a.Balance+a.PendingCredits+credit > lim.MaxBalance {
+			return ErrLimitExceeded.With("limit", "max_balance", "max", lim.MaxBalance, "currency", currency)
+		}
+	}
+	if lim.MonthlyIncoming > 0 {
+		used, err := w.l.Usage(ctx, w.monthInKey(u.ID, currency, w.now()))
+		if err == nil && used+credit > lim.MonthlyIncoming {
+			return ErrLimitExceeded.With("limit", "monthly_incoming", "max", lim.MonthlyIncoming, "currency", currency)
+		}
+	}
+	return nil
+}
+
+// PayInput is a payment to a merchant.
+type PayInput struct {
+	MerchantID string `json:"merchant_id"`
+	Amount     int64  `json:"amount"`
+	Currency   string `json:"currency"`
+	OrderRef   string `json:"order_ref"`
+	PIN        string `json:"pin,omitempty"`
+}
+
+// Pay pays a merchant: the user is debited the amount plus the payer fee, the merchant
+// receives the amount less its fee (MDR), and the merchant is told by webhook.
+func (w *Wallet) Pay(ctx context.Context, c Call, in PayInput) (Transaction, error) {
+	var v fault.Validation
+	checkCall(c, in.Amount, &v)
+	v.Check(in.MerchantID != "", "merchant_id", "is required")
+	v.Check(utf8.RuneCountInString(in.OrderRef) <= 128, "order_ref", "at most 128 characters")
+	if err := v.Err(); err != nil {
+		return Transaction{}, err
+	}
+	if _, err := w.currency(in.Currency); err != nil {
+		return Transaction{}, err
+	}
+	owner := userOwner(c.User.ID)
+	return w.once(ctx, owner, c, func() (Transaction, error) {
+		name, err := w.o.Merchants.Name(ctx, in.MerchantID)
+		if err != nil {
+			if fault.Code(err) == "not_found" {
+				return Transaction{}, ErrNotFound.Because("merchant not found")
+			}
+			return Transaction{}, fmt.Errorf("pay merchant %s: %w", in.MerchantID, err)
+		}
+		payerFee := w.o.Fees.Fee(FeePayment, in.Currency, in.Amount)
+		mdr := w.o.Fees.Fee(FeeMDR, in.Currency, in.Amount)
+		rec := w.base(c, KindPayment, in.Amount, in.Currency, payerFee)
+		rec.counterparty = Counterparty{Type: "merchant", ID: in.MerchantID, Name: name}
+		rec.details.OrderRef = in.OrderRef
+		if reason := w.refuseOutgoing(c.User, in.Currency, in.Amount); reason != nil {
+			return w.fail(ctx, rec, reason, true)
+		}
+		acct, err := w.walletAccount(ctx, c.User, in.Currency)
+		if err != nil {
+			return Transaction{}, err
+		}
+		macct, err := w.merchantAccount(ctx, in.MerchantID, in.Currency)
+		if err != nil {
+			return Transaction{}, err
+		}
+		feeAcct, err := w.system(ctx, ledger.KindFeeRevenue, in.Currency)
+		if err != nil {
+			return Transaction{}, err
+		}
+		postings := []ledger.Posting{{Debit: acct, Credit: macct, Amount: in.Amount, Currency: in.Currency}}
+		if payerFee > 0 {
+			postings = append(postings, ledger.Posting{Debit: acct, Credit: feeAcct, Amount: payerFee, Currency: in.Currency})
+		}
+		if mdr > 0 {
+			postings = append(postings, ledger.Posting{Debit: macct, Credit: feeAcct, Amount: mdr, Currency: in.Currency})
+		}
+		mrec := rec
+		mrec.owner, mrec.key, mrec.hash, mrec.fee = merchantOwner(in.MerchantID), "", "", mdr
+		mrec.counterparty = Counterparty{Type: "user", ID: c.User.ID, Name: c.User.Name}
+		ev, ok, err := w.o.Merchants.EventRow(ctx, in.MerchantID, "payment.succeeded", paymentEvent(mrec))
+		if err != nil {
+			return Transaction{}, fmt.Errorf("pay merchant %s: %w", in.MerchantID, err)
+		}
+		m := movement{rec: rec, others: []record{mrec}, self: acct, selfID: c.User.ID, amount: money.New(in.Amount+payerFee, in.Currency),
+			transfer: ledger.Transfer{Code: KindPayment, Postings: postings, Usage: w.outgoing(c.User, in.Currency, in.Amount, rec.at)}}
+		if ok {
+			m.extra = append(m.extra, ev)
+		}
+		tx, err := w.move(ctx, m)
+		if err == nil && ok {
+			w.o.Merchants.Notify()
+		}
+		return tx, err
+	})
+}
+
+func paymentEvent(r record) map[string]any {
+	return map[string]any{"payment_id": r.id, "amount": r.amount, "currency": r.currency, "fee": r.fee,
+		"net": r.amount - r.fee, "order_ref": r.details.OrderRef, "user_id": r.counterparty.ID, "created_at": r.at.UTC()}
+}
+
+// refuseOutgoing checks what can be known before the ledger: a restricted account and the
+// single-transaction limit.
+func (w *Wallet) refuseOutgoing(u Party, currency string, amount int64) *fault.Error {
+	if u.Status == "restricted" {
+		return ErrAccountRestricted
+	}
+	if err := w.checkPerTransaction(u, currency, amount); err != nil {
+		f, _ := fault.As(err)
+		return f
+	}
+	return nil
+}
+
+// TransferInput is a P2P transfer.
+type TransferInput struct {
+	To       string `json:"to"`
+	Amount   int64  `json:"amount"`
+	Currency string `json:"currency"`
+	Note     string `json:"note,omitempty"`
+	PIN      string `json:"pin,omitempty"`
+}
+
+// Transfer sends money to another Dompet user found by phone, email or id; the fee is on top.
+func (w *Wallet) Transfer(ctx context.Context, c Call, in TransferInput) (Transaction, error) {
+	var v fault.Validation
+	checkCall(c, in.Amount, &v)
+	v.Check(strings.TrimSpace(in.To) != "", "to", "is required: a phone number, email or user id")
+	v.Check(utf8.RuneCountInString(in.Note) <= 140, "note", "at most 140 characters")
+	if err := v.Err(); err != nil {
+		return Transaction{}, err
+	}
+	if _, err := w.currency(in.Currency); err != nil {
+		return Transaction{}, err
+	}
+	owner := userOwner(c.User.ID)
+	return w.once(ctx, owner, c, func() (Transaction, error) {
+		to, err := w.o.Users.Lookup(ctx, strings.TrimSpace(in.To))
+		if err != nil {
+			if fault.Code(err) == "not_found" {
+				return Transaction{}, ErrNotFound.Because("no Dompet user has that phone, email or id")
+			}
+			return Transaction{}, fmt.Errorf("transfer to %s: %w", in.To, err)
+		}
+		if to.ID == c.User.ID {
+			return Transaction{}, fault.Invalid("to", "cannot transfer to yourself")
+		}
+		fee := w.o.Fees.Fee(FeeTransfer, in.Currency, in.Amount)
+		rec := w.base(c, KindTransferOut, in.Amount, in.Currency, fee)
+		rec.counterparty = Counterparty{Type: "user", ID: to.ID, Name: to.Name}
+		rec.details.Note = in.Note
+		if reason := w.refuseOutgoing(c.User, in.Currency, in.Amount); reason != nil {
+			return w.fail(ctx, rec, reason, true)
+		}
+		from, err := w.walletAccount(ctx, c.User, in.Currency)
+		if err != nil {
+			return Transaction{}, err
+		}
+		dest, err := w.walletAccount(ctx, to, in.Currency)
+		if err != nil {
+			return Transaction{}, err
+		}
+		postings := []ledger.Posting{{Debit: from, Credit: dest, Amount: in.Amount, Currency: in.Currency}}
+		if fee > 0 {
+			feeAcct, err := w.system(ctx, ledger.KindFeeRevenue, in.Currency)
+			if err != nil {
+				return Transaction{}, err
+			}
+			postings = append(postings, ledger.Posting{Debit: from, Credit: feeAcct, Amount: fee, Currency: in.Currency})
+		}
+		in2 := rec
+		in2.owner, in2.kind, in2.key, in2.hash, in2.fee = userOwner(to.ID), KindTransferIn, "", "", 0
+		in2.counterparty = Counterparty{Type: "user", ID: c.User.ID, Name: c.User.Name}
+		usage := append(w.outgoing(c.User, in.Currency, in.Amount, rec.at), w.incoming(to, in.Currency, in.Amount, rec.at)...)
+		return w.move(ctx, movement{rec: rec, others: []record{in2}, self: from, selfID: c.User.ID, amount: money.New(in.Amount+fee, in.Currency),
+			transfer: ledger.Transfer{Code: "transfer", Postings: postings, Usage: usage}})
+	})
+}
+
+// WithdrawInput is a withdrawal to a bank account.
+type WithdrawInput struct {
+	Amount      int64       `json:"amount"`
+	Currency    string      `json:"currency"`
+	BankAccount BankAccount `json:"bank_account"`
+	PIN         string      `json:"pin,omitempty"`
+}
+
+var (
+	bankCodeRE = regexp.MustCompile(`^[A-Za-z0-9]{3,11}$`)
+	accountRE  = regexp.MustCompile(`^[0-9]{5,34}$`)
+)
+
+func checkBankAccount(prefix string, b BankAccount, v *fault.Validation) {
+	v.Check(bankCodeRE.MatchString(b.BankCode), prefix+".bank_code", "must be 3-11 letters or digits")
+	v.Check(accountRE.MatchString(b.AccountNumber), prefix+".account_number", "must be 5-34 digits")
+	n := utf8.RuneCountInString(strings.TrimSpace(b.HolderName))
+	v.Check(n >= 1 && n <= 100, prefix+".holder_name", "is required, at most 100 characters")
+}
+
+// Withdraw holds the amount and the fee and pays them out to a bank account; the bank
+// settles or rejects later, and a rejection gives both back.
+func (w *Wallet) Withdraw(ctx context.Context, c Call, in WithdrawInput) (Transaction, error) {
+	var v fault.Validation
+	checkCall(c, in.Amount, &v)
+	checkBankAccount("bank_account", in.BankAccount, &v)
+	if err := v.Err(); err != nil {
+		return Transaction{}, err
+	}
+	if _, err := w.currency(in.Currency); err != nil {
+		return Transaction{}, err
+	}
+	owner := userOwner(c.User.ID)
+	return w.once(ctx, owner, c, func() (Transaction, error) {
+		fee := w.o.Fees.Fee(FeeWithdrawal, in.Currency, in.Amount)
+		rec := w.base(c, KindWithdrawal, in.Amount, in.Currency, fee)
+		rec.status = StatusPending
+		ba := in.BankAccount
+		rec.details.BankAccount = &ba
+		rec.counterparty = Counterparty{Type: "bank", ID: ba.BankCode, Name: ba.HolderName}
+		rec.settleAfter = rec.at.Add(w.o.SettleAfter).UnixMicro()
+		if reason := w.refuseOutgoing(c.User, in.Currency, in.Amount); reason != nil {
+			return w.fail(ctx, rec, reason, true)
+		}
+		acct, err := w.walletAccount(ctx, c.User, in.Currency)
+		if err != nil {
+			return Transaction{}, err
+		}
+		clearing, err := w.system(ctx, ledger.KindWithdrawalClearing, in.Currency)
+		if err != nil {
+			return Transaction{}, err
+		}
+		postings := []ledger.Posting{{Debit: acct, Credit: clearing, Amount: in.Amount, Currency: in.Currency}}
+		if fee > 0 {
+			feeAcct, err := w.system(ctx, ledger.KindFeeRevenue, in.Currency)
+			if err != nil {
+				return Transaction{}, err
+			}
+			postings = append(postings, ledger.Posting{Debit: acct, Credit: feeAcct, Amount: fee, Currency: in.Currency})
+		}
+		return w.move(ctx, movement{rec: rec, self: acct, selfID: c.User.ID, amount: money.New(in.Amount+fee, in.Currency),
+			transfer: ledger.Transfer{Code: KindWithdrawal, Postings: postings, Pending: true, Timeout: w.o.PendingTTL,
+				Usage: w.outgoing(c.User, in.Currency, in.Amount, rec.at)}})
+	})
+}

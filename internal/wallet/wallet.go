@@ -1,0 +1,226 @@
+// Package wallet holds the money operations users and merchants ask for — top-up, paying a
+// merchant, P2P transfer, withdrawal, refunds, currency conversion and remittance — on top of
+// the ledger. It applies fees and tier limits, talks to the (sandbox) banks and card
+// processors, and keeps each owner's transaction history, failed attempts included with the
+// reason they failed, so that the user and a support agent can see why.
+package wallet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/dompet/dompet/internal/db"
+	"github.com/dompet/dompet/internal/fault"
+	"github.com/dompet/dompet/internal/ledger"
+	"github.com/dompet/dompet/internal/money"
+)
+
+// Failures of wallet operations (codes from the public API).
+var (
+	ErrInsufficientBalance = fault.New("insufficient_balance", "the balance is too low")
+	ErrLimitExceeded       = fault.New("limit_exceeded", "a limit of the account tier would be exceeded")
+	ErrAccountRestricted   = fault.New("account_restricted", "the account is restricted")
+	ErrCurrency            = fault.New("currency_not_supported", "the currency is not supported")
+	ErrQuoteExpired        = fault.New("quote_expired", "the quote has expired")
+	ErrRefundNotAllowed    = fault.New("refund_not_allowed", "the refund is not allowed")
+	ErrProviderDeclined    = fault.New("provider_declined", "the provider declined the operation")
+	ErrProviderUnavailable = fault.New("provider_unavailable", "the provider is unavailable; try again later")
+	ErrIdempotencyConflict = fault.New("idempotency_conflict", "the Idempotency-Key was used with a different request")
+	ErrInvalidState        = fault.New("invalid_state", "the operation does not fit the current state")
+	ErrNotFound            = fault.New("not_found", "not found")
+)
+
+// Party is a user as the wallet needs to know them.
+type Party struct {
+	ID     string
+	Name   string
+	Tier   string // basic | verified
+	Status string // active | locked | restricted
+	Locale string
+}
+
+// Users finds users for P2P transfers; the identity service implements it.
+type Users interface {
+	Lookup(ctx context.Context, login string) (Party, error)
+}
+
+// Merchants is what the wallet needs of the merchant service.
+type Merchants interface {
+	Name(ctx context.Context, merchantID string) (string, error)
+	// EventRow returns an outbox row announcing an event to the merchant, written in the
+	// same transaction as the money movement; ok is false when there is nobody to tell.
+	EventRow(ctx context.Context, merchantID, eventType string, data any) (row db.Row, ok bool, err error)
+	Notify()
+}
+
+// Options configure a Wallet.
+type Options struct {
+	DB          *db.DB
+	Ledger      *ledger.Ledger
+	Users       Users
+	Merchants   Merchants
+	Currencies  money.Set
+	Fees        Fees
+	Limits      Limits
+	Rates       Rates
+	Funding     Funding // card and bank-transfer top-ups
+	Bank        Bank    // payouts: withdrawals and remittances
+	SettleAfter time.Duration
+	QuoteTTL    time.Duration    // how long an FX quote holds (default 60 s)
+	RefundSLA   time.Duration    // when a merchant should have decided a refund request (default 72 h)
+	PendingTTL  time.Duration    // a payout hold expires after this if never settled (default 7 days)
+	Location    *time.Location   // where days and months start for limits (default UTC+7, WIB)
+	Now         func() time.Time // clock, for tests
+	Log         *slog.Logger
+}
+
+// Wallet runs the money operations.
+type Wallet struct {
+	db  *db.DB
+	l   *ledger.Ledger
+	o   Options
+	now func() time.Time
+
+	flights sync.Map // owner|key → *flight: duplicates in this process wait for the first
+}
+
+// New returns a Wallet.
+func New(o Options) (*Wallet, error) {
+	if o.DB == nil || o.Ledger == nil {
+		return nil, errors.New("wallet: DB and Ledger are required")
+	}
+	if len(o.Currencies) == 0 {
+		o.Currencies, _ = money.ParseSet("IDR,CNY,USD,SGD")
+	}
+	if o.Fees == nil {
+		o.Fees = DefaultFees()
+	}
+	if o.Rates == nil {
+		o.Rates = DefaultRates()
+	}
+	if o.Limits == nil {
+		o.Limits = DefaultLimits(o.Rates, o.Currencies)
+	}
+	if o.Funding == nil || o.Bank == nil {
+		sb := &Sandbox{}
+		if o.Funding == nil {
+			o.Funding = sb
+		}
+		if o.Bank == nil {
+			o.Bank = sb
+		}
+	}
+	if o.QuoteTTL <= 0 {
+		o.QuoteTTL = time.Minute
+	}
+	if o.RefundSLA <= 0 {
+		o.RefundSLA = 72 * time.Hour
+	}
+	if o.PendingTTL <= 0 {
+		o.PendingTTL = 7 * 24 * time.Hour
+	}
+	if o.Location == nil {
+		o.Location = time.FixedZone("WIB", 7*3600)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	return &Wallet{db: o.DB, l: o.Ledger, o: o, now: o.Now}, nil
+}
+
+// Call is who asks for a money movement and under which idempotency key.
+type Call struct {
+	User Party
+	Key  string // the client's Idempotency-Key
+	Hash string // digest of the request body: the same key with another body is a conflict
+}
+
+func userOwner(id string) string     { return "user:" + id }
+func merchantOwner(id string) string { return "merchant:" + id }
+
+func (w *Wallet) currency(code string) (money.Currency, error) {
+	if !w.o.Currencies.Has(code) {
+		return money.Currency{}, ErrCurrency.With("currency", code)
+	}
+	c, _ := money.Lookup(code)
+	return c, nil
+}
+
+// walletAccount returns the user's wallet account in currency, creating it with the
+// balance ceiling of the user's tier.
+func (w *Wallet) walletAccount(ctx context.Context, u Party, currency string) (string, error) {
+	lim := w.o.Limits.For(u.Tier, currency)
+	return w.l.Ensure(ctx, ledger.Spec{Owner: userOwner(u.ID), Kind: ledger.KindWallet, Currency: currency, NoOverdraft: true, MaxBalance: lim.MaxBalance})
+}
+
+func (w *Wallet) merchantAccount(ctx context.Context, merchantID, currency string) (string, error) {
+	return w.l.Ensure(ctx, ledger.Spec{Owner: merchantOwner(merchantID), Kind: ledger.KindMerchant, Currency: currency, NoOverdraft: true})
+}
+
+// flight lets concurrent requests with one idempotency key share the first one's answer.
+type flight struct {
+	done chan struct{}
+	tx   Transaction
+	err  error
+}
+
+// once runs op at most once per owner and key in this process, and answers replays (here or
+// from another process, found in the store) with the first outcome.
+func (w *Wallet) once(ctx context.Context, owner string, c Call, op func() (Transaction, error)) (Transaction, error) {
+	k := owner + "|" + c.Key
+	f := &flight{done: make(chan struct{})}
+	if v, loaded := w.flights.LoadOrStore(k, f); loaded {
+		other := v.(*flight)
+		select {
+		case <-other.done:
+		case <-ctx.Done():
+			return Transaction{}, ctx.Err()
+		}
+		if other.err != nil && fault.Code(other.err) == "" && !errors.Is(other.err, ErrIdempotencyConflict) {
+			return Transaction{}, other.err // a system failure: nothing was decided
+		}
+		return w.replay(ctx, owner, c)
+	}
+	defer func() {
+		close(f.done)
+		w.flights.Delete(k)
+	}()
+	if tx, err, found := w.stored(ctx, owner, c); found {
+		f.tx, f.err = tx, err
+		return tx, err
+	}
+	f.tx, f.err = op()
+	return f.tx, f.err
+}
+
+// replay answers a request whose key was already used.
+func (w *Wallet) replay(ctx context.Context, owner string, c Call) (Transaction, error) {
+	tx, err, found := w.stored(ctx, owner, c)
+	if !found {
+		return Transaction{}, fmt.Errorf("replay %s: first request left no record", c.Key)
+	}
+	return tx, err
+}
+
+// stored finds the transaction made under the call's key: its first outcome, or a conflict
+// when the body differs.
+func (w *Wallet) stored(ctx context.Context, owner string, c Call) (Transaction, error, bool) {
+	tx, err := w.byKey(ctx, owner, c.Key)
+	if errors.Is(err, db.ErrNotFound) {
+		return Transaction{}, nil, false
+	}
+	if err != nil {
+		return Transaction{}, err, true
+	}
+	if tx.requestHash != c.Hash {
+		return Transaction{}, ErrIdempotencyConflict, true
+	}
+	return tx, tx.failure(), true
+}
