@@ -1,6 +1,6 @@
 package httpapi
 
-// access says who may call a route; register wraps the handler accordingly and the OpenAPI
+// access says who may call a route; mountRoutes wraps the handler accordingly and the OpenAPI
 // document shows it as the operation's security.
 type access int
 

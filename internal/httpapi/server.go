@@ -102,7 +102,7 @@ func newServer(o Options, extra []route) (*Server, error) {
 	//   if o.Identity != nil { s.authUser = requireUser(o.Identity.Authenticate) }
 
 	routes := append(s.routes(), extra...)
-	if err := s.register(routes); err != nil {
+	if err := s.mountRoutes(routes); err != nil {
 		return nil, err
 	}
 	if s.openapi, err = buildOpenAPI(s.version, routes); err != nil {
@@ -111,9 +111,9 @@ func newServer(o Options, extra []route) (*Server, error) {
 	return s, nil
 }
 
-// register puts every route in the mux, wrapped in its authentication and the adapter, plus
+// mountRoutes puts every route in the mux, wrapped in its authentication and the adapter, plus
 // the catch-all that answers 404/405 problems.
-func (s *Server) register(routes []route) (err error) {
+func (s *Server) mountRoutes(routes []route) (err error) {
 	defer func() {
 		// The mux panics on a malformed or conflicting pattern; that is a bug in the route
 		// table, better reported by New than by a crash.
