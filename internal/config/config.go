@@ -164,7 +164,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("nats_url", redact(c.NATSURL)),
 		slog.String("telephony_secret", secret),
 		slog.Bool("sandbox", c.Sandbox),
-		slog.Duration("sandbox_settle_after", c.SandboxSettleAfter),
+		slog.String("sandbox_settle_after", c.SandboxSettleAfter.String()),
 		slog.String("currencies", strings.Join(codes, ",")),
 		slog.String("log_level", c.LogLevel.String()),
 		slog.Bool("demo", c.Demo),

@@ -65,7 +65,7 @@ func (s *Server) done(x *exchange, r *http.Request, start time.Time) {
 	}
 	attrs := []slog.Attr{
 		slog.String("method", r.Method), slog.String("route", route), slog.Int("status", status),
-		slog.Duration("duration", d), slog.String("request_id", x.id),
+		slog.Float64("duration_ms", float64(d.Microseconds())/1000), slog.String("request_id", x.id),
 	}
 	if x.route == "" {
 		attrs = append(attrs, slog.String("path", r.URL.Path))

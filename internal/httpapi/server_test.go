@@ -204,7 +204,7 @@ func TestAccessLogLevels(t *testing.T) {
 		}
 		if e["msg"] == "http request" {
 			levels[e["request_id"].(string)] = e["level"].(string)
-			if e["route"] == nil || e["status"] == nil || e["duration"] == nil || e["method"] == nil {
+			if e["route"] == nil || e["status"] == nil || e["duration_ms"] == nil || e["method"] == nil {
 				t.Errorf("access log lacks fields: %s", line)
 			}
 		}

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/dompet/dompet/internal/httpapi"
+)
+
+var serveCmd = command{
+	name:    "serve",
+	args:    "[--demo]",
+	summary: "run the server (the default command)",
+	run:     serve,
+}
+
+// Timeouts of the HTTP server. Hijacked connections (WebSockets) are free of them.
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 60 * time.Second // attachments up to 10 MB on slow phones
+	writeTimeout      = 60 * time.Second
+	idleTimeout       = 120 * time.Second
+	maxHeaderBytes    = 64 << 10
+	shutdownTimeout   = 10 * time.Second // in-flight requests get this long to finish
+)
+
+// serve opens and migrates the store, serves HTTP until ctx ends (SIGINT/SIGTERM), then
+// drains in-flight requests for up to shutdownTimeout and closes the store.
+func serve(ctx context.Context, c *cli, args []string) error {
+	fs := c.flags()
+	cfg, err := c.config(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
+	c.log.Info("starting", "version", buildVersion(), "config", cfg)
+
+	store, err := c.openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := store.Close(); err != nil {
+			c.log.Warn("closing the store", "error", err)
+		}
+	}()
+	if cfg.Demo {
+		if err := loadDemo(ctx, c, cfg, store); errors.Is(err, errNotImplemented) {
+			c.log.Warn("--demo: demo data is not available in this build yet")
+		} else if err != nil {
+			return fmt.Errorf("demo data: %w", err)
+		}
+	}
+
+	api, err := httpapi.New(httpapi.Options{Config: cfg, DB: store, Log: c.log, Version: buildVersion()})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           api,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(c.log.Handler(), slog.LevelWarn),
+	}
+	srv.RegisterOnShutdown(api.BeginShutdown)
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	c.log.Info("listening", "addr", ln.Addr().String())
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	c.log.Info("shutting down", "drain", shutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		c.log.Warn("requests still running after the drain; closing them", "error", err)
+		_ = srv.Close()
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		c.log.Warn("serve", "error", err)
+	}
+	c.log.Info("stopped")
+	return nil
+}
