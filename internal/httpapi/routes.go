@@ -32,11 +32,38 @@ func (s *Server) routes() []route {
 		{"GET /api/openapi.json", authNone, s.openAPI, openAPIDoc},
 
 		// Identity: auth, me, sessions, two-factor, PIN (auth.go, me.go)
+		{"POST /api/v1/auth/register", authNone, s.register, registerDoc},
+		{"POST /api/v1/auth/login", authNone, s.login, loginDoc},
+		{"POST /api/v1/auth/logout", authUser, s.logout, logoutDoc},
+		{"GET /api/v1/me", authUser, s.me, meDoc},
+		{"GET /api/v1/me/sessions", authUser, s.sessions, sessionsDoc},
+		{"DELETE /api/v1/me/sessions/{id}", authUser, s.revokeSession, revokeSessionDoc},
+		{"GET /api/v1/me/security-events", authUser, s.securityEvents, securityEventsDoc},
 
 		// Wallet: balances, top-ups, payments, transfers, withdrawals, fees, FX,
 		// remittances, transactions, refund requests, attachments (wallet.go, …)
+		{"GET /api/v1/wallet", authUser, s.walletSummary, walletSummaryDoc},
+		{"POST /api/v1/topups", authUser, s.topup, topupDoc},
+		{"POST /api/v1/payments", authUser, s.pay, payDoc},
+		{"POST /api/v1/transfers", authUser, s.transfer, transferDoc},
+		{"POST /api/v1/withdrawals", authUser, s.withdraw, withdrawDoc},
+		{"GET /api/v1/fees/quote", authNone, s.feeQuote, feeQuoteDoc},
+		{"POST /api/v1/fx/quotes", authUser, s.fxQuote, fxQuoteDoc},
+		{"POST /api/v1/fx/conversions", authUser, s.fxConvert, fxConvertDoc},
+		{"POST /api/v1/remittances", authUser, s.remit, remitDoc},
+		{"GET /api/v1/transactions", authUser, s.transactions, transactionsDoc},
+		{"GET /api/v1/transactions/{id}", authUser, s.transaction, transactionDoc},
+		{"POST /api/v1/refund-requests", authUser, s.createRefundRequest, createRefundRequestDoc},
+		{"GET /api/v1/refund-requests", authUser, s.refundRequests, refundRequestsDoc},
+		{"GET /api/v1/refund-requests/{id}", authUser, s.refundRequest, refundRequestDoc},
+		{"POST /api/v1/attachments", authUser, s.uploadAttachment, uploadAttachmentDoc},
 
 		// Merchants (merchant.go)
+		{"POST /api/v1/merchant/refunds", authMerchant, s.merchantRefund, merchantRefundDoc},
+		{"GET /api/v1/merchant/refund-requests", authMerchant, s.merchantRefundRequests, merchantRefundRequestsDoc},
+		{"POST /api/v1/merchant/refund-requests/{id}/decision", authMerchant, s.merchantDecide, merchantDecideDoc},
+		{"GET /api/v1/merchant/balance", authMerchant, s.merchantBalance, merchantBalanceDoc},
+		{"GET /api/v1/merchant/payments", authMerchant, s.merchantPayments, merchantPaymentsDoc},
 
 		// Help center (help.go)
 

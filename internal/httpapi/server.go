@@ -15,6 +15,9 @@ import (
 
 	"github.com/dompet/dompet/internal/config"
 	"github.com/dompet/dompet/internal/db"
+	"github.com/dompet/dompet/internal/identity"
+	"github.com/dompet/dompet/internal/merchant"
+	"github.com/dompet/dompet/internal/wallet"
 )
 
 // Options is what the API needs to be built. Domain services are added here as they land,
@@ -29,6 +32,11 @@ type Options struct {
 	// Registry receives the HTTP metrics and is served at /metrics; nil makes a new one.
 	// Pass one to let other parts of the process add their own series.
 	Registry *prometheus.Registry
+	// Domain services. They are nil only in tests of the core that never call their routes.
+	Identity  *identity.Service
+	Merchants *merchant.Service
+	Wallet    *wallet.Wallet
+
 	// Fallback serves what matches no API route, outside /api/ (the web pages); nil answers
 	// 404 problems.
 	Fallback http.Handler
@@ -40,6 +48,10 @@ type Server struct {
 	db      *db.DB
 	log     *slog.Logger
 	version string
+
+	identity  *identity.Service
+	merchants *merchant.Service
+	wallet    *wallet.Wallet
 
 	mux      *http.ServeMux
 	registry *prometheus.Registry
@@ -98,8 +110,13 @@ func newServer(o Options, extra []route) (*Server, error) {
 	_, _ = rand.Read(b[:])
 	s.ridPrefix = hex.EncodeToString(b[:]) + "-"
 
-	// Domain services are wired here as they are added to Options, e.g.
-	//   if o.Identity != nil { s.authUser = requireUser(o.Identity.Authenticate) }
+	s.identity, s.merchants, s.wallet = o.Identity, o.Merchants, o.Wallet
+	if o.Identity != nil {
+		s.authUser = requireUser(Authenticator[identity.Principal](o.Identity.Authenticate))
+	}
+	if o.Merchants != nil {
+		s.authMerchant = requireMerchant(Authenticator[merchant.Merchant](o.Merchants.Authenticate))
+	}
 
 	routes := append(s.routes(), extra...)
 	if err := s.mountRoutes(routes); err != nil {

@@ -184,3 +184,6 @@ func (s *Service) invalidateUser(userID, except string) {
 		s.cache.invalidateUser(userID, except)
 	}
 }
+
+// PreferredLocale is the user's language setting, so that API answers follow it.
+func (p Principal) PreferredLocale() string { return p.User.Locale }

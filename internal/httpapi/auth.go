@@ -1,0 +1,137 @@
+package httpapi
+
+import (
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/dompet/dompet/internal/identity"
+)
+
+type registerRequest struct {
+	Phone       string `json:"phone" doc:"E.164, e.g. +6281234567890"`
+	Email       string `json:"email"`
+	Password    string `json:"password" doc:"at least 10 characters with letters, digits and a symbol; not a common password"`
+	DisplayName string `json:"display_name"`
+	Locale      string `json:"locale,omitempty" enum:"en,zh-CN"`
+}
+
+func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
+	var req registerRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	u, err := s.identity.Register(r.Context(), identity.RegisterInput{
+		Phone: req.Phone, Email: req.Email, Password: req.Password, DisplayName: req.DisplayName, Locale: req.Locale})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, u)
+}
+
+var registerDoc = operation{
+	Summary:  "Register a wallet user",
+	Tag:      "auth",
+	Request:  registerRequest{},
+	Status:   http.StatusCreated,
+	Response: identity.User{},
+	Errors:   []string{"already_exists", "weak_password"},
+}
+
+type loginRequest struct {
+	Login    string `json:"login" doc:"phone (E.164) or email"`
+	Password string `json:"password"`
+	OTP      string `json:"otp,omitempty"`
+	DeviceID string `json:"device_id,omitempty" doc:"a stable id the app generates once per install"`
+}
+
+type loginResponse struct {
+	Token     string        `json:"token"`
+	ExpiresAt time.Time     `json:"expires_at"`
+	User      identity.User `json:"user"`
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
+	var req loginRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	sess, u, err := s.identity.Login(r.Context(), identity.LoginInput{
+		Login: req.Login, Password: req.Password, DeviceID: req.DeviceID, IP: clientIP(r), UserAgent: r.UserAgent()})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, loginResponse{Token: sess.Token, ExpiresAt: sess.ExpiresAt, User: u})
+}
+
+var loginDoc = operation{
+	Summary:  "Log in with a password",
+	Tag:      "auth",
+	Request:  loginRequest{},
+	Response: loginResponse{},
+	Errors:   []string{"invalid_credentials", "account_locked", "second_factor_required", "invalid_code", "rate_limited"},
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
+	p, _ := userOf[identity.Principal](r)
+	if err := s.identity.Logout(r.Context(), p.SessionID); err != nil {
+		return err
+	}
+	return noContent(w)
+}
+
+var logoutDoc = operation{Summary: "Log out (end this session)", Tag: "auth", Status: http.StatusNoContent}
+
+func (s *Server) me(w http.ResponseWriter, r *http.Request) error {
+	p, _ := userOf[identity.Principal](r)
+	return writeJSON(w, http.StatusOK, p.User)
+}
+
+var meDoc = operation{Summary: "The logged-in user", Tag: "me", Response: identity.User{}}
+
+func (s *Server) sessions(w http.ResponseWriter, r *http.Request) error {
+	p, _ := userOf[identity.Principal](r)
+	list, err := s.identity.Sessions(r.Context(), p.User.ID)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, newPage(list, ""))
+}
+
+var sessionsDoc = operation{Summary: "The user's active sessions", Tag: "me", Response: page[identity.Session]{}}
+
+func (s *Server) revokeSession(w http.ResponseWriter, r *http.Request) error {
+	p, _ := userOf[identity.Principal](r)
+	if err := s.identity.RevokeSession(r.Context(), p.User.ID, r.PathValue("id")); err != nil {
+		return err
+	}
+	return noContent(w)
+}
+
+var revokeSessionDoc = operation{Summary: "End one of the user's sessions", Tag: "me", Status: http.StatusNoContent}
+
+func (s *Server) securityEvents(w http.ResponseWriter, r *http.Request) error {
+	p, _ := userOf[identity.Principal](r)
+	limit, _, err := pageParams(r)
+	if err != nil {
+		return err
+	}
+	list, err := s.identity.SecurityEvents(r.Context(), p.User.ID, limit)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, newPage(list, ""))
+}
+
+var securityEventsDoc = operation{Summary: "Logins, new devices, lockouts and password changes", Tag: "me",
+	Query: []param{{Name: "limit", Type: "integer"}}, Response: page[identity.SecurityEvent]{}}
+
+// clientIP is the peer address of the request (Dompet does not trust forwarding headers
+// unless a proxy setting says so, which is not built yet).
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

@@ -1,0 +1,325 @@
+package httpapi
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/dompet/dompet/internal/fault"
+	"github.com/dompet/dompet/internal/identity"
+	"github.com/dompet/dompet/internal/wallet"
+)
+
+// party is the wallet's view of the logged-in user.
+func party(u identity.User) wallet.Party {
+	return wallet.Party{ID: u.ID, Name: u.DisplayName, Tier: string(u.Tier), Status: string(u.Status), Locale: u.Locale}
+}
+
+// moneyCall reads what every money-moving POST carries: the user, the Idempotency-Key and
+// the body (decoded into v, hashed to detect a different body under the same key).
+func moneyCall(r *http.Request, v any) (wallet.Call, error) {
+	key, err := idempotencyKey(r)
+	if err != nil {
+		return wallet.Call{}, err
+	}
+	raw, err := decodeRaw(r, v)
+	if err != nil {
+		return wallet.Call{}, err
+	}
+	p, _ := userOf[identity.Principal](r)
+	return wallet.Call{User: party(p.User), Key: key, Hash: requestHash(raw)}, nil
+}
+
+// writeTx answers with a transaction whose failure reason is in the caller's language.
+func writeTx(w http.ResponseWriter, r *http.Request, status int, tx wallet.Transaction) error {
+	tx.Localize(localeOf(r).String())
+	return writeJSON(w, status, tx)
+}
+
+// moneyErrors are the refusals any outgoing money movement can meet.
+var moneyErrors = []string{"insufficient_balance", "limit_exceeded", "account_restricted", "currency_not_supported"}
+
+func (s *Server) walletSummary(w http.ResponseWriter, r *http.Request) error {
+	p, _ := userOf[identity.Principal](r)
+	sum, err := s.wallet.Summary(r.Context(), party(p.User))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, sum)
+}
+
+var walletSummaryDoc = operation{Summary: "Balances, tier and limits", Tag: "wallet", Response: wallet.Summary{}}
+
+func (s *Server) topup(w http.ResponseWriter, r *http.Request) error {
+	var req wallet.TopUpInput
+	c, err := moneyCall(r, &req)
+	if err != nil {
+		return err
+	}
+	tx, err := s.wallet.TopUp(r.Context(), c, req)
+	if err != nil {
+		return err
+	}
+	return writeTx(w, r, http.StatusCreated, tx)
+}
+
+var topupDoc = operation{Summary: "Top up the wallet from a bank transfer or card", Tag: "wallet", Idempotent: true,
+	Description: "The top-up fee is deducted from the amount credited. In the sandbox, `source.reference` `sandbox:decline` is declined and `sandbox:outage` meets an outage.",
+	Request:     wallet.TopUpInput{}, Status: http.StatusCreated, Response: wallet.Transaction{},
+	Errors: []string{"provider_declined", "provider_unavailable", "limit_exceeded", "account_restricted", "currency_not_supported"}}
+
+func (s *Server) pay(w http.ResponseWriter, r *http.Request) error {
+	var req wallet.PayInput
+	c, err := moneyCall(r, &req)
+	if err != nil {
+		return err
+	}
+	tx, err := s.wallet.Pay(r.Context(), c, req)
+	if err != nil {
+		return err
+	}
+	return writeTx(w, r, http.StatusCreated, tx)
+}
+
+var payDoc = operation{Summary: "Pay a merchant", Tag: "wallet", Idempotent: true,
+	Description: "Debits amount plus the payer fee; a refused payment is kept in the history with its failure_code.",
+	Request:     wallet.PayInput{}, Status: http.StatusCreated, Response: wallet.Transaction{}, Errors: moneyErrors}
+
+func (s *Server) transfer(w http.ResponseWriter, r *http.Request) error {
+	var req wallet.TransferInput
+	c, err := moneyCall(r, &req)
+	if err != nil {
+		return err
+	}
+	tx, err := s.wallet.Transfer(r.Context(), c, req)
+	if err != nil {
+		return err
+	}
+	return writeTx(w, r, http.StatusCreated, tx)
+}
+
+var transferDoc = operation{Summary: "Send money to another user (phone, email or id)", Tag: "wallet", Idempotent: true,
+	Request: wallet.TransferInput{}, Status: http.StatusCreated, Response: wallet.Transaction{}, Errors: moneyErrors}
+
+func (s *Server) withdraw(w http.ResponseWriter, r *http.Request) error {
+	var req wallet.WithdrawInput
+	c, err := moneyCall(r, &req)
+	if err != nil {
+		return err
+	}
+	tx, err := s.wallet.Withdraw(r.Context(), c, req)
+	if err != nil {
+		return err
+	}
+	return writeTx(w, r, http.StatusCreated, tx)
+}
+
+var withdrawDoc = operation{Summary: "Withdraw to a bank account", Tag: "wallet", Idempotent: true,
+	Description: "Answers a pending transaction; the bank settles or rejects it later, and a rejection returns the amount and the fee. In the sandbox an account number ending in 0000 is rejected.",
+	Request:     wallet.WithdrawInput{}, Status: http.StatusCreated, Response: wallet.Transaction{}, Errors: moneyErrors}
+
+func (s *Server) feeQuote(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	amount, err := strconv.ParseInt(q.Get("amount"), 10, 64)
+	if err != nil {
+		return fault.Invalid("amount", "must be a positive integer in minor units")
+	}
+	cur := q.Get("currency")
+	if cur == "" {
+		cur = s.cfg.Currencies.Default().Code
+	}
+	fq, err := s.wallet.QuoteFee(q.Get("kind"), amount, cur, q.Get("to_currency"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, fq)
+}
+
+var feeQuoteDoc = operation{Summary: "What an operation would cost", Tag: "fees",
+	Query: []param{
+		{Name: "kind", Required: true, Enum: []string{"payment", "withdrawal", "transfer", "remittance", "fx", "topup", "topup_card"}},
+		{Name: "amount", Type: "integer", Required: true, Description: "minor units"},
+		{Name: "currency"}, {Name: "to_currency", Description: "for fx and remittance"},
+	},
+	Response: wallet.FeeQuote{}, Errors: []string{"invalid_request", "currency_not_supported"}}
+
+func (s *Server) fxQuote(w http.ResponseWriter, r *http.Request) error {
+	var req wallet.QuoteInput
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	p, _ := userOf[identity.Principal](r)
+	q, err := s.wallet.QuoteFX(r.Context(), party(p.User), req)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, q)
+}
+
+var fxQuoteDoc = operation{Summary: "Quote an exchange rate (conversion or remittance)", Tag: "fx",
+	Request: wallet.QuoteInput{}, Status: http.StatusCreated, Response: wallet.Quote{}, Errors: []string{"currency_not_supported"}}
+
+func (s *Server) fxConvert(w http.ResponseWriter, r *http.Request) error {
+	var req wallet.ConvertInput
+	c, err := moneyCall(r, &req)
+	if err != nil {
+		return err
+	}
+	tx, err := s.wallet.Convert(r.Context(), c, req)
+	if err != nil {
+		return err
+	}
+	return writeTx(w, r, http.StatusCreated, tx)
+}
+
+var fxConvertDoc = operation{Summary: "Convert between the user's currencies at a quote", Tag: "fx", Idempotent: true,
+	Request: wallet.ConvertInput{}, Status: http.StatusCreated, Response: wallet.Transaction{},
+	Errors: append([]string{"quote_expired", "invalid_state"}, moneyErrors...)}
+
+func (s *Server) remit(w http.ResponseWriter, r *http.Request) error {
+	var req wallet.RemitInput
+	c, err := moneyCall(r, &req)
+	if err != nil {
+		return err
+	}
+	tx, err := s.wallet.Remit(r.Context(), c, req)
+	if err != nil {
+		return err
+	}
+	return writeTx(w, r, http.StatusCreated, tx)
+}
+
+var remitDoc = operation{Summary: "Send money abroad at a remittance quote", Tag: "remittances", Idempotent: true,
+	Request: wallet.RemitInput{}, Status: http.StatusCreated, Response: wallet.Transaction{},
+	Errors: append([]string{"quote_expired", "invalid_state"}, moneyErrors...)}
+
+var (
+	txKinds    = map[string]bool{"": true, "topup": true, "payment": true, "transfer_in": true, "transfer_out": true, "withdrawal": true, "refund": true, "fx_conversion": true, "remittance": true}
+	txStatuses = map[string]bool{"": true, "pending": true, "succeeded": true, "failed": true, "reversed": true}
+)
+
+func listFilter(r *http.Request) (wallet.Filter, error) {
+	limit, cursor, err := pageParams(r)
+	if err != nil {
+		return wallet.Filter{}, err
+	}
+	q := r.URL.Query()
+	f := wallet.Filter{Kind: q.Get("kind"), Status: q.Get("status"), Cursor: cursor, Limit: limit}
+	if !txKinds[f.Kind] {
+		return f, fault.Invalid("kind", "unknown transaction kind")
+	}
+	return f, nil
+}
+
+func (s *Server) transactions(w http.ResponseWriter, r *http.Request) error {
+	f, err := listFilter(r)
+	if err != nil {
+		return err
+	}
+	if !txStatuses[f.Status] {
+		return fault.Invalid("status", "must be pending, succeeded, failed or reversed")
+	}
+	p, _ := userOf[identity.Principal](r)
+	pg, err := s.wallet.Transactions(r.Context(), p.User.ID, f)
+	if err != nil {
+		return err
+	}
+	for i := range pg.Items {
+		pg.Items[i].Localize(localeOf(r).String())
+	}
+	return writeJSON(w, http.StatusOK, pg)
+}
+
+var listQuery = []param{{Name: "limit", Type: "integer"}, {Name: "cursor"}}
+
+var transactionsDoc = operation{Summary: "The user's transactions, newest first, failed ones included", Tag: "transactions",
+	Query: append([]param{
+		{Name: "kind", Enum: []string{"topup", "payment", "transfer_in", "transfer_out", "withdrawal", "refund", "fx_conversion", "remittance"}},
+		{Name: "status", Enum: []string{"pending", "succeeded", "failed", "reversed"}}}, listQuery...),
+	Response: wallet.Page[wallet.Transaction]{}}
+
+func (s *Server) transaction(w http.ResponseWriter, r *http.Request) error {
+	p, _ := userOf[identity.Principal](r)
+	tx, err := s.wallet.Transaction(r.Context(), p.User.ID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeTx(w, r, http.StatusOK, tx)
+}
+
+var transactionDoc = operation{Summary: "One transaction, with its refunds and failure reason", Tag: "transactions", Response: wallet.Transaction{}}
+
+func (s *Server) createRefundRequest(w http.ResponseWriter, r *http.Request) error {
+	var req wallet.RefundRequestInput
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	p, _ := userOf[identity.Principal](r)
+	rr, err := s.wallet.RequestRefund(r.Context(), party(p.User), req)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, rr)
+}
+
+var createRefundRequestDoc = operation{Summary: "Ask the merchant for a refund, with evidence", Tag: "refund-requests",
+	Request: wallet.RefundRequestInput{}, Status: http.StatusCreated, Response: wallet.RefundRequest{}, Errors: []string{"refund_not_allowed"}}
+
+func (s *Server) refundRequests(w http.ResponseWriter, r *http.Request) error {
+	limit, cursor, err := pageParams(r)
+	if err != nil {
+		return err
+	}
+	p, _ := userOf[identity.Principal](r)
+	pg, err := s.wallet.RefundRequests(r.Context(), p.User.ID, wallet.Filter{Cursor: cursor, Limit: limit, Status: r.URL.Query().Get("status")})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, pg)
+}
+
+var refundRequestsDoc = operation{Summary: "The user's refund requests", Tag: "refund-requests",
+	Query: append([]param{{Name: "status", Enum: []string{"submitted", "approved", "rejected", "refunded"}}}, listQuery...),
+	Response: wallet.Page[wallet.RefundRequest]{}}
+
+func (s *Server) refundRequest(w http.ResponseWriter, r *http.Request) error {
+	p, _ := userOf[identity.Principal](r)
+	rr, err := s.wallet.RefundRequest(r.Context(), p.User.ID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, rr)
+}
+
+var refundRequestDoc = operation{Summary: "One refund request", Tag: "refund-requests", Response: wallet.RefundRequest{}}
+
+// maxUpload is the largest multipart body taken: a 10 MB file plus its envelope.
+const maxUpload = wallet.MaxAttachment + 64<<10
+
+func (s *Server) uploadAttachment(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxUpload)
+	if err := r.ParseMultipartForm(1 << 20); err != nil {
+		if _, ok := err.(*http.MaxBytesError); ok {
+			return fault.New("too_large", "the file is larger than 10 MB")
+		}
+		return fault.Invalid("file", "send multipart/form-data with one part named file")
+	}
+	defer r.MultipartForm.RemoveAll()
+	f, hdr, err := r.FormFile("file")
+	if err != nil {
+		return fault.Invalid("file", "is required")
+	}
+	defer f.Close()
+	data := make([]byte, hdr.Size)
+	if _, err := readFull(f, data); err != nil {
+		return fault.Invalid("file", "could not be read")
+	}
+	p, _ := userOf[identity.Principal](r)
+	a, err := s.wallet.AddAttachment(r.Context(), p.User.ID, hdr.Filename, data)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, a)
+}
+
+var uploadAttachmentDoc = operation{Summary: "Upload evidence (image or PDF, at most 10 MB) as multipart field \"file\"", Tag: "attachments",
+	Status: http.StatusCreated, Response: wallet.Attachment{}, Errors: []string{"invalid_request", "too_large"}}
