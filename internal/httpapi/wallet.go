@@ -278,7 +278,7 @@ func (s *Server) refundRequests(w http.ResponseWriter, r *http.Request) error {
 }
 
 var refundRequestsDoc = operation{Summary: "The user's refund requests", Tag: "refund-requests",
-	Query: append([]param{{Name: "status", Enum: []string{"submitted", "approved", "rejected", "refunded"}}}, listQuery...),
+	Query:    append([]param{{Name: "status", Enum: []string{"submitted", "approved", "rejected", "refunded"}}}, listQuery...),
 	Response: wallet.Page[wallet.RefundRequest]{}}
 
 func (s *Server) refundRequest(w http.ResponseWriter, r *http.Request) error {

@@ -149,6 +149,8 @@ func limitReason(zh bool, limit, max string) string {
 	return "This would exceed " + n.en + tail + ". Verifying your account raises the limits."
 }
 
-func invalidAmount() error { return fault.Invalid("amount", "must be a positive integer in minor units") }
+func invalidAmount() error {
+	return fault.Invalid("amount", "must be a positive integer in minor units")
+}
 
 func invalidField(field, msg string) error { return fault.Invalid(field, msg) }
