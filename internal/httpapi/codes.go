@@ -114,11 +114,3 @@ var codes = map[string]problemCode{
 		[numLocales]string{"Service unavailable", "服务不可用"},
 		[numLocales]string{"The service is not ready. Try again later.", "服务尚未就绪，请稍后再试。"}},
 }
-
-// statusOf returns the HTTP status of an error code, 500 for a code not in the table.
-func statusOf(code string) int {
-	if c, ok := codes[code]; ok {
-		return c.status
-	}
-	return 500
-}
