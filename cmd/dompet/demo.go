@@ -3,8 +3,7 @@ package main
 import (
 	"context"
 
-	"github.com/dompet/dompet/internal/config"
-	"github.com/dompet/dompet/internal/db"
+	"github.com/dompet/dompet/internal/app"
 )
 
 var demoCmd = command{
@@ -22,16 +21,16 @@ func demo(ctx context.Context, c *cli, args []string) error {
 	if err := noArgs(fs); err != nil {
 		return err
 	}
-	store, err := c.openStore(ctx, cfg)
+	a, err := app.New(ctx, cfg, c.log, app.Options{})
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-	return loadDemo(ctx, c, cfg, store)
+	defer a.Close()
+	return loadDemo(ctx, c, a)
 }
 
-// loadDemo loads the demo data into store; serve --demo calls it too. It must be safe to run
-// on every start (loading what is missing only). To be written with the domain services.
-func loadDemo(ctx context.Context, c *cli, cfg config.Config, store *db.DB) error {
+// loadDemo loads the demo data; serve --demo calls it too. It must be safe to run on every
+// start (loading what is missing only).
+func loadDemo(ctx context.Context, c *cli, a *app.App) error {
 	return errNotImplemented
 }

@@ -1,6 +1,11 @@
 package main
 
-import "context"
+import (
+	"context"
+	"fmt"
+
+	"github.com/dompet/dompet/internal/ledger"
+)
 
 var ledgerVerifyCmd = command{
 	name:    "ledger verify",
@@ -8,12 +13,36 @@ var ledgerVerifyCmd = command{
 	run:     ledgerVerify,
 }
 
-// ledgerVerify is registered for the ledger to fill in: it prints what it checked and exits
-// non-zero on any mismatch.
+// ledgerVerify prints what it checked and exits non-zero on any mismatch.
 func ledgerVerify(ctx context.Context, c *cli, args []string) error {
 	fs := c.flags()
-	if _, err := c.config(fs, args); err != nil {
+	cfg, err := c.config(fs, args)
+	if err != nil {
 		return err
 	}
-	return errNotImplemented
+	if err := noArgs(fs); err != nil {
+		return err
+	}
+	store, err := c.openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	l := ledger.New(store, ledger.Options{Log: c.log})
+	defer l.Close()
+	rep, err := l.Verify(ctx)
+	if err != nil {
+		return err
+	}
+	if rep.Problems == nil {
+		rep.Problems = []string{}
+	}
+	if err := c.printJSON(map[string]any{"ok": rep.OK(), "accounts": rep.Accounts, "transfers": rep.Transfers,
+		"postings": rep.Postings, "currencies": rep.Currencies, "problems": rep.Problems}); err != nil {
+		return err
+	}
+	if !rep.OK() {
+		return fmt.Errorf("ledger verify: %d problems", len(rep.Problems))
+	}
+	return nil
 }

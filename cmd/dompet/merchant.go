@@ -1,6 +1,11 @@
 package main
 
-import "context"
+import (
+	"context"
+	"errors"
+
+	"github.com/dompet/dompet/internal/merchant"
+)
 
 var merchantCreateCmd = command{
 	name:    "merchant create",
@@ -9,13 +14,28 @@ var merchantCreateCmd = command{
 	run:     merchantCreate,
 }
 
-// merchantCreate is registered for the merchant service to fill in.
 func merchantCreate(ctx context.Context, c *cli, args []string) error {
 	fs := c.flags()
-	fs.String("name", "", "merchant name (required)")
-	fs.String("webhook-url", "", "URL that receives signed payment and refund events")
-	if _, err := c.config(fs, args); err != nil {
+	name := fs.String("name", "", "merchant name (required)")
+	hook := fs.String("webhook-url", "", "URL that receives signed payment and refund events")
+	cfg, err := c.config(fs, args)
+	if err != nil {
 		return err
 	}
-	return errNotImplemented
+	if err := noArgs(fs); err != nil {
+		return err
+	}
+	if *name == "" {
+		return usageError{errors.New("--name is required")}
+	}
+	store, err := c.openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	m, err := merchant.New(store, merchant.Options{Logger: c.log}).Create(ctx, *name, *hook)
+	if err != nil {
+		return err
+	}
+	return c.printJSON(m)
 }

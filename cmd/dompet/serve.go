@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/dompet/dompet/internal/app"
 	"github.com/dompet/dompet/internal/httpapi"
 )
 
@@ -42,24 +43,25 @@ func serve(ctx context.Context, c *cli, args []string) error {
 	}
 	c.log.Info("starting", "version", buildVersion(), "config", cfg)
 
-	store, err := c.openStore(ctx, cfg)
+	a, err := app.New(ctx, cfg, c.log, app.Options{Background: true})
 	if err != nil {
 		return err
 	}
 	defer func() {
-		if err := store.Close(); err != nil {
+		if err := a.Close(); err != nil {
 			c.log.Warn("closing the store", "error", err)
 		}
 	}()
 	if cfg.Demo {
-		if err := loadDemo(ctx, c, cfg, store); errors.Is(err, errNotImplemented) {
+		if err := loadDemo(ctx, c, a); errors.Is(err, errNotImplemented) {
 			c.log.Warn("--demo: demo data is not available in this build yet")
 		} else if err != nil {
 			return fmt.Errorf("demo data: %w", err)
 		}
 	}
 
-	api, err := httpapi.New(httpapi.Options{Config: cfg, DB: store, Log: c.log, Version: buildVersion()})
+	api, err := httpapi.New(httpapi.Options{Config: cfg, DB: a.DB, Log: c.log, Version: buildVersion(),
+		Identity: a.Identity, Merchants: a.Merchants, Wallet: a.Wallet})
 	if err != nil {
 		return err
 	}
