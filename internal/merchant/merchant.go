@@ -191,15 +191,21 @@ func (s *Service) Authenticate(ctx context.Context, apiKey string) (Merchant, er
 	return m, nil
 }
 
-// Get returns the merchant id, or ErrNotFound.
+// Get returns the merchant id, or ErrNotFound. Every payment asks, so answers are briefly
+// cached like webhook URLs.
 func (s *Service) Get(ctx context.Context, id string) (Merchant, error) {
-	m, _, err := s.merchantByID(ctx, id)
+	k := "id:" + id
+	if c, ok := s.cached(k); ok {
+		return c.m, nil
+	}
+	m, url, err := s.merchantByID(ctx, id)
 	if errors.Is(err, db.ErrNotFound) {
 		return Merchant{}, ErrNotFound
 	}
 	if err != nil {
 		return Merchant{}, fmt.Errorf("get merchant %s: %w", id, err)
 	}
+	s.remember(k, m, url)
 	return m, nil
 }
 

@@ -183,8 +183,9 @@ func scanTx(sc interface{ Scan(...any) error }) (Transaction, error) {
 }
 
 func (w *Wallet) byKey(ctx context.Context, owner, key string) (Transaction, error) {
-	// Read through the writer: a replay must see what the first request just committed.
-	t, err := scanTx(w.db.W.QueryRowContext(ctx, w.db.Rebind("SELECT "+txCols+" FROM wallet_transactions WHERE owner = ? AND idem_key = ?"), owner, key))
+	// A reader sees every commit made before its read began, and the first request with a
+	// key has committed before a duplicate in this process stops waiting for it.
+	t, err := scanTx(w.db.QueryRow(ctx, "SELECT "+txCols+" FROM wallet_transactions WHERE owner = ? AND idem_key = ?", owner, key))
 	if err != nil {
 		return Transaction{}, db.NotFound(err)
 	}
