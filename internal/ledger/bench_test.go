@@ -38,7 +38,7 @@ func BenchmarkTransfer(b *testing.B) {
 			}
 			merchant, _ := l.Ensure(ctx, ledger.Spec{Owner: "merchant:hot", Kind: ledger.KindMerchant, Currency: "IDR", NoOverdraft: true})
 			var seq atomic.Int64
-			b.SetParallelism(128)
+			b.SetParallelism(256)
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
