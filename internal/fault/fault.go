@@ -15,6 +15,9 @@ type Error struct {
 	Msg    string         // English, for logs and as the detail when no translation exists
 	Fields map[string]any // extra members of the problem body (e.g. attempts_remaining)
 	Errs   []FieldError   // per-field validation failures
+	// Details are precise explanations per locale tag ("en", "zh-CN"), when the domain has
+	// better words than the generic text of the code.
+	Details map[string]string
 }
 
 // FieldError names an invalid input field.
@@ -49,6 +52,13 @@ func (e *Error) With(kv ...any) *Error {
 	for i := 0; i+1 < len(kv); i += 2 {
 		c.Fields[kv[i].(string)] = kv[i+1]
 	}
+	return &c
+}
+
+// Explained returns a copy of e with explanations per locale tag.
+func (e *Error) Explained(details map[string]string) *Error {
+	c := *e
+	c.Details = details
 	return &c
 }
 

@@ -118,6 +118,9 @@ func problemBody(f *fault.Error, l locale) (int, []byte) {
 	if f.Msg != "" && f.Code != errInternal.Code && (l == localeEN || detail == "") {
 		detail = f.Msg
 	}
+	if d := f.Details[l.String()]; d != "" {
+		detail = d
+	}
 	if detail == "" {
 		detail = c.detail[localeEN]
 	}

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -215,6 +216,17 @@ func TestNegotiate(t *testing.T) {
 	for _, tt := range tests {
 		if got := negotiate(tt.header); got != tt.want {
 			t.Errorf("negotiate(%q) = %v, want %v", tt.header, got, tt.want)
+		}
+	}
+}
+
+func TestProblemDetailFromDomainExplanation(t *testing.T) {
+	f := fault.New("insufficient_balance", "too low").Explained(map[string]string{"en": "Needs IDR 1,500.00.", "zh-CN": "需要 IDR 1,500.00。"})
+	for l, want := range map[locale]string{localeEN: "Needs IDR 1,500.00.", localeZH: "需要 IDR 1,500.00。"} {
+		_, body := problemBody(f, l)
+		var got struct{ Detail string }
+		if err := json.Unmarshal(body, &got); err != nil || got.Detail != want {
+			t.Errorf("%s: detail %q, want %q (%v)", l, got.Detail, want, err)
 		}
 	}
 }

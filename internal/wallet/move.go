@@ -67,7 +67,7 @@ func (w *Wallet) move(ctx context.Context, m movement) (Transaction, error) {
 	}
 	if err != nil {
 		if f, ok := fault.As(err); ok {
-			return Transaction{}, translate(f, m.self, m.selfID, m.amount)
+			return Transaction{}, explain(translate(f, m.self, m.selfID, m.amount))
 		}
 		return Transaction{}, fmt.Errorf("%s %s: %w", m.rec.kind, m.rec.id, err)
 	}
@@ -96,7 +96,7 @@ func (w *Wallet) fail(ctx context.Context, rec record, reason *fault.Error, keep
 			return tx, tx.failure()
 		}
 	}
-	return Transaction{}, reason
+	return Transaction{}, explain(reason)
 }
 
 // providerFailure maps a provider error to the failure shown, and whether to keep the key.

@@ -51,6 +51,12 @@ func translate(r *fault.Error, self, selfID string, amount money.Amount) *fault.
 	return r
 }
 
+// explain gives a failure the words its transaction's failure_reason has, in both
+// languages, so the refusal and the history say the same thing.
+func explain(f *fault.Error) *fault.Error {
+	return f.Explained(map[string]string{"en": Reason("en", f.Code, f.Fields), "zh-CN": Reason("zh-CN", f.Code, f.Fields)})
+}
+
 func errorsIs(a, b *fault.Error) bool { return a.Code == b.Code }
 
 // Reason explains a failure code to a person, in locale (zh-CN or en).

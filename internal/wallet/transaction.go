@@ -111,7 +111,7 @@ func (t Transaction) failure() error {
 	if t.Status != StatusFailed || t.FailureCode == "" {
 		return nil
 	}
-	return &fault.Error{Code: t.FailureCode, Msg: Reason("en", t.FailureCode, t.FailureParams), Fields: t.FailureParams}
+	return explain(&fault.Error{Code: t.FailureCode, Msg: Reason("en", t.FailureCode, t.FailureParams), Fields: t.FailureParams})
 }
 
 // record is a transaction about to be written.

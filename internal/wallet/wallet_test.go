@@ -143,6 +143,9 @@ func TestInsufficientBalanceIsRecordedAsFailed(t *testing.T) {
 	if !errors.Is(err, wallet.ErrInsufficientBalance) {
 		t.Fatalf("got %v", err)
 	}
+	if f, _ := fault.As(err); f.Details["zh-CN"] == "" || f.Details["en"] == "" {
+		t.Fatalf("refusal without explanations: %+v", f)
+	}
 	page, err := e.w.Transactions(e.ctx, e.alice.ID, wallet.Filter{Status: wallet.StatusFailed})
 	if err != nil || len(page.Items) != 1 {
 		t.Fatalf("failed list: %+v %v", page, err)
