@@ -61,7 +61,7 @@ func serve(ctx context.Context, c *cli, args []string) error {
 	}
 
 	api, err := httpapi.New(httpapi.Options{Config: cfg, DB: a.DB, Log: c.log, Version: buildVersion(),
-		Identity: a.Identity, Merchants: a.Merchants, Wallet: a.Wallet})
+		Identity: a.Identity, Merchants: a.Merchants, Wallet: a.Wallet, Registry: a.Registry})
 	if err != nil {
 		return err
 	}

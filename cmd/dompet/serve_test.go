@@ -98,6 +98,18 @@ func TestServeBinary(t *testing.T) {
 		t.Fatalf("404: %d %q", res.StatusCode, res.Header.Get("Content-Type"))
 	}
 
+	res, err = client.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	for _, want := range []string{"dompet_ledger_groups_total", "dompet_http_requests_total"} {
+		if !strings.Contains(string(metrics), want) {
+			t.Fatalf("/metrics lacks %s", want)
+		}
+	}
+
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}

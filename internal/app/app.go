@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"sync"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/dompet/dompet/internal/config"
 	"github.com/dompet/dompet/internal/db"
 	"github.com/dompet/dompet/internal/identity"
@@ -29,6 +31,8 @@ type App struct {
 	Wallet    *wallet.Wallet
 	Sandbox   *wallet.Sandbox
 	Log       *slog.Logger
+	// Registry holds the process's metrics; the HTTP API serves it at /metrics.
+	Registry *prometheus.Registry
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -75,6 +79,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*
 		return nil, err
 	}
 	a.Ledger = ledger.New(a.DB, ledger.Options{Log: log})
+	a.Registry = prometheus.NewRegistry()
+	if err := ledgerMetrics(a.Registry, a.Ledger); err != nil {
+		a.close()
+		return nil, err
+	}
 	io := o.Identity
 	if io.Log == nil {
 		io.Log = log

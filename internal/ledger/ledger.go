@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dompet/dompet/internal/db"
@@ -113,6 +114,29 @@ type Ledger struct {
 	closed    bool
 
 	accounts sync.Map // owner|kind|currency → account id (accounts are never deleted)
+
+	stats struct {
+		groups, accepted, rejected, duplicates, failed, commitNanos atomic.Uint64
+	}
+}
+
+// Stats are running totals since the ledger started, for metrics.
+type Stats struct {
+	Groups        uint64  // database transactions committed (or attempted)
+	Accepted      uint64  // transfers that moved or held money
+	Rejected      uint64  // transfers refused by a rule (balance, limit, state)
+	Duplicates    uint64  // replays answered with a first outcome
+	Failed        uint64  // transfers that met a store error and were not decided
+	CommitSeconds float64 // time spent writing groups
+}
+
+// Stats returns the running totals.
+func (l *Ledger) Stats() Stats {
+	return Stats{
+		Groups: l.stats.groups.Load(), Accepted: l.stats.accepted.Load(), Rejected: l.stats.rejected.Load(),
+		Duplicates: l.stats.duplicates.Load(), Failed: l.stats.failed.Load(),
+		CommitSeconds: float64(l.stats.commitNanos.Load()) / 1e9,
+	}
 }
 
 type request struct {
@@ -253,7 +277,10 @@ func (l *Ledger) drainClosed() {
 // its own so that one bad request cannot sink the others.
 func (l *Ledger) commit(batch []*request) {
 	ctx := context.Background()
+	start := time.Now()
 	outs, err := l.apply(ctx, batch)
+	l.stats.groups.Add(1)
+	l.stats.commitNanos.Add(uint64(time.Since(start)))
 	if err != nil && len(batch) > 1 {
 		l.opts.Log.Warn("ledger group failed; retrying one by one", "size", len(batch), "err", err)
 		for _, r := range batch {
@@ -262,10 +289,20 @@ func (l *Ledger) commit(batch []*request) {
 		return
 	}
 	for i, r := range batch {
-		if err != nil {
+		switch {
+		case err != nil:
 			r.err = fmt.Errorf("ledger commit: %w", err)
-		} else {
+			l.stats.failed.Add(1)
+		default:
 			r.res, r.err = outs[i].res, outs[i].err
+			switch {
+			case r.res.Duplicate:
+				l.stats.duplicates.Add(1)
+			case r.err != nil:
+				l.stats.rejected.Add(1)
+			default:
+				l.stats.accepted.Add(1)
+			}
 		}
 		close(r.done)
 	}

@@ -439,3 +439,17 @@ func TestConcurrentRandomTransfers(t *testing.T) {
 		t.Fatalf("journal has %d accepted operations, clients were told %d", journal-holds, ok.Load())
 	}
 }
+
+func TestStatsCountOutcomes(t *testing.T) {
+	f := newFixture(t)
+	alice, bob := f.wallet("user:alice"), f.wallet("user:bob")
+	f.fund(alice, 100)
+	before := f.l.Stats()
+	_, _ = f.submit(pay("s1", alice, bob, 60))
+	_, _ = f.submit(pay("s1", alice, bob, 60))
+	_, _ = f.submit(pay("s2", alice, bob, 60))
+	got := f.l.Stats()
+	if got.Accepted-before.Accepted != 1 || got.Duplicates-before.Duplicates != 1 || got.Rejected-before.Rejected != 1 || got.Groups-before.Groups != 3 {
+		t.Fatalf("stats moved from %+v to %+v", before, got)
+	}
+}
