@@ -8,7 +8,6 @@ package wallet
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -167,6 +166,7 @@ func (w *Wallet) merchantAccount(ctx context.Context, merchantID, currency strin
 // flight lets concurrent requests with one idempotency key share the first one's answer.
 type flight struct {
 	done chan struct{}
+	hash string
 	tx   Transaction
 	err  error
 }
@@ -175,7 +175,7 @@ type flight struct {
 // from another process, found in the store) with the first outcome.
 func (w *Wallet) once(ctx context.Context, owner string, c Call, op func() (Transaction, error)) (Transaction, error) {
 	k := owner + "|" + c.Key
-	f := &flight{done: make(chan struct{})}
+	f := &flight{done: make(chan struct{}), hash: c.Hash}
 	if v, loaded := w.flights.LoadOrStore(k, f); loaded {
 		other := v.(*flight)
 		select {
@@ -183,10 +183,15 @@ func (w *Wallet) once(ctx context.Context, owner string, c Call, op func() (Tran
 		case <-ctx.Done():
 			return Transaction{}, ctx.Err()
 		}
-		if other.err != nil && fault.Code(other.err) == "" && !errors.Is(other.err, ErrIdempotencyConflict) {
-			return Transaction{}, other.err // a system failure: nothing was decided
+		if other.hash == c.Hash {
+			return other.tx, other.err
 		}
-		return w.replay(ctx, owner, c)
+		// Another body under the same key: a conflict if the first left an outcome,
+		// otherwise (it was refused before deciding anything) this one runs on its own.
+		if tx, err, found := w.stored(ctx, owner, c); found {
+			return tx, err
+		}
+		return w.once(ctx, owner, c, op)
 	}
 	defer func() {
 		close(f.done)
@@ -198,15 +203,6 @@ func (w *Wallet) once(ctx context.Context, owner string, c Call, op func() (Tran
 	}
 	f.tx, f.err = op()
 	return f.tx, f.err
-}
-
-// replay answers a request whose key was already used.
-func (w *Wallet) replay(ctx context.Context, owner string, c Call) (Transaction, error) {
-	tx, err, found := w.stored(ctx, owner, c)
-	if !found {
-		return Transaction{}, fmt.Errorf("replay %s: first request left no record", c.Key)
-	}
-	return tx, err
 }
 
 // stored finds the transaction made under the call's key: its first outcome, or a conflict
