@@ -1,15 +1,140 @@
 package main
 
-import "context"
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/dompet/dompet/internal/bench"
+	"github.com/dompet/dompet/internal/config"
+)
 
 var benchCmd = command{
 	name:    "bench",
-	args:    "…",
-	summary: "built-in load generators (see docs/benchmarks.md)",
-	run:     bench,
+	args:    "ledger|http [flags]",
+	summary: "built-in load generators on a temporary store unless --db is given (see docs/benchmarks.md)",
+	run:     benchRun,
 }
 
-// bench is registered for the benchmark tooling to fill in.
-func bench(ctx context.Context, c *cli, args []string) error {
-	return errNotImplemented
+// benchRun picks the load generator. Both print one JSON result and fail when the ledger does
+// not verify afterwards.
+func benchRun(ctx context.Context, c *cli, args []string) error {
+	if len(args) == 0 || (args[0] != "ledger" && args[0] != "http") {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+			fmt.Fprintln(c.stderr, "usage: dompet bench ledger|http [flags]   (\"dompet bench ledger -h\" lists the flags)")
+			return flag.ErrHelp
+		}
+		return usageError{errors.New(`bench needs "ledger" or "http"`)}
+	}
+	c.name = "bench " + args[0]
+	if args[0] == "ledger" {
+		return benchLedger(ctx, c, args[1:])
+	}
+	return benchHTTP(ctx, c, args[1:])
+}
+
+func benchLedger(ctx context.Context, c *cli, args []string) error {
+	fs := c.flags()
+	accounts := fs.Int("accounts", 10_000, "wallet accounts to create and fund")
+	hot := fs.Bool("hot", false, "every transfer pays one merchant account")
+	duration := fs.Duration("duration", 10*time.Second, "how long to submit transfers")
+	concurrency := fs.Int("concurrency", 256, "goroutines submitting transfers")
+	maxBatch := fs.Int("max-batch", 0, "transfers per ledger transaction (0: the ledger's default)")
+	cfg, cleanup, err := c.benchConfig(fs, args)
+	if err != nil {
+		return err
+	}
+	defer cleanup() // after the store is closed
+	switch {
+	case *accounts < 2:
+		return usageError{errors.New("--accounts must be at least 2")}
+	case *concurrency < 1 || *duration <= 0 || *maxBatch < 0:
+		return usageError{errors.New("--concurrency and --duration must be positive, --max-batch not negative")}
+	}
+	store, err := c.openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	res, err := bench.Ledger(ctx, bench.LedgerConfig{Store: store, Accounts: *accounts, Hot: *hot, Duration: *duration,
+		Concurrency: *concurrency, MaxBatch: *maxBatch, Log: c.log})
+	if perr := c.printJSON(res); perr != nil && err == nil {
+		err = perr
+	}
+	return err
+}
+
+func benchHTTP(ctx context.Context, c *cli, args []string) error {
+	fs := c.flags()
+	users := fs.Int("users", 1000, "users to register and top up")
+	merchants := fs.Int("merchants", 100, "merchants paid at random (--hot: one)")
+	hot := fs.Bool("hot", false, "every payment goes to one merchant")
+	duration := fs.Duration("duration", 10*time.Second, "how long to send payments")
+	concurrency := fs.Int("concurrency", 64, "HTTP clients, each with a keep-alive connection")
+	cfg, cleanup, err := c.benchConfig(fs, args)
+	if err != nil {
+		return err
+	}
+	defer cleanup() // after the store is closed
+	switch {
+	case *users < 1 || *users > 100_000:
+		return usageError{errors.New("--users must be 1 to 100000")}
+	case *merchants < 1 || *concurrency < 1 || *duration <= 0:
+		return usageError{errors.New("--merchants, --concurrency and --duration must be positive")}
+	}
+	store, err := c.openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	// The access log would log every refused payment; the benchmark keeps warnings only.
+	apiLog := newLogger(c.stderr, max(cfg.LogLevel, slog.LevelWarn))
+	res, err := bench.HTTP(ctx, bench.HTTPConfig{Config: cfg, Store: store, Users: *users, Merchants: *merchants,
+		Hot: *hot, Duration: *duration, Concurrency: *concurrency, Log: c.log, APILog: apiLog})
+	if perr := c.printJSON(res); perr != nil && err == nil {
+		err = perr
+	}
+	return err
+}
+
+// benchConfig parses the flags. Unless --db is on the command line, the store is a fresh
+// SQLite file in a temporary directory that cleanup removes, so that a benchmark never
+// writes into the database DOMPET_DB points at unless asked to.
+func (c *cli) benchConfig(fs *flag.FlagSet, args []string) (config.Config, func(), error) {
+	nothing := func() {}
+	cfg, err := c.config(fs, args)
+	if err != nil {
+		return cfg, nothing, err
+	}
+	if err := noArgs(fs); err != nil {
+		return cfg, nothing, err
+	}
+	explicit := false
+	fs.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "db" })
+	cleanup := nothing
+	if !explicit {
+		dir, err := os.MkdirTemp("", "dompet-bench-")
+		if err != nil {
+			return cfg, nothing, err
+		}
+		cfg.DB = "sqlite:" + filepath.Join(dir, "bench.db")
+		cleanup = func() { _ = os.RemoveAll(dir) }
+	}
+	c.log.Info("bench store", "db", redactDSN(cfg.DB), "temporary", !explicit)
+	return cfg, cleanup, nil
+}
+
+// redactDSN hides a password in a postgres:// URL before it is logged.
+func redactDSN(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.User == nil {
+		return dsn
+	}
+	return u.Redacted()
 }
