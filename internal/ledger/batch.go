@@ -42,13 +42,23 @@ type pendingTransfer struct {
 
 // apply runs the group in one transaction (retried whole on engine conflicts) and returns
 // the outcome of each request in order.
+//
+// Another process may commit a transfer with one of the group's keys between our read of the
+// keys and our insert; PostgreSQL then reports a unique violation once that commit is done,
+// and a fresh attempt finds the key and answers with its outcome.
 func (l *Ledger) apply(ctx context.Context, batch []*request) ([]outcome, error) {
 	var outs []outcome
-	err := l.db.WithTx(ctx, func(ctx context.Context, tx *db.Tx) error {
-		var err error
-		outs, err = l.applyTx(ctx, tx, batch)
-		return err
-	})
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		err = l.db.WithTx(ctx, func(ctx context.Context, tx *db.Tx) error {
+			var err error
+			outs, err = l.applyTx(ctx, tx, batch)
+			return err
+		})
+		if err == nil || !db.IsUniqueViolation(err) {
+			break
+		}
+	}
 	return outs, err
 }
 

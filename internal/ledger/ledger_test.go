@@ -453,3 +453,67 @@ func TestStatsCountOutcomes(t *testing.T) {
 		t.Fatalf("stats moved from %+v to %+v", before, got)
 	}
 }
+
+// TestTwoLedgersOnOneStore runs two ledgers, as two dompet processes would, on one store:
+// their groups interleave, lock the same hot account and the same keys, and the invariants
+// still hold with every key decided once.
+func TestTwoLedgersOnOneStore(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	d2, err := db.Open(ctx, dbtest.DSNOf(f.d))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d2.Close()
+	l2 := ledger.New(d2, ledger.Options{})
+	defer l2.Close()
+	const users = 10
+	wallets := make([]string, users)
+	for i := range wallets {
+		wallets[i] = f.wallet(fmt.Sprintf("user:%d", i))
+		f.fund(wallets[i], 10_000)
+	}
+	hot := f.account("merchant:hot", ledger.KindMerchant, true, 0)
+	var ok atomic.Int64
+	var wg sync.WaitGroup
+	for w := range 8 {
+		l := f.l
+		if w%2 == 1 {
+			l = l2
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 100 {
+				// Both processes race on the same keys: each key must move money once.
+				key := fmt.Sprintf("k%d-%d", w/2, i)
+				from := wallets[(w/2*7+i)%users]
+				_, err := l.Submit(ctx, pay(key, from, hot, int64(1+i%50)))
+				switch {
+				case err == nil:
+					ok.Add(1)
+				case errors.Is(err, ledger.ErrInsufficientFunds):
+				default:
+					t.Errorf("submit: %v", err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	var total int64
+	for _, w := range wallets {
+		total += f.balance(w).Balance
+	}
+	var moved int64
+	if err := f.d.QueryRow(ctx, "SELECT COALESCE(SUM(amount), 0) FROM ledger_postings WHERE credit_id = ?", hot).Scan(&moved); err != nil {
+		t.Fatal(err)
+	}
+	if total+moved != users*10_000 || f.balance(hot).Balance != moved {
+		t.Fatalf("wallets %d + merchant %d != %d funded", total, moved, users*10_000)
+	}
+	var keys int
+	_ = f.d.QueryRow(ctx, "SELECT COUNT(*) FROM ledger_transfers WHERE code = 'payment'").Scan(&keys)
+	if keys != 4*100 {
+		t.Fatalf("%d payment keys in the journal, want 400 (each decided once)", keys)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/dompet/dompet/internal/db"
@@ -47,10 +48,23 @@ func DSN(t testing.TB) string {
 	return u.String()
 }
 
+// dsns remembers the data source name behind each store Open returned, so that a test can
+// open a second handle on it (a second dompet process).
+var dsns sync.Map
+
+// DSNOf returns the data source name of a store made by Open.
+func DSNOf(d *db.DB) string {
+	v, _ := dsns.Load(d)
+	s, _ := v.(string)
+	return s
+}
+
 // Open returns a migrated store that is closed when the test ends.
 func Open(t testing.TB) *db.DB {
 	t.Helper()
-	d, err := db.Open(context.Background(), DSN(t))
+	dsn := DSN(t)
+	d, err := db.Open(context.Background(), dsn)
+	dsns.Store(d, dsn)
 	if err != nil {
 		t.Fatalf("dbtest: open: %v", err)
 	}
