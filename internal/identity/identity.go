@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/dompet/dompet/internal/db"
+	"github.com/dompet/dompet/internal/notify"
 	"github.com/dompet/dompet/internal/fault"
 )
 
@@ -105,6 +106,8 @@ type Options struct {
 	MaxConcurrentHashes int              // argon2 computations at once; zero: GOMAXPROCS
 	Now                 func() time.Time // nil: time.Now; tests move the clock
 	Log                 *slog.Logger     // nil: slog.Default()
+	// Notify sends codes and security alerts by SMS and email; nil: they are only logged.
+	Notify notify.Sender
 }
 
 // Service is the identity domain on one store.
@@ -117,6 +120,7 @@ type Service struct {
 	common commonList
 	gate   hashGate
 	cache  *sessionCache // nil when disabled
+	notify notify.Sender
 
 	dummyOnce sync.Once
 	dummyHash string // verified against when a login names no user, to take the same time
@@ -131,6 +135,7 @@ func New(d *db.DB, opts Options) *Service {
 		now:    opts.Now,
 		log:    opts.Log,
 		common: parseCommonList(commonPasswordsTxt),
+		notify: opts.Notify,
 	}
 	if s.ttl <= 0 {
 		s.ttl = 30 * 24 * time.Hour
@@ -140,6 +145,9 @@ func New(d *db.DB, opts Options) *Service {
 	}
 	if s.log == nil {
 		s.log = slog.Default()
+	}
+	if s.notify == nil {
+		s.notify = notify.Log{L: s.log}
 	}
 	n := opts.MaxConcurrentHashes
 	if n <= 0 {
