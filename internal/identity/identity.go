@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/dompet/dompet/internal/db"
-	"github.com/dompet/dompet/internal/notify"
 	"github.com/dompet/dompet/internal/fault"
+	"github.com/dompet/dompet/internal/notify"
 )
 
 // Failures of this package, with the codes of API.md.
