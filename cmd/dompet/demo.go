@@ -2,13 +2,19 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"github.com/dompet/dompet/internal/app"
+	"github.com/dompet/dompet/internal/db"
+	"github.com/dompet/dompet/internal/fault"
+	"github.com/dompet/dompet/internal/identity"
+	"github.com/dompet/dompet/internal/wallet"
 )
 
 var demoCmd = command{
 	name:    "demo",
-	summary: "load demo users, merchants, agents and articles (also serve --demo)",
+	summary: "load demo users, merchants and money movements (also serve --demo); prints logins and merchant keys",
 	run:     demo,
 }
 
@@ -26,11 +32,280 @@ func demo(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	defer a.Close()
-	return loadDemo(ctx, c, a)
+	sum, err := seedDemo(ctx, a)
+	if err != nil {
+		return err
+	}
+	logDemo(c, sum)
+	return c.printJSON(sum)
 }
 
-// loadDemo loads the demo data; serve --demo calls it too. It must be safe to run on every
-// start (loading what is missing only).
+// loadDemo loads the demo data; serve --demo calls it on every start. It creates only what is
+// missing, and the money movements carry fixed idempotency keys, so a second run moves no
+// money. A merchant's API key exists in clear only when the merchant is created, so the log
+// line shows keys on the first start and merchant ids after.
 func loadDemo(ctx context.Context, c *cli, a *app.App) error {
-	return errNotImplemented
+	sum, err := seedDemo(ctx, a)
+	if err != nil {
+		return err
+	}
+	logDemo(c, sum)
+	return nil
+}
+
+func logDemo(c *cli, sum demoSummary) {
+	users := make([]string, len(sum.Users))
+	for i, u := range sum.Users {
+		users[i] = u.Email
+	}
+	c.log.Info("demo data loaded", "users", users, "password", demoPassword, "merchants", sum.Merchants)
+}
+
+// demoPassword is every demo user's password (it passes the password policy).
+const demoPassword = "Dompet-demo-2026!"
+
+type demoUserSpec struct {
+	email, phone, name, locale string
+	tier                       identity.Tier
+}
+
+// The demo users. Budi's language would be Indonesian, which Dompet does not offer yet: en.
+var demoUserSpecs = []demoUserSpec{
+	{"alice@dompet.localhost", "+6281200000001", "Alice Wijaya", identity.LocaleEN, identity.TierVerified},
+	{"budi@dompet.localhost", "+6281200000002", "Budi Santoso", identity.LocaleEN, identity.TierBasic},
+	{"li.wei@dompet.localhost", "+8613800000003", "Li Wei 李伟", identity.LocaleZhCN, identity.TierVerified},
+}
+
+var demoMerchantNames = []string{"Warung Kopi Demo", "Toko Buku Demo"}
+
+// demoSummary is what `dompet demo` prints.
+type demoSummary struct {
+	Users     []demoUser     `json:"users"`
+	Merchants []demoMerchant `json:"merchants"`
+	// Activity lists the demo's money movements with their outcome (a replay on later runs).
+	Activity      []demoStep `json:"activity"`
+	RefundRequest string     `json:"refund_request_id"`
+}
+
+type demoUser struct {
+	ID       string `json:"id"`
+	Email    string `json:"email"`
+	Phone    string `json:"phone"`
+	Password string `json:"password"`
+	Name     string `json:"display_name"`
+	Tier     string `json:"tier"`
+	Locale   string `json:"locale"`
+	Created  bool   `json:"created"`
+
+	party wallet.Party
+}
+
+type demoMerchant struct {
+	ID            string `json:"id"`
+	Name          string `json:"name"`
+	APIKey        string `json:"api_key,omitempty"` // only when created by this run
+	WebhookSecret string `json:"webhook_secret,omitempty"`
+	Created       bool   `json:"created"`
+}
+
+type demoStep struct {
+	Key         string `json:"idempotency_key"`
+	Who         string `json:"who"`
+	What        string `json:"what"`
+	Transaction string `json:"transaction_id"`
+	Status      string `json:"status"`
+	FailureCode string `json:"failure_code,omitempty"`
+}
+
+// seedDemo makes sure the demo users, merchants and movements exist, through the domain
+// services only.
+func seedDemo(ctx context.Context, a *app.App) (demoSummary, error) {
+	var sum demoSummary
+	for _, s := range demoUserSpecs {
+		u, err := ensureDemoUser(ctx, a, s)
+		if err != nil {
+			return sum, err
+		}
+		sum.Users = append(sum.Users, u)
+	}
+	for _, name := range demoMerchantNames {
+		m, err := ensureDemoMerchant(ctx, a, name)
+		if err != nil {
+			return sum, err
+		}
+		sum.Merchants = append(sum.Merchants, m)
+	}
+	if err := demoActivity(ctx, a, &sum); err != nil {
+		return sum, err
+	}
+	return sum, nil
+}
+
+func ensureDemoUser(ctx context.Context, a *app.App, s demoUserSpec) (demoUser, error) {
+	created := false
+	u, err := a.Identity.UserByLogin(ctx, s.email)
+	if errors.Is(err, identity.ErrNotFound) {
+		u, err = a.Identity.Register(ctx, identity.RegisterInput{Phone: s.phone, Email: s.email, Password: demoPassword,
+			DisplayName: s.name, Locale: s.locale})
+		created = true
+	}
+	if err != nil {
+		return demoUser{}, fmt.Errorf("demo user %s: %w", s.email, err)
+	}
+	// A user registers as basic; the demo's tier is given at creation only, so that a tier
+	// changed since (say by support, in a demo of that) is left alone.
+	if created && u.Tier != s.tier {
+		if err := a.Identity.SetTier(ctx, u.ID, s.tier); err != nil {
+			return demoUser{}, fmt.Errorf("demo user %s: %w", s.email, err)
+		}
+		u.Tier = s.tier
+		if err := a.Wallet.SetTier(ctx, app.Party(u)); err != nil {
+			return demoUser{}, fmt.Errorf("demo user %s: %w", s.email, err)
+		}
+	}
+	return demoUser{ID: u.ID, Email: u.Email, Phone: u.Phone, Password: demoPassword, Name: u.DisplayName,
+		Tier: string(u.Tier), Locale: u.Locale, Created: created, party: app.Party(u)}, nil
+}
+
+// ensureDemoMerchant finds the demo merchant by name, or creates it. The merchant service
+// has no lookup by name (names are not unique), so this reads its table directly.
+func ensureDemoMerchant(ctx context.Context, a *app.App, name string) (demoMerchant, error) {
+	var mid string
+	err := a.DB.QueryRow(ctx, "SELECT id FROM merchants WHERE name = ? ORDER BY created_at, id LIMIT 1", name).Scan(&mid)
+	switch err = db.NotFound(err); {
+	case err == nil:
+		return demoMerchant{ID: mid, Name: name}, nil
+	case !errors.Is(err, db.ErrNotFound):
+		return demoMerchant{}, fmt.Errorf("demo merchant %s: %w", name, err)
+	}
+	m, err := a.Merchants.Create(ctx, name, "")
+	if err != nil {
+		return demoMerchant{}, fmt.Errorf("demo merchant %s: %w", name, err)
+	}
+	return demoMerchant{ID: m.ID, Name: name, APIKey: m.APIKey, WebhookSecret: m.WebhookSecret, Created: true}, nil
+}
+
+// IDR amounts in minor units (sen).
+const rupiah = 100
+
+// demoActivity moves the demo's money. Every step has a fixed Idempotency-Key, so a later run
+// replays the first outcome instead of moving money again.
+func demoActivity(ctx context.Context, a *app.App, sum *demoSummary) error {
+	alice, budi, li := sum.Users[0], sum.Users[1], sum.Users[2]
+	kopi, buku := sum.Merchants[0].ID, sum.Merchants[1].ID
+	w := a.Wallet
+	call := func(u demoUser, key string) wallet.Call {
+		return wallet.Call{User: u.party, Key: key, Hash: "demo:" + key}
+	}
+	// step records one movement; want is the failure code the step is meant to meet ("" for
+	// success): the failed payment is part of the demo, any other failure stops it.
+	step := func(u demoUser, key, what, want string, tx wallet.Transaction, err error) (wallet.Transaction, error) {
+		if code := fault.Code(err); err != nil && (code == "" || code != want) {
+			return tx, fmt.Errorf("demo %s (%s, %s): %w", key, u.Email, what, err)
+		}
+		if err == nil && want != "" {
+			return tx, fmt.Errorf("demo %s (%s, %s): succeeded, meant to fail with %s", key, u.Email, what, want)
+		}
+		sum.Activity = append(sum.Activity, demoStep{Key: key, Who: u.Email, What: what, Transaction: tx.ID,
+			Status: tx.Status, FailureCode: fault.Code(err)})
+		return tx, nil
+	}
+	topUp := func(u demoUser, key string, amount int64, currency, source, ref string) error {
+		tx, err := w.TopUp(ctx, call(u, key), wallet.TopUpInput{Amount: amount, Currency: currency,
+			Source: wallet.Source{Type: source, Reference: ref}})
+		_, err = step(u, key, "top-up by "+source, "", tx, err)
+		return err
+	}
+	pay := func(u demoUser, key, merchant string, amount int64, order, want string) (wallet.Transaction, error) {
+		in := wallet.PayInput{MerchantID: merchant, Amount: amount, Currency: "IDR", OrderRef: order}
+		tx, err := w.Pay(ctx, call(u, key), in)
+		if err != nil && tx.ID == "" && fault.Code(err) == want {
+			// A refusal answers with no transaction; its replay shows the one kept in the
+			// history, so that every run reports the same.
+			tx, err = w.Pay(ctx, call(u, key), in)
+		}
+		return step(u, key, "payment "+order, want, tx, err)
+	}
+
+	if err := topUp(alice, "demo-1", 2_500_000*rupiah, "IDR", "bank_transfer", "BCA 8800123456"); err != nil {
+		return err
+	}
+	if err := topUp(budi, "demo-2", 150_000*rupiah, "IDR", "card", "VISA 4242"); err != nil {
+		return err
+	}
+	if err := topUp(li, "demo-3", 1_000_000*rupiah, "IDR", "bank_transfer", "BNI 0091234567"); err != nil {
+		return err
+	}
+	if err := topUp(li, "demo-4", 800_00, "CNY", "card", "UnionPay 6212"); err != nil {
+		return err
+	}
+	coffee, err := pay(alice, "demo-5", kopi, 25_000*rupiah, "KOPI-0001", "")
+	if err != nil {
+		return err
+	}
+	books, err := pay(alice, "demo-6", buku, 185_000*rupiah, "BUKU-0001", "")
+	if err != nil {
+		return err
+	}
+	if _, err := pay(budi, "demo-7", kopi, 18_000*rupiah, "KOPI-0002", ""); err != nil {
+		return err
+	}
+	if _, err := pay(li, "demo-8", buku, 120_000*rupiah, "BUKU-0002", ""); err != nil {
+		return err
+	}
+	tx, err := w.Transfer(ctx, call(alice, "demo-9"), wallet.TransferInput{To: budi.Phone, Amount: 50_000 * rupiah,
+		Currency: "IDR", Note: "Makan siang kemarin"})
+	if _, err := step(alice, "demo-9", "transfer to "+budi.Email, "", tx, err); err != nil {
+		return err
+	}
+	// Budi holds about IDR 180,000 by now: this one is refused and stays in his history.
+	if _, err := pay(budi, "demo-10", buku, 450_000*rupiah, "BUKU-0003", "insufficient_balance"); err != nil {
+		return err
+	}
+	// The sandbox bank never answers for accounts ending in 9999, so this withdrawal stays
+	// pending (its hold expires after 7 days and gives the money back).
+	tx, err = w.Withdraw(ctx, call(alice, "demo-11"), wallet.WithdrawInput{Amount: 300_000 * rupiah, Currency: "IDR",
+		BankAccount: wallet.BankAccount{BankCode: "BCA", AccountNumber: "8800129999", HolderName: "Alice Wijaya"}})
+	if _, err := step(alice, "demo-11", "withdrawal to BCA 8800129999", "", tx, err); err != nil {
+		return err
+	}
+	// The coffee shop refunds part of Alice's order itself.
+	tx, err = w.Refund(ctx, wallet.MerchantCall{MerchantID: kopi, Key: "demo-12", Hash: "demo:demo-12"},
+		wallet.RefundInput{PaymentID: coffee.ID, Amount: 5_000 * rupiah, Reason: "One drink was out of stock"})
+	if _, err := step(alice, "demo-12", "partial refund from Warung Kopi Demo", "", tx, err); err != nil {
+		return err
+	}
+	rr, err := ensureRefundRequest(ctx, w, alice.party, books.ID)
+	if err != nil {
+		return err
+	}
+	sum.RefundRequest = rr
+	return nil
+}
+
+// ensureRefundRequest files Alice's refund request on the book order unless one exists:
+// refund requests carry no idempotency key.
+func ensureRefundRequest(ctx context.Context, w *wallet.Wallet, u wallet.Party, paymentID string) (string, error) {
+	f := wallet.Filter{Limit: 200}
+	for {
+		page, err := w.RefundRequests(ctx, u.ID, f)
+		if err != nil {
+			return "", fmt.Errorf("demo refund request: %w", err)
+		}
+		for _, r := range page.Items {
+			if r.TransactionID == paymentID {
+				return r.ID, nil
+			}
+		}
+		if page.NextCursor == nil {
+			break
+		}
+		f.Cursor = *page.NextCursor
+	}
+	rr, err := w.RequestRefund(ctx, u, wallet.RefundRequestInput{TransactionID: paymentID, Amount: 185_000 * rupiah,
+		Reason: "The shop sent the wrong book: I ordered the 2025 edition and received the 2019 one."})
+	if err != nil {
+		return "", fmt.Errorf("demo refund request: %w", err)
+	}
+	return rr.ID, nil
 }

@@ -1,0 +1,163 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/dompet/dompet/internal/app"
+	"github.com/dompet/dompet/internal/config"
+	"github.com/dompet/dompet/internal/db/dbtest"
+	"github.com/dompet/dompet/internal/identity"
+	"github.com/dompet/dompet/internal/wallet"
+)
+
+// demoState is everything the demo should leave the same on a second run.
+type demoState struct {
+	Users     map[string][]wallet.Balance // by email
+	Merchants map[string][]wallet.Balance // by name
+	History   map[string]int              // transactions per user
+}
+
+func snapshot(t *testing.T, a *app.App, sum demoSummary) demoState {
+	t.Helper()
+	ctx := context.Background()
+	st := demoState{Users: map[string][]wallet.Balance{}, Merchants: map[string][]wallet.Balance{}, History: map[string]int{}}
+	for _, u := range sum.Users {
+		s, err := a.Wallet.Summary(ctx, u.party)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st.Users[u.Email] = s.Balances
+		page, err := a.Wallet.Transactions(ctx, u.ID, wallet.Filter{Limit: 200})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st.History[u.Email] = len(page.Items)
+	}
+	for _, m := range sum.Merchants {
+		b, err := a.Wallet.MerchantBalances(ctx, m.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st.Merchants[m.Name] = b
+	}
+	return st
+}
+
+func TestLoadDemoTwice(t *testing.T) {
+	ctx := context.Background()
+	a, err := app.New(ctx, config.Default(), nil, app.Options{DB: dbtest.Open(t),
+		Identity: identity.Options{Argon2: identity.Argon2Params{Time: 1, MemoryKiB: 64, Threads: 1}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+
+	first, err := seedDemo(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range first.Merchants {
+		if !m.Created || !strings.HasPrefix(m.APIKey, "sk_") {
+			t.Fatalf("first run: merchant %+v", m)
+		}
+	}
+	before := snapshot(t, a, first)
+
+	second, err := seedDemo(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, u := range second.Users {
+		if u.Created || u.ID != first.Users[i].ID {
+			t.Fatalf("second run recreated %s", u.Email)
+		}
+	}
+	for i, m := range second.Merchants {
+		if m.Created || m.APIKey != "" || m.ID != first.Merchants[i].ID {
+			t.Fatalf("second run: merchant %+v", m)
+		}
+	}
+	if !reflect.DeepEqual(first.Activity, second.Activity) || first.RefundRequest != second.RefundRequest {
+		t.Fatalf("second run moved money differently:\n%+v\n%+v", first.Activity, second.Activity)
+	}
+	if after := snapshot(t, a, second); !reflect.DeepEqual(before, after) {
+		t.Fatalf("balances or histories changed:\n%+v\n%+v", before, after)
+	}
+	rep, err := a.Ledger.Verify(ctx)
+	if err != nil || !rep.OK() {
+		t.Fatalf("ledger: %v %v", err, rep.Problems)
+	}
+
+	// What the demo is for: tiers, a failure with its reason, a pending withdrawal, a
+	// refund, a refund request.
+	tiers := map[string]string{}
+	for _, u := range second.Users {
+		tiers[u.Email] = u.Tier
+	}
+	if tiers["alice@dompet.localhost"] != "verified" || tiers["budi@dompet.localhost"] != "basic" || tiers["li.wei@dompet.localhost"] != "verified" {
+		t.Fatalf("tiers %v", tiers)
+	}
+	budi := second.Users[1]
+	failed, err := a.Wallet.Transactions(ctx, budi.ID, wallet.Filter{Status: wallet.StatusFailed})
+	if err != nil || len(failed.Items) != 1 || failed.Items[0].FailureCode != "insufficient_balance" {
+		t.Fatalf("budi's failed payments: %+v %v", failed.Items, err)
+	}
+	alice := second.Users[0]
+	pending, err := a.Wallet.Transactions(ctx, alice.ID, wallet.Filter{Kind: wallet.KindWithdrawal, Status: wallet.StatusPending})
+	if err != nil || len(pending.Items) != 1 {
+		t.Fatalf("alice's pending withdrawals: %+v %v", pending.Items, err)
+	}
+	refunds, err := a.Wallet.Transactions(ctx, alice.ID, wallet.Filter{Kind: wallet.KindRefund})
+	if err != nil || len(refunds.Items) != 1 {
+		t.Fatalf("alice's refunds: %+v %v", refunds.Items, err)
+	}
+	rr, err := a.Wallet.RefundRequest(ctx, alice.ID, second.RefundRequest)
+	if err != nil || rr.Status != wallet.RequestSubmitted {
+		t.Fatalf("refund request: %+v %v", rr, err)
+	}
+	sum, err := a.Wallet.Summary(ctx, alice.party)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 2,500,000 − 25,000 − 185,000 − 50,000 − (300,000 + 2,500 fee held) + 5,000 refunded.
+	if b := sum.Balances[0]; b.Currency != "IDR" || b.Available != 1_942_500_00 || b.Pending != 302_500_00 {
+		t.Fatalf("alice's balance %+v", sum.Balances)
+	}
+}
+
+// TestDemoCommand runs `dompet demo` twice on one store: the first prints the merchants' API
+// keys, the second only their ids, and the ledger verifies.
+func TestDemoCommand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("hashes demo passwords at the production cost")
+	}
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "demo.db")
+	if os.Getenv("DOMPET_TEST_DB") != "" {
+		dsn = dbtest.DSN(t)
+	}
+	var runs [2]demoSummary
+	for i := range runs {
+		code, stdout, stderr := runTest(t, nil, "demo", "--db", dsn, "--log-level", "warn")
+		if code != 0 {
+			t.Fatalf("run %d: exit %d\n%s", i, code, stderr)
+		}
+		if err := json.Unmarshal([]byte(stdout), &runs[i]); err != nil {
+			t.Fatalf("run %d: %v\n%s", i, err, stdout)
+		}
+	}
+	if len(runs[0].Users) != 3 || runs[0].Users[0].Password != demoPassword || len(runs[0].Merchants) != 2 {
+		t.Fatalf("first run: %+v", runs[0])
+	}
+	if runs[0].Merchants[0].APIKey == "" || runs[1].Merchants[0].APIKey != "" || runs[1].Merchants[0].ID != runs[0].Merchants[0].ID {
+		t.Fatalf("merchants: %+v then %+v", runs[0].Merchants, runs[1].Merchants)
+	}
+	if code, stdout, _ := runTest(t, nil, "ledger", "verify", "--db", dsn); code != 0 || !strings.Contains(stdout, `"ok": true`) {
+		t.Fatalf("ledger verify: %d %s", code, stdout)
+	}
+}
