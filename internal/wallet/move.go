@@ -67,14 +67,15 @@ func (w *Wallet) move(ctx context.Context, m movement) (Transaction, error) {
 	}
 	if err != nil {
 		if f, ok := fault.As(err); ok {
-			return Transaction{}, explain(translate(f, m.self, m.selfID, m.amount))
+			reason := translate(f, m.self, m.selfID, m.amount)
+			return m.rec.failed(reason).tx(), explain(reason)
 		}
 		return Transaction{}, fmt.Errorf("%s %s: %w", m.rec.kind, m.rec.id, err)
 	}
 	return m.rec.tx(), nil
 }
 
-// fail records a refused attempt that never reached the ledger and returns reason. With
+// fail records a refused attempt that never reached the ledger and returns it with reason. With
 // keep false the record does not hold the idempotency key, so that a retry under the same
 // key runs again (a provider outage is worth retrying; a decline is final).
 func (w *Wallet) fail(ctx context.Context, rec record, reason *fault.Error, keep bool) (Transaction, error) {
@@ -96,7 +97,7 @@ func (w *Wallet) fail(ctx context.Context, rec record, reason *fault.Error, keep
 			return tx, tx.failure()
 		}
 	}
-	return Transaction{}, explain(reason)
+	return rec.failed(reason).tx(), explain(reason)
 }
 
 // providerFailure maps a provider error to the failure shown, and whether to keep the key.

@@ -134,6 +134,9 @@ func New(o Options) (*Wallet, error) {
 	return &Wallet{db: o.DB, l: o.Ledger, o: o, now: o.Now}, nil
 }
 
+// Operations that refuse a movement return the failed transaction they recorded together
+// with the failure, as a replay of the same key does.
+
 // Call is who asks for a money movement and under which idempotency key.
 type Call struct {
 	User Party

@@ -139,15 +139,15 @@ func TestInsufficientBalanceIsRecordedAsFailed(t *testing.T) {
 	e := newEnv(t)
 	e.topup(e.alice, 50_000)
 	c := e.call(e.alice)
-	_, err := e.w.Pay(e.ctx, c, wallet.PayInput{MerchantID: e.shop, Amount: 60_000, Currency: "IDR"})
-	if !errors.Is(err, wallet.ErrInsufficientBalance) {
-		t.Fatalf("got %v", err)
+	failed, err := e.w.Pay(e.ctx, c, wallet.PayInput{MerchantID: e.shop, Amount: 60_000, Currency: "IDR"})
+	if !errors.Is(err, wallet.ErrInsufficientBalance) || failed.Status != wallet.StatusFailed || failed.ID == "" {
+		t.Fatalf("got %+v, %v", failed, err)
 	}
 	if f, _ := fault.As(err); f.Details["zh-CN"] == "" || f.Details["en"] == "" {
 		t.Fatalf("refusal without explanations: %+v", f)
 	}
 	page, err := e.w.Transactions(e.ctx, e.alice.ID, wallet.Filter{Status: wallet.StatusFailed})
-	if err != nil || len(page.Items) != 1 {
+	if err != nil || len(page.Items) != 1 || page.Items[0].ID != failed.ID {
 		t.Fatalf("failed list: %+v %v", page, err)
 	}
 	f := page.Items[0]
