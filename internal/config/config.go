@@ -37,6 +37,9 @@ type Config struct {
 	Demo               bool          // load demo users, merchants, agents and articles on start
 	FeesFile           string        // optional JSON fee schedule
 	LimitsFile         string        // optional JSON tier-limits file
+	LockoutThreshold   int           // consecutive wrong passwords that lock an account
+	LockoutDuration    time.Duration // how long such a lock lasts
+	PasswordMaxAge     time.Duration // after this a password change is suggested; 0 never
 }
 
 // setting is one line of the settings table: the flag, the variable, the default and how the
@@ -80,6 +83,12 @@ var settings = []setting{
 		set: func(c *Config, v string) error { c.FeesFile = v; return nil }},
 	{flag: "limits", env: "DOMPET_LIMITS", usage: "path of a JSON tier-limits file; empty uses the built-in one",
 		set: func(c *Config, v string) error { c.LimitsFile = v; return nil }},
+	{flag: "lockout-threshold", env: "DOMPET_LOCKOUT_THRESHOLD", def: "5", usage: "consecutive wrong passwords that lock an account",
+		set: func(c *Config, v string) (err error) { c.LockoutThreshold, err = count(v, 1, 100); return err }},
+	{flag: "lockout-duration", env: "DOMPET_LOCKOUT_DURATION", def: "30m", usage: "how long a lock after too many wrong passwords lasts",
+		set: func(c *Config, v string) (err error) { c.LockoutDuration, err = positiveDuration(v); return err }},
+	{flag: "password-max-age", env: "DOMPET_PASSWORD_MAX_AGE", def: "180d", usage: "password age after which a change is suggested (e.g. 180d, 4320h); 0 never",
+		set: func(c *Config, v string) (err error) { c.PasswordMaxAge, err = days(v); return err }},
 }
 
 // LookupEnv is how the environment is read; os.LookupEnv in production, a map in tests.
@@ -170,6 +179,9 @@ func (c Config) LogValue() slog.Value {
 		slog.Bool("demo", c.Demo),
 		slog.String("fees", c.FeesFile),
 		slog.String("limits", c.LimitsFile),
+		slog.Int("lockout_threshold", c.LockoutThreshold),
+		slog.String("lockout_duration", c.LockoutDuration.String()),
+		slog.String("password_max_age", c.PasswordMaxAge.String()),
 	)
 }
 
@@ -219,6 +231,34 @@ func duration(v string) (time.Duration, error) {
 		return 0, errors.New("must not be negative")
 	}
 	return d, nil
+}
+
+func positiveDuration(v string) (time.Duration, error) {
+	d, err := duration(v)
+	if err == nil && d == 0 {
+		return 0, errors.New("must be more than zero")
+	}
+	return d, err
+}
+
+// days is duration that also takes whole days ("180d"), the natural unit of password ages.
+func days(v string) (time.Duration, error) {
+	if n, ok := strings.CutSuffix(v, "d"); ok {
+		d, err := strconv.Atoi(n)
+		if err != nil || d < 0 || d > 100*365 {
+			return 0, errors.New("want a number of days such as 180d")
+		}
+		return time.Duration(d) * 24 * time.Hour, nil
+	}
+	return duration(v)
+}
+
+func count(v string, lo, hi int) (int, error) {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		return 0, fmt.Errorf("want a whole number from %d to %d", lo, hi)
+	}
+	return n, nil
 }
 
 func hostPort(v string, emptyOK bool) error {

@@ -3,6 +3,7 @@ package config
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -40,6 +41,9 @@ func TestDefaults(t *testing.T) {
 		{"Demo", c.Demo, false},
 		{"FeesFile", c.FeesFile, ""},
 		{"LimitsFile", c.LimitsFile, ""},
+		{"LockoutThreshold", c.LockoutThreshold, 5},
+		{"LockoutDuration", c.LockoutDuration, 30 * time.Minute},
+		{"PasswordMaxAge", c.PasswordMaxAge, 180 * 24 * time.Hour},
 		{"Currencies", len(c.Currencies), 4},
 		{"DefaultCurrency", c.Currencies.Default().Code, "IDR"},
 	}
@@ -92,6 +96,14 @@ func TestPrecedence(t *testing.T) {
 				return c.SMTPRelay + " " + c.SMSWebhook + " " + c.NATSURL + " " + c.TelephonySecret
 			},
 			"smtps://u:p@mail.example:465 http://127.0.0.1:9/sms nats://127.0.0.1:4222 s3cret"},
+		{"lockout from env and flag", map[string]string{"DOMPET_LOCKOUT_THRESHOLD": "3"}, []string{"--lockout-duration", "1h"},
+			func(c Config) any { return fmt.Sprint(c.LockoutThreshold, " ", c.LockoutDuration) }, "3 1h0m0s"},
+		{"password age in days", map[string]string{"DOMPET_PASSWORD_MAX_AGE": "90d"}, nil,
+			func(c Config) any { return c.PasswordMaxAge }, 90 * 24 * time.Hour},
+		{"password age as a duration", map[string]string{"DOMPET_PASSWORD_MAX_AGE": "36h"}, nil,
+			func(c Config) any { return c.PasswordMaxAge }, 36 * time.Hour},
+		{"password age off", map[string]string{"DOMPET_PASSWORD_MAX_AGE": "0"}, nil,
+			func(c Config) any { return c.PasswordMaxAge }, time.Duration(0)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -129,6 +141,11 @@ func TestValidation(t *testing.T) {
 		{"no currency", map[string]string{"DOMPET_CURRENCIES": " , "}, nil, "DOMPET_CURRENCIES"},
 		{"bad log level", map[string]string{"DOMPET_LOG_LEVEL": "loud"}, nil, "DOMPET_LOG_LEVEL"},
 		{"bad demo", nil, []string{"--demo=yes please"}, "--demo"},
+		{"lockout threshold zero", map[string]string{"DOMPET_LOCKOUT_THRESHOLD": "0"}, nil, "DOMPET_LOCKOUT_THRESHOLD"},
+		{"lockout threshold not a number", nil, []string{"--lockout-threshold=five"}, "--lockout-threshold"},
+		{"lockout duration zero", map[string]string{"DOMPET_LOCKOUT_DURATION": "0s"}, nil, "DOMPET_LOCKOUT_DURATION"},
+		{"password age bad days", map[string]string{"DOMPET_PASSWORD_MAX_AGE": "-3d"}, nil, "DOMPET_PASSWORD_MAX_AGE"},
+		{"password age garbage", map[string]string{"DOMPET_PASSWORD_MAX_AGE": "soon"}, nil, "DOMPET_PASSWORD_MAX_AGE"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
