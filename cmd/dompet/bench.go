@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"time"
 
 	"github.com/dompet/dompet/internal/bench"
@@ -46,6 +47,7 @@ func benchLedger(ctx context.Context, c *cli, args []string) error {
 	duration := fs.Duration("duration", 10*time.Second, "how long to submit transfers")
 	concurrency := fs.Int("concurrency", 256, "goroutines submitting transfers")
 	maxBatch := fs.Int("max-batch", 0, "transfers per ledger transaction (0: the ledger's default)")
+	profile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	cfg, cleanup, err := c.benchConfig(fs, args)
 	if err != nil {
 		return err
@@ -62,6 +64,11 @@ func benchLedger(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	defer store.Close()
+	stop, err := startProfile(*profile)
+	if err != nil {
+		return err
+	}
+	defer stop()
 	res, err := bench.Ledger(ctx, bench.LedgerConfig{Store: store, Accounts: *accounts, Hot: *hot, Duration: *duration,
 		Concurrency: *concurrency, MaxBatch: *maxBatch, Log: c.log})
 	if perr := c.printJSON(res); perr != nil && err == nil {
@@ -77,6 +84,7 @@ func benchHTTP(ctx context.Context, c *cli, args []string) error {
 	hot := fs.Bool("hot", false, "every payment goes to one merchant")
 	duration := fs.Duration("duration", 10*time.Second, "how long to send payments")
 	concurrency := fs.Int("concurrency", 64, "HTTP clients, each with a keep-alive connection")
+	profile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (clients and server) to this file")
 	cfg, cleanup, err := c.benchConfig(fs, args)
 	if err != nil {
 		return err
@@ -93,6 +101,11 @@ func benchHTTP(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	defer store.Close()
+	stop, err := startProfile(*profile)
+	if err != nil {
+		return err
+	}
+	defer stop()
 	// The access log would log every refused payment; the benchmark keeps warnings only.
 	apiLog := newLogger(c.stderr, max(cfg.LogLevel, slog.LevelWarn))
 	res, err := bench.HTTP(ctx, bench.HTTPConfig{Config: cfg, Store: store, Users: *users, Merchants: *merchants,
@@ -128,6 +141,22 @@ func (c *cli) benchConfig(fs *flag.FlagSet, args []string) (config.Config, func(
 	}
 	c.log.Info("bench store", "db", redactDSN(cfg.DB), "temporary", !explicit)
 	return cfg, cleanup, nil
+}
+
+// startProfile starts a CPU profile into path ("" = none); stop ends it.
+func startProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // redactDSN hides a password in a postgres:// URL before it is logged.
