@@ -1,0 +1,324 @@
+package httpapi
+
+import (
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// e2eRouteTable is every route of the API with who may call it and a request path to try it
+// with. TestE2EAuthorization fails when the served OpenAPI document (built from routes.go)
+// has a route missing here, so a new route must come with its authorization row.
+var e2eRouteTable = map[string]struct {
+	access access
+	path   string // the pattern's path with sample values
+}{
+	"GET /healthz":          {authNone, "/healthz"},
+	"GET /readyz":           {authNone, "/readyz"},
+	"GET /metrics":          {authNone, "/metrics"},
+	"GET /api/openapi.json": {authNone, "/api/openapi.json"},
+
+	"POST /api/v1/auth/register":                          {authNone, "/api/v1/auth/register"},
+	"POST /api/v1/auth/login":                             {authNone, "/api/v1/auth/login"},
+	"POST /api/v1/auth/logout":                            {authUser, "/api/v1/auth/logout"},
+	"GET /api/v1/me":                                      {authUser, "/api/v1/me"},
+	"GET /api/v1/me/sessions":                             {authUser, "/api/v1/me/sessions"},
+	"DELETE /api/v1/me/sessions/{id}":                     {authUser, "/api/v1/me/sessions/ses_nope"},
+	"GET /api/v1/me/security-events":                      {authUser, "/api/v1/me/security-events"},
+	"GET /api/v1/wallet":                                  {authUser, "/api/v1/wallet"},
+	"POST /api/v1/topups":                                 {authUser, "/api/v1/topups"},
+	"POST /api/v1/payments":                               {authUser, "/api/v1/payments"},
+	"POST /api/v1/transfers":                              {authUser, "/api/v1/transfers"},
+	"POST /api/v1/withdrawals":                            {authUser, "/api/v1/withdrawals"},
+	"GET /api/v1/fees/quote":                              {authNone, "/api/v1/fees/quote?kind=payment&amount=100"},
+	"POST /api/v1/fx/quotes":                              {authUser, "/api/v1/fx/quotes"},
+	"POST /api/v1/fx/conversions":                         {authUser, "/api/v1/fx/conversions"},
+	"POST /api/v1/remittances":                            {authUser, "/api/v1/remittances"},
+	"GET /api/v1/transactions":                            {authUser, "/api/v1/transactions"},
+	"GET /api/v1/transactions/{id}":                       {authUser, "/api/v1/transactions/tx_nope"},
+	"POST /api/v1/refund-requests":                        {authUser, "/api/v1/refund-requests"},
+	"GET /api/v1/refund-requests":                         {authUser, "/api/v1/refund-requests"},
+	"GET /api/v1/refund-requests/{id}":                    {authUser, "/api/v1/refund-requests/rfr_nope"},
+	"POST /api/v1/attachments":                            {authUser, "/api/v1/attachments"},
+	"POST /api/v1/merchant/refunds":                       {authMerchant, "/api/v1/merchant/refunds"},
+	"GET /api/v1/merchant/refund-requests":                {authMerchant, "/api/v1/merchant/refund-requests"},
+	"POST /api/v1/merchant/refund-requests/{id}/decision": {authMerchant, "/api/v1/merchant/refund-requests/rfr_nope/decision"},
+	"GET /api/v1/merchant/balance":                        {authMerchant, "/api/v1/merchant/balance"},
+	"GET /api/v1/merchant/payments":                       {authMerchant, "/api/v1/merchant/payments"},
+}
+
+// securityName is how the OpenAPI document names each kind of caller.
+var securityName = map[access]string{authNone: "", authUser: "user", authStaff: "staff", authMerchant: "merchant"}
+
+func TestE2EAuthorization(t *testing.T) {
+	e := newE2E(t)
+	u := e.newUser(t, userOpts{})
+	m := e.newMerchant(t, "Toko Kunci", "")
+
+	// The route table, as served in the OpenAPI document, against the rows above.
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Security []map[string][]string `json:"security"`
+		} `json:"paths"`
+	}
+	decodeJSON(t, want(t, e.do(t, "GET", "/api/openapi.json", "", nil), http.StatusOK), &doc)
+	served := map[string]bool{}
+	for path, ops := range doc.Paths {
+		for method, op := range ops {
+			pattern := strings.ToUpper(method) + " " + path
+			served[pattern] = true
+			row, ok := e2eRouteTable[pattern]
+			if !ok {
+				t.Errorf("%s is served but has no row in e2eRouteTable: add its authorization there", pattern)
+				continue
+			}
+			var got string
+			for _, s := range op.Security {
+				for name := range s {
+					got = name
+				}
+			}
+			if got != securityName[row.access] {
+				t.Errorf("%s: the document says security %q, the table %q", pattern, got, securityName[row.access])
+			}
+		}
+	}
+	var patterns []string
+	for p := range e2eRouteTable {
+		if !served[p] {
+			t.Errorf("e2eRouteTable has %s, which is not served", p)
+		}
+		patterns = append(patterns, p)
+	}
+	sort.Strings(patterns)
+	if len(served) < len(e2eRouteTable) || len(patterns) < 30 {
+		t.Fatalf("the document lists %d operations", len(served))
+	}
+
+	unauthenticated := func(t *testing.T, r reply) {
+		t.Helper()
+		wantProblem(t, r, 401, "unauthenticated")
+		if r.header.Get("WWW-Authenticate") == "" {
+			t.Errorf("%s: no WWW-Authenticate", r)
+		}
+	}
+	for _, pattern := range patterns {
+		row := e2eRouteTable[pattern]
+		method, _, _ := strings.Cut(pattern, " ")
+		t.Run(pattern, func(t *testing.T) {
+			try := func(token string) reply {
+				var body any
+				if method == "POST" {
+					body = "{}"
+				}
+				return e.do(t, method, row.path, token, body, hdr{"Idempotency-Key", e.key()})
+			}
+			switch row.access {
+			case authNone:
+				if r := try(""); r.status == 401 && strings.Contains(string(r.body), `"unauthenticated"`) {
+					t.Errorf("%s: a public route asks for authentication", r)
+				}
+				return
+			case authUser:
+				unauthenticated(t, try(""))
+				unauthenticated(t, try("not-a-token"))
+				unauthenticated(t, try(m.APIKey)) // a merchant key is not a user session
+				token := u.Token
+				if pattern == "POST /api/v1/auth/logout" {
+					token = e.login(t, u.Email, e2ePassword) // a session of its own to end
+				}
+				if r := try(token); r.status == 401 || r.status >= 500 {
+					t.Errorf("%s: the user's own token is refused", r)
+				}
+			case authMerchant:
+				unauthenticated(t, try(""))
+				unauthenticated(t, try("sk_live_not-a-key"))
+				unauthenticated(t, try(u.Token)) // a user session is not a merchant key
+				if r := try(m.APIKey); r.status == 401 || r.status >= 500 {
+					t.Errorf("%s: the merchant's own key is refused", r)
+				}
+			case authStaff:
+				unauthenticated(t, try(""))
+				unauthenticated(t, try(u.Token))
+				unauthenticated(t, try(m.APIKey))
+			}
+		})
+	}
+}
+
+func TestE2EOtherUsersResources(t *testing.T) {
+	e := newE2E(t)
+	m := e.newMerchant(t, "Toko Rahasia", "")
+	a := e.newUser(t, userOpts{})
+	b := e.newUser(t, userOpts{})
+	e.topUp(t, a, 10_000_00, "IDR")
+	e.topUp(t, b, 10_000_00, "IDR")
+	pa := e.pay(t, a, m.ID, 1_000_00)
+	pb := e.pay(t, b, m.ID, 1_000_00)
+	var att struct {
+		ID string `json:"id"`
+	}
+	decodeJSON(t, want(t, e.upload(t, a.Token, "a.png", tinyPNG(t)), http.StatusCreated), &att)
+	var rr struct {
+		ID string `json:"id"`
+	}
+	decodeJSON(t, want(t, e.do(t, "POST", "/api/v1/refund-requests", a.Token, map[string]any{"transaction_id": pa.ID, "amount": 1_000_00,
+		"reason": "not delivered", "attachment_ids": []string{att.ID}}), http.StatusCreated), &rr)
+
+	// Each can read their own.
+	e.getTx(t, a.Token, pa.ID)
+	want(t, e.do(t, "GET", "/api/v1/refund-requests/"+rr.ID, a.Token, nil), http.StatusOK)
+
+	wantProblem(t, e.do(t, "GET", "/api/v1/transactions/"+pa.ID, b.Token, nil), 404, "not_found")
+	wantProblem(t, e.do(t, "GET", "/api/v1/refund-requests/"+rr.ID, b.Token, nil), 404, "not_found")
+	wantProblem(t, e.do(t, "POST", "/api/v1/refund-requests", b.Token, map[string]any{"transaction_id": pa.ID, "amount": 1_000_00, "reason": "mine now"}), 404, "not_found")
+	// A's attachment is no evidence for B.
+	r := e.do(t, "POST", "/api/v1/refund-requests", b.Token, map[string]any{"transaction_id": pb.ID, "amount": 1_000_00, "reason": "x", "attachment_ids": []string{att.ID}})
+	if r.status == http.StatusCreated {
+		t.Errorf("%s: B filed a request with A's attachment", r)
+	}
+	for _, tx := range e.transactions(t, b.Token, "") {
+		if tx.ID == pa.ID {
+			t.Errorf("B's history lists A's payment %s", pa.ID)
+		}
+	}
+	var rrs struct {
+		Items []struct {
+			ID string `json:"id"`
+		} `json:"items"`
+	}
+	decodeJSON(t, want(t, e.do(t, "GET", "/api/v1/refund-requests", b.Token, nil), http.StatusOK), &rrs)
+	if len(rrs.Items) != 0 {
+		t.Errorf("B lists %d refund requests, has none", len(rrs.Items))
+	}
+	// A's session cannot be ended by B.
+	var sessions struct {
+		Items []struct {
+			ID string `json:"id"`
+		} `json:"items"`
+	}
+	decodeJSON(t, want(t, e.do(t, "GET", "/api/v1/me/sessions", a.Token, nil), http.StatusOK), &sessions)
+	if len(sessions.Items) == 0 {
+		t.Fatal("A has no sessions")
+	}
+	wantProblem(t, e.do(t, "DELETE", "/api/v1/me/sessions/"+sessions.Items[0].ID, b.Token, nil), 404, "not_found")
+	want(t, e.do(t, "GET", "/api/v1/me", a.Token, nil), http.StatusOK)
+}
+
+func TestE2ERegisterAndLogin(t *testing.T) {
+	e := newE2E(t)
+	reg := func(phone, email, password string) reply {
+		return e.do(t, "POST", "/api/v1/auth/register", "", map[string]any{"phone": phone, "email": email, "password": password, "display_name": "Budi Santoso"})
+	}
+	r := want(t, reg("+6281311112222", "budi@example.com", e2ePassword), http.StatusCreated)
+	user := object(t, r)
+	for _, f := range []string{"id", "phone", "email", "display_name", "locale", "tier", "two_factor", "status"} {
+		if _, ok := user[f]; !ok {
+			t.Errorf("user has no %q: %s", f, r.body)
+		}
+	}
+	if user["tier"] != "basic" || user["status"] != "active" || user["phone"] != "+6281311112222" {
+		t.Errorf("new user %s", r.body)
+	}
+	if s := string(r.body); strings.Contains(s, "argon2") || strings.Contains(s, e2ePassword) || strings.Contains(s, "password") {
+		t.Errorf("the user body gives away the password or its hash: %s", s)
+	}
+
+	t.Run("duplicates", func(t *testing.T) {
+		wantProblem(t, reg("+6281311112222", "other@example.com", e2ePassword), 409, "already_exists")
+		wantProblem(t, reg("+6281399998888", "budi@example.com", e2ePassword), 409, "already_exists")
+		wantProblem(t, reg("+6281399998888", "BUDI@Example.com", e2ePassword), 409, "already_exists")
+		// Racing registrations of one phone: exactly one wins.
+		var wg sync.WaitGroup
+		rs := make([]reply, 8)
+		for i := range rs {
+			wg.Go(func() {
+				rs[i], _ = e.send("POST", "/api/v1/auth/register", "", map[string]any{"phone": "+6281355556666", "email": "race@example.com", "password": e2ePassword, "display_name": "Race"})
+			})
+		}
+		wg.Wait()
+		created := 0
+		for _, r := range rs {
+			if r.status == http.StatusCreated {
+				created++
+			} else {
+				wantProblem(t, r, 409, "already_exists")
+			}
+		}
+		if created != 1 {
+			t.Errorf("%d of the racing registrations succeeded, want 1", created)
+		}
+	})
+
+	t.Run("weak passwords", func(t *testing.T) {
+		for _, pw := range []string{"Ab1!", "abcdefghij!!", "1234567890!!", "abcdef123456", "Password123!"} {
+			r := reg("+6281377770000", "weak@example.com", pw)
+			if r.status == 422 {
+				wantProblem(t, r, 422, "weak_password")
+				continue
+			}
+			if pw == "Password123!" && r.status == http.StatusCreated {
+				t.Logf("note: %q is not on the common-password list", pw)
+				continue
+			}
+			t.Errorf("password %q: %s", pw, r)
+		}
+		p := wantProblem(t, reg("+6281377770001", "weak1@example.com", "short1!"), 422, "weak_password")
+		if p["detail"] == "" {
+			t.Error("weak_password without a detail")
+		}
+		r := reg("not-a-phone", "not-an-email", e2ePassword)
+		p = wantProblem(t, r, 400, "invalid_request")
+		if errs, _ := p["errors"].([]any); len(errs) < 2 {
+			t.Errorf("%s: want errors for phone and email", r)
+		}
+	})
+
+	t.Run("login", func(t *testing.T) {
+		login := func(l, pw string) reply {
+			return e.do(t, "POST", "/api/v1/auth/login", "", map[string]any{"login": l, "password": pw, "device_id": "dev-budi"})
+		}
+		r := want(t, login("budi@example.com", e2ePassword), http.StatusOK)
+		var out struct {
+			Token     string         `json:"token"`
+			ExpiresAt string         `json:"expires_at"`
+			User      map[string]any `json:"user"`
+		}
+		decodeJSON(t, r, &out)
+		if out.Token == "" || out.ExpiresAt == "" || out.User["id"] != user["id"] {
+			t.Fatalf("login %s", r.body)
+		}
+		want(t, login("+6281311112222", e2ePassword), http.StatusOK) // by phone too
+
+		last := -1.0
+		for i := range 3 {
+			p := wantProblem(t, login("budi@example.com", "Wrong-Password-1"), 401, "invalid_credentials")
+			if v, ok := p["attempts_remaining"]; ok {
+				n, isNum := v.(float64)
+				if !isNum || n < 0 || (i > 0 && n >= last) {
+					t.Errorf("attempts_remaining %v after %d failures (before: %v)", v, i+1, last)
+				}
+				last = n
+			}
+		}
+		wantProblem(t, login("nobody@example.com", e2ePassword), 401, "invalid_credentials")
+		wantProblem(t, e.do(t, "POST", "/api/v1/auth/login", "", `{"login":`), 400, "invalid_request")
+		// The right password still works (fewer than 5 failures) and clears the count.
+		want(t, login("budi@example.com", e2ePassword), http.StatusOK)
+
+		// Logout ends that session only.
+		other := e.login(t, "budi@example.com", e2ePassword)
+		var me map[string]any
+		decodeJSON(t, want(t, e.do(t, "GET", "/api/v1/me", out.Token, nil), http.StatusOK), &me)
+		if me["id"] != user["id"] {
+			t.Errorf("me %v", me)
+		}
+		want(t, e.do(t, "POST", "/api/v1/auth/logout", out.Token, nil), http.StatusNoContent)
+		wantProblem(t, e.do(t, "GET", "/api/v1/me", out.Token, nil), 401, "unauthenticated")
+		wantProblem(t, e.do(t, "GET", "/api/v1/wallet", out.Token, nil), 401, "unauthenticated")
+		wantProblem(t, e.do(t, "POST", "/api/v1/auth/logout", out.Token, nil), 401, "unauthenticated")
+		want(t, e.do(t, "GET", "/api/v1/me", other, nil), http.StatusOK)
+	})
+}
