@@ -143,12 +143,16 @@ func startDompet(t *testing.T, bin string, env []string) *dompetProc {
 	}
 }
 
-// kill sends SIGKILL and waits for the process to be gone.
+// kill sends SIGKILL; waitKilled waits for the process to be gone.
 func (s *dompetProc) kill() {
 	s.t.Helper()
 	if err := s.cmd.Process.Kill(); err != nil {
 		s.t.Fatalf("kill: %v", err)
 	}
+}
+
+func (s *dompetProc) waitKilled() {
+	s.t.Helper()
 	<-s.done
 	s.http.CloseIdleConnections()
 	if ws, ok := s.cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {

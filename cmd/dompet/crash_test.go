@@ -51,6 +51,7 @@ type crashOp struct {
 // crashAnswer is what the client learnt of an op: a status and body, or err when none came.
 type crashAnswer struct {
 	op     crashOp
+	sent   time.Time
 	status int
 	body   []byte
 	err    error
@@ -99,7 +100,12 @@ func TestCrashKeepsAcknowledgedTransfers(t *testing.T) {
 		answers, killedAt := crashRunLoad(t, s, w, round)
 		s = startDompet(t, bin, env)
 		unknown := w.absorb(t, answers)
-		inFlight := len(unknown)
+		inFlight := 0 // sent before the kill and never answered; the others met a dead server
+		for _, a := range answers {
+			if a.err != nil && a.sent.Before(killedAt) {
+				inFlight++
+			}
+		}
 		committed, fresh := w.replayUnknown(t, s, unknown, killedAt)
 		w.checkAcked(t, s, answers)
 		w.replayAcked(t, s, answers)
@@ -112,8 +118,10 @@ func TestCrashKeepsAcknowledgedTransfers(t *testing.T) {
 				acked++
 			}
 		}
-		t.Logf("round %d: %d requests, %d acknowledged (201), %d refused (422), %d in flight at kill -9: on replay %d answered as committed before the kill, %d ran then, %d refused; %s",
-			round, len(answers), acked, len(answers)-acked-inFlight, inFlight, committed, fresh, inFlight-committed-fresh, time.Since(roundBegan).Round(time.Millisecond))
+		t.Logf("round %d: %d requests, %d acknowledged (201), %d refused (422), %d in flight at kill -9, %d sent after it; "+
+			"on replay %d answered as committed before the kill, %d ran then, %d refused; %s",
+			round, len(answers), acked, len(answers)-acked-len(unknown), inFlight, len(unknown)-inFlight,
+			committed, fresh, len(unknown)-committed-fresh, time.Since(roundBegan).Round(time.Millisecond))
 		if t.Failed() {
 			return
 		}
@@ -124,8 +132,9 @@ func TestCrashKeepsAcknowledgedTransfers(t *testing.T) {
 	t.Logf("%d movements acknowledged in all; %s in all", len(w.acked), time.Since(began).Round(time.Millisecond))
 }
 
-// crashRunLoad sends transfers and payments from crashWorkers goroutines for crashLoad, then
-// stops starting new ones and kills the server with SIGKILL while the last are in flight.
+// crashRunLoad sends transfers and payments from crashWorkers goroutines for crashLoad and
+// kills the server with SIGKILL while they are still sending, so that requests are caught at
+// every stage, including committed but not yet answered.
 func crashRunLoad(t *testing.T, s *dompetProc, w *crashWorld, round int) ([]crashAnswer, time.Time) {
 	var (
 		mu      sync.Mutex
@@ -145,7 +154,7 @@ func crashRunLoad(t *testing.T, s *dompetProc, w *crashWorld, round int) ([]cras
 				default:
 				}
 				op := w.newOp(round, g, n, from)
-				a := crashAnswer{op: op}
+				a := crashAnswer{op: op, sent: time.Now()}
 				a.status, a.body, a.err = s.do(context.Background(), "POST", op.path, w.users[from].token, op.key, op.body)
 				mu.Lock()
 				answers = append(answers, a)
@@ -154,9 +163,10 @@ func crashRunLoad(t *testing.T, s *dompetProc, w *crashWorld, round int) ([]cras
 		}()
 	}
 	time.Sleep(crashLoad)
-	close(stop) // the requests already sent stay in flight through the kill
 	killedAt := time.Now()
 	s.kill()
+	close(stop)
+	s.waitKilled()
 	wg.Wait()
 	return answers, killedAt
 }
