@@ -206,22 +206,43 @@ func (w *Wallet) transaction(ctx context.Context, owner, id string) (Transaction
 
 // withRefunds lists the refunds of a payment and the amount refunded so far.
 func (w *Wallet) withRefunds(ctx context.Context, t *Transaction) error {
-	if t.Kind != KindPayment {
+	items := []Transaction{*t}
+	if err := w.withRefundsOf(ctx, t.owner, items); err != nil {
+		return err
+	}
+	*t = items[0]
+	return nil
+}
+
+// withRefundsOf fills the refunds of the payments among items with one query.
+func (w *Wallet) withRefundsOf(ctx context.Context, owner string, items []Transaction) error {
+	idx := map[string]int{}
+	var args []any
+	args = append(args, owner)
+	for i, t := range items {
+		if t.Kind == KindPayment {
+			idx[t.ID] = i
+			args = append(args, t.ID)
+		}
+	}
+	if len(idx) == 0 {
 		return nil
 	}
-	rows, err := w.db.Query(ctx, `SELECT id, amount, status, created_at FROM wallet_transactions
-		WHERE owner = ? AND related_id = ? AND kind = 'refund' ORDER BY id`, t.owner, t.ID)
+	rows, err := w.db.Query(ctx, `SELECT related_id, id, amount, status, created_at FROM wallet_transactions
+		WHERE owner = ? AND kind = 'refund' AND related_id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(idx)), ",")+`) ORDER BY id`, args...)
 	if err != nil {
-		return fmt.Errorf("refunds of %s: %w", t.ID, err)
+		return fmt.Errorf("refunds of %s: %w", owner, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
+		var rel string
 		var r Refund
 		var created int64
-		if err := rows.Scan(&r.ID, &r.Amount, &r.Status, &created); err != nil {
-			return fmt.Errorf("refunds of %s: %w", t.ID, err)
+		if err := rows.Scan(&rel, &r.ID, &r.Amount, &r.Status, &created); err != nil {
+			return fmt.Errorf("refunds of %s: %w", owner, err)
 		}
 		r.CreatedAt = time.UnixMicro(created).UTC()
+		t := &items[idx[rel]]
 		if r.Status == StatusSucceeded {
 			t.Refunded += r.Amount
 		}
@@ -285,10 +306,8 @@ func (w *Wallet) list(ctx context.Context, owner string, f Filter) (Page[Transac
 		next := page.Items[f.Limit-1].ID
 		page.NextCursor = &next
 	}
-	for i := range page.Items {
-		if err := w.withRefunds(ctx, &page.Items[i]); err != nil {
-			return page, err
-		}
+	if err := w.withRefundsOf(ctx, owner, page.Items); err != nil {
+		return page, err
 	}
 	return page, nil
 }

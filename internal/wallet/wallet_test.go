@@ -320,6 +320,10 @@ func TestRefundsNeverExceedThePayment(t *testing.T) {
 	if got := e.available(e.alice, "IDR"); got != 900_000+ok.Load()*30_000 {
 		t.Fatalf("alice has %d", got)
 	}
+	list, err := e.w.Transactions(e.ctx, e.alice.ID, wallet.Filter{Kind: wallet.KindPayment})
+	if err != nil || len(list.Items) != 1 || list.Items[0].Refunded != got.Refunded || len(list.Items[0].Refunds) != int(ok.Load()) {
+		t.Fatalf("listed payment: %+v %v", list.Items, err)
+	}
 }
 
 func TestRefundRequestFlow(t *testing.T) {
