@@ -26,6 +26,7 @@ var (
 	ErrUnauthenticated    = fault.New("unauthenticated", "the session is missing, expired or revoked")
 	ErrNotFound           = fault.New("not_found", "not found")
 	ErrAccountLocked      = fault.New("account_locked", "the account is locked")
+	ErrInvalidCode        = fault.New("invalid_code", "the code is wrong, expired or already used")
 )
 
 // Locales a user may choose.
@@ -108,6 +109,12 @@ type Options struct {
 	Log                 *slog.Logger     // nil: slog.Default()
 	// Notify sends codes and security alerts by SMS and email; nil: they are only logged.
 	Notify notify.Sender
+
+	// Access controls (lockout.go, ratelimit.go, password.go); zero values take the defaults.
+	LockoutThreshold int           // consecutive wrong passwords that lock; zero: 5
+	LockoutDuration  time.Duration // how long such a lock lasts; zero: 30 min
+	PasswordMaxAge   time.Duration // older passwords are due for a change; zero: 180 days, negative: never
+	RateLimits       RateLimits
 }
 
 // Service is the identity domain on one store.
@@ -121,6 +128,8 @@ type Service struct {
 	gate   hashGate
 	cache  *sessionCache // nil when disabled
 	notify notify.Sender
+
+	acc *access // lockout, rate limits, recovery and PIN settings and state
 
 	dummyOnce sync.Once
 	dummyHash string // verified against when a login names no user, to take the same time
@@ -136,6 +145,7 @@ func New(d *db.DB, opts Options) *Service {
 		log:    opts.Log,
 		common: parseCommonList(commonPasswordsTxt),
 		notify: opts.Notify,
+		acc:    newAccess(opts),
 	}
 	if s.ttl <= 0 {
 		s.ttl = 30 * 24 * time.Hour

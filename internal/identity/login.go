@@ -54,6 +54,9 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (Session, User, erro
 	if in.Login == "" || in.Password == "" || len(in.Login) > maxLoginInputBytes || len(in.Password) > maxLoginInputBytes {
 		return Session{}, User{}, ErrInvalidCredentials
 	}
+	if err := s.limitLogin(in, now); err != nil { // before any read or hash: see lockout.go
+		return Session{}, User{}, err
+	}
 	u, hash, err := s.userByLogin(ctx, in.Login, false)
 	if errors.Is(err, ErrNotFound) {
 		return Session{}, User{}, s.unknownLogin(ctx, in, now)
@@ -105,6 +108,9 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (Session, User, erro
 // unknownLogin spends the time a real verification would and records the attempt without a
 // user, then answers like a wrong password.
 func (s *Service) unknownLogin(ctx context.Context, in LoginInput, now time.Time) error {
+	if err := s.phantomGate(in.Login, now); err != nil {
+		return err
+	}
 	if _, err := s.verify(ctx, s.dummy(), in.Password); err != nil && ctx.Err() != nil {
 		return err
 	}
@@ -115,7 +121,7 @@ func (s *Service) unknownLogin(ctx context.Context, in LoginInput, now time.Time
 	if err != nil {
 		return fmt.Errorf("login: %w", err)
 	}
-	return ErrInvalidCredentials
+	return s.phantomFailed(in.Login, now) // counts down and locks like a real account
 }
 
 // verify checks password against a stored hash, waiting its turn at the hash gate.
