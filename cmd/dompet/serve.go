@@ -11,6 +11,7 @@ import (
 
 	"github.com/dompet/dompet/internal/app"
 	"github.com/dompet/dompet/internal/httpapi"
+	"github.com/dompet/dompet/internal/notify"
 )
 
 var serveCmd = command{
@@ -61,7 +62,7 @@ func serve(ctx context.Context, c *cli, args []string) error {
 	}
 
 	api, err := httpapi.New(httpapi.Options{Config: cfg, DB: a.DB, Log: c.log, Version: buildVersion(),
-		Identity: a.Identity, Merchants: a.Merchants, Wallet: a.Wallet, Registry: a.Registry})
+		Identity: a.Identity, Merchants: a.Merchants, Wallet: a.Wallet, Registry: a.Registry, Fallback: pages(a)})
 	if err != nil {
 		return err
 	}
@@ -100,4 +101,15 @@ func serve(ctx context.Context, c *cli, args []string) error {
 	}
 	c.log.Info("stopped")
 	return nil
+}
+
+// pages serves what is outside /api/: for now only, in demo mode, /demo/messages, the SMS
+// and emails sent (codes included) for a person trying Dompet. nil: 404 problems.
+func pages(a *app.App) http.Handler {
+	if a.Recorder == nil {
+		return nil
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/demo/messages", notify.DemoPage(a.Recorder))
+	return mux
 }

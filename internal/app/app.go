@@ -17,6 +17,7 @@ import (
 	"github.com/dompet/dompet/internal/identity"
 	"github.com/dompet/dompet/internal/ledger"
 	"github.com/dompet/dompet/internal/merchant"
+	"github.com/dompet/dompet/internal/notify"
 	"github.com/dompet/dompet/internal/schema"
 	"github.com/dompet/dompet/internal/wallet"
 )
@@ -33,6 +34,12 @@ type App struct {
 	Log       *slog.Logger
 	// Registry holds the process's metrics; the HTTP API serves it at /metrics.
 	Registry *prometheus.Registry
+	// Notify sends SMS and email (queued: Send returns at once; see package notify).
+	Notify notify.Sender
+	// Recorder keeps the last messages sent, for the demo page; nil unless cfg.Demo.
+	Recorder *notify.Recorder
+
+	notifyQueue *notify.Queue
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -48,6 +55,9 @@ type Options struct {
 	// Background starts the settlement and webhook loops (the server wants them; one-shot
 	// commands do not).
 	Background bool
+	// Notify delivers SMS and email instead of the providers of cfg (still queued, and
+	// recorded in demo mode); nil: the SMS webhook and the SMTP relay, or the log.
+	Notify notify.Sender
 }
 
 // New builds the App.
@@ -84,9 +94,16 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*
 		a.close()
 		return nil, err
 	}
+	if err := a.startNotify(cfg, log, o.Notify); err != nil {
+		a.close()
+		return nil, err
+	}
 	io := o.Identity
 	if io.Log == nil {
 		io.Log = log
+	}
+	if io.Notify == nil {
+		io.Notify = a.Notify
 	}
 	a.Identity = identity.New(a.DB, io)
 	a.Merchants = merchant.New(a.DB, merchant.Options{Logger: log})
@@ -124,6 +141,7 @@ func (a *App) Close() error {
 }
 
 func (a *App) close() error {
+	a.stopNotify()
 	if a.Ledger != nil {
 		a.Ledger.Close()
 	}

@@ -1,7 +1,26 @@
 // Package notify sends SMS and email to people: one-time codes, security alerts, receipts.
-// Senders sit behind one interface with real implementations (an HTTP webhook for SMS, an
-// SMTP relay for email), a log sender for when none is configured, and a recorder that keeps
-// the last messages for the demo page.
+//
+// Senders sit behind one interface: Webhook (SMS through an HTTP gateway), SMTP (email through
+// a relay), Log (when no provider is configured: the message goes to the log, so a developer
+// can read the code), Router (each channel to its sender, the log for a channel without one),
+// Queue (delivery in the background) and Recorder (the last messages in memory, for the demo
+// page served by DemoPage).
+//
+// # Delivery: a queue in memory, not a call inside the request
+//
+// The application sends through a Queue: Send enqueues and returns at once, and workers deliver
+// with the provider sender's retries (a few tries over a few seconds, then an error). Waiting
+// on a gateway inside the request was the other choice; it was rejected because it makes the
+// answer's timing depend on whether a message was sent, and "forgot password" must answer the
+// same, as fast, whether the account exists or not; and because a slow gateway would hold
+// requests and database work open. The price is that the caller does not learn that a
+// delivery failed: every failure is logged at Error level with the channel, the kind and the
+// masked recipient (never the text, which holds the code), and the user can ask for a new
+// code. Send fails at once only when the queue is full (ErrQueueFull, a 503
+// provider_unavailable) or closed. Messages are not written to the store: one-time codes would
+// then sit in clear on disk, and they expire within minutes anyway, so a crash loses at most
+// the few messages waiting in memory. Close delivers what waits before the process exits and
+// logs anything it could not.
 package notify
 
 import (
