@@ -130,6 +130,22 @@ func TestE2ERefunds(t *testing.T) {
 		}
 	})
 
+	t.Run("one key, many tries", func(t *testing.T) {
+		p := e.pay(t, u, m.ID, 4_000_00)
+		before := e.balance(t, u.Token, "IDR").Available
+		key := e.key()
+		body := map[string]any{"payment_id": p.ID, "amount": 1_000_00, "reason": "late"}
+		sameAnswers(t, replayConcurrently(t, e, 10, "/api/v1/merchant/refunds", m.APIKey, key, body), http.StatusCreated)
+		if got := e.getTx(t, u.Token, p.ID).RefundedAmount; got != 1_000_00 {
+			t.Errorf("refunded_amount %d after one refund sent 10 times, want 100000", got)
+		}
+		if got := e.balance(t, u.Token, "IDR").Available; got != before+1_000_00 {
+			t.Errorf("user available %d, want %d", got, before+1_000_00)
+		}
+		body["amount"] = 2_000_00
+		wantProblem(t, e.do(t, "POST", "/api/v1/merchant/refunds", m.APIKey, body, hdr{"Idempotency-Key", key}), 409, "idempotency_conflict")
+	})
+
 	t.Run("someone else's payment", func(t *testing.T) {
 		p := e.pay(t, u, m.ID, 1_000_00)
 		other := e.newMerchant(t, "Toko Lain", "")
@@ -167,6 +183,8 @@ func TestE2ERefundRequests(t *testing.T) {
 		t.Fatalf("%s: no attachment id", r)
 	}
 	wantProblem(t, e.upload(t, u.Token, "notes.txt", []byte("just some text, not evidence")), 400, "invalid_request")
+	big := append(tinyPNG(t), make([]byte, 11<<20)...)
+	wantProblem(t, e.upload(t, u.Token, "huge.png", big), 413, "too_large")
 
 	file := func(amount int64) refundRequest {
 		t.Helper()
@@ -219,7 +237,73 @@ func TestE2ERefundRequests(t *testing.T) {
 		t.Errorf("user available %d after a second approval, want %d", got, before+5_000_00)
 	}
 
+	// Ten approvals at once of one request refund it once. (Those that overlap the first
+	// answer like it, refunded; later ones 409 invalid_state.)
+	rr3 := file(2_000_00)
+	before = e.balance(t, u.Token, "IDR").Available
+	var wg sync.WaitGroup
+	statuses := make([]int, 10)
+	for i := range statuses {
+		wg.Go(func() {
+			r, err := e.send("POST", "/api/v1/merchant/refund-requests/"+rr3.ID+"/decision", m.APIKey, map[string]any{"decision": "approve", "reason": "ok"})
+			if err == nil {
+				statuses[i] = r.status
+				if r.status != http.StatusOK {
+					if _, msg := problemError(r, 409, "invalid_state"); msg != "" {
+						statuses[i] = -r.status
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	approved := 0
+	for _, st := range statuses {
+		switch st {
+		case http.StatusOK:
+			approved++
+		case http.StatusConflict:
+		default:
+			t.Errorf("a concurrent approval answered %d", st)
+		}
+	}
+	if approved < 1 {
+		t.Errorf("none of the concurrent approvals succeeded")
+	}
+	decodeJSON(t, want(t, e.do(t, "GET", "/api/v1/refund-requests/"+rr3.ID, u.Token, nil), http.StatusOK), &mine)
+	if mine.Status != "refunded" {
+		t.Errorf("status %q after concurrent approvals, want refunded", mine.Status)
+	}
+	if got := e.balance(t, u.Token, "IDR").Available; got != before+2_000_00 {
+		t.Errorf("user available %d after concurrent approvals, want %d", got, before+2_000_00)
+	}
+	if got := e.getTx(t, u.Token, p.ID); got.RefundedAmount != 7_000_00 {
+		t.Errorf("refunded_amount %d after concurrent approvals, want 700000", got.RefundedAmount)
+	}
+
+	// A request for more than the merchant has left to refund by now cannot be approved and
+	// goes back to the merchant's queue.
+	rr4 := file(10_000_00)
+	want(t, e.refund(t, m.APIKey, p.ID, 5_000_00), http.StatusCreated) // 5000 + 2000 + 5000 refunded of 20000
+	before = e.balance(t, u.Token, "IDR").Available
+	wantProblem(t, e.do(t, "POST", "/api/v1/merchant/refund-requests/"+rr4.ID+"/decision", m.APIKey,
+		map[string]any{"decision": "approve", "reason": "ok"}), 422, "refund_not_allowed")
+	var back refundRequest
+	decodeJSON(t, want(t, e.do(t, "GET", "/api/v1/refund-requests/"+rr4.ID, u.Token, nil), http.StatusOK), &back)
+	if back.Status != "submitted" {
+		t.Errorf("a request whose approval failed is %q, want submitted", back.Status)
+	}
+	if got := e.balance(t, u.Token, "IDR").Available; got != before {
+		t.Errorf("a failed approval moved money: available %d, want %d", got, before)
+	}
+	decodeJSON(t, want(t, e.do(t, "POST", "/api/v1/merchant/refund-requests/"+rr4.ID+"/decision", m.APIKey,
+		map[string]any{"decision": "reject", "reason": "already refunded in part"}), http.StatusOK), &back)
+	if back.Status != "rejected" {
+		t.Errorf("status %q, want rejected", back.Status)
+	}
+
 	// Rejection, then a second rejection.
+	before = e.balance(t, u.Token, "IDR").Available
 	rr2 := file(1_000_00)
 	decodeJSON(t, want(t, e.do(t, "POST", "/api/v1/merchant/refund-requests/"+rr2.ID+"/decision", m.APIKey,
 		map[string]any{"decision": "reject", "reason": "the photo shows a different cake"}), http.StatusOK), &decided)
@@ -230,15 +314,15 @@ func TestE2ERefundRequests(t *testing.T) {
 		map[string]any{"decision": "reject", "reason": "still no"}), 409, "invalid_state")
 	wantProblem(t, e.do(t, "POST", "/api/v1/merchant/refund-requests/"+rr2.ID+"/decision", m.APIKey,
 		map[string]any{"decision": "approve", "reason": "changed my mind"}), 409, "invalid_state")
-	if got := e.balance(t, u.Token, "IDR").Available; got != before+5_000_00 {
-		t.Errorf("a rejected request moved money: available %d", got)
+	if got := e.balance(t, u.Token, "IDR").Available; got != before {
+		t.Errorf("a rejected request moved money: available %d, want %d", got, before)
 	}
 	var mineAll struct {
 		Items []refundRequest `json:"items"`
 	}
 	decodeJSON(t, want(t, e.do(t, "GET", "/api/v1/refund-requests", u.Token, nil), http.StatusOK), &mineAll)
-	if len(mineAll.Items) != 2 {
-		t.Errorf("user lists %d refund requests, want 2", len(mineAll.Items))
+	if len(mineAll.Items) != 4 {
+		t.Errorf("user lists %d refund requests, want 4", len(mineAll.Items))
 	}
 	// Another merchant can neither see nor decide it.
 	other := e.newMerchant(t, "Toko Lain", "")
@@ -342,6 +426,14 @@ func TestE2EWebhooks(t *testing.T) {
 	if rev.Data["payment_id"] != p.ID || rev.Data["amount"] != float64(1_000_00) {
 		t.Errorf("refund event %s", c.body)
 	}
+	// A refund request is announced, and so is the refund its approval makes.
+	r := want(t, e.do(t, "POST", "/api/v1/refund-requests", u.Token, map[string]any{"transaction_id": p.ID, "amount": 500_00, "reason": "cold coffee"}), http.StatusCreated)
+	var rr refundRequest
+	decodeJSON(t, r, &rr)
+	check(sink.wait(t, "refund_request.created", func(d map[string]any) bool { return d["id"] == rr.ID }), "refund_request.created")
+	want(t, e.do(t, "POST", "/api/v1/merchant/refund-requests/"+rr.ID+"/decision", m.APIKey, map[string]any{"decision": "approve", "reason": "sorry"}), http.StatusOK)
+	check(sink.wait(t, "refund.succeeded", func(d map[string]any) bool { return d["refund_request_id"] == rr.ID }), "refund.succeeded")
+
 	// A refused payment announces nothing.
 	wantProblem(t, e.post(t, "/api/v1/payments", u.Token, map[string]any{"merchant_id": m.ID, "amount": 1_000_000_00, "currency": "IDR", "order_ref": "x"}), 422, "insufficient_balance")
 	time.Sleep(100 * time.Millisecond)

@@ -289,6 +289,46 @@ func TestE2EConcurrentProperty(t *testing.T) {
 		}
 	}
 
+	// Small pages, followed by their cursors, list the same history in the same order.
+	full := e.transactions(t, users[0].Token, "")
+	var paged []string
+	cursor := ""
+	for range len(full) + 1 {
+		path := "/api/v1/transactions?limit=3"
+		if cursor != "" {
+			path += "&cursor=" + cursor
+		}
+		var pg struct {
+			Items      []apiTx `json:"items"`
+			NextCursor *string `json:"next_cursor"`
+		}
+		decodeJSON(t, want(t, e.do(t, "GET", path, users[0].Token, nil), http.StatusOK), &pg)
+		if len(pg.Items) > 3 {
+			t.Fatalf("limit=3 gave %d items", len(pg.Items))
+		}
+		for _, tx := range pg.Items {
+			paged = append(paged, tx.ID)
+		}
+		if pg.NextCursor == nil {
+			break
+		}
+		cursor = *pg.NextCursor
+	}
+	if len(paged) != len(full) {
+		t.Errorf("paging by 3 lists %d transactions, one page of 200 %d", len(paged), len(full))
+	}
+	for i := range min(len(paged), len(full)) {
+		if paged[i] != full[i].ID {
+			t.Errorf("item %d: paged %s, unpaged %s", i, paged[i], full[i].ID)
+			break
+		}
+		if i > 0 && !full[i].CreatedAt.Before(full[i-1].CreatedAt) && !full[i].CreatedAt.Equal(full[i-1].CreatedAt) {
+			t.Errorf("the history is not newest first at %d", i)
+		}
+	}
+	wantProblem(t, e.do(t, "GET", "/api/v1/transactions?limit=201", users[0].Token, nil), 400, "invalid_request")
+	wantProblem(t, e.do(t, "GET", "/api/v1/transactions?status=lost", users[0].Token, nil), 400, "invalid_request")
+
 	// Refused refunds are kept on the merchant's side, on the payment they were for.
 	for mi, m := range merchants {
 		failed, ok := 0, 0

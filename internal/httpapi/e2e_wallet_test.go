@@ -210,6 +210,20 @@ func TestE2ETierLimits(t *testing.T) {
 	u := e.newUser(t, userOpts{})
 	const maxBasic = 200_000_000 // IDR 2,000,000 in minor units
 
+	// A new wallet lists the default currency at zero, the tier and its limits.
+	var sum struct {
+		Balances []apiBalance              `json:"balances"`
+		Tier     string                    `json:"tier"`
+		Limits   map[string]map[string]any `json:"limits"`
+	}
+	decodeJSON(t, want(t, e.do(t, "GET", "/api/v1/wallet", u.Token, nil), http.StatusOK), &sum)
+	if len(sum.Balances) != 1 || sum.Balances[0] != (apiBalance{Currency: "IDR"}) || sum.Tier != "basic" {
+		t.Errorf("new wallet %+v", sum)
+	}
+	if mb, _ := sum.Limits["IDR"]["max_balance"].(float64); int64(mb) != maxBasic {
+		t.Errorf("IDR limits %v, want max_balance %d", sum.Limits["IDR"], maxBasic)
+	}
+
 	e.topUp(t, u, maxBasic, "IDR") // exactly the ceiling
 	r := e.post(t, "/api/v1/topups", u.Token, map[string]any{"amount": 1, "currency": "IDR", "source": map[string]any{"type": "bank_transfer", "reference": "BT-over"}})
 	if p := wantProblem(t, r, 422, "limit_exceeded"); p["limit"] != "max_balance" {
@@ -249,8 +263,9 @@ func TestE2ETierLimits(t *testing.T) {
 	// Verified, the same top-up goes through.
 	e.verify(t, u)
 	e.topUp(t, u, 1, "IDR")
-	if got := e.balance(t, u.Token, "IDR").Available; got != maxBasic+1 {
-		t.Errorf("available = %d, want %d", got, maxBasic+1)
+	want(t, e.post(t, "/api/v1/transfers", rich.Token, map[string]any{"to": u.ID, "amount": 1_000_00, "currency": "IDR"}), http.StatusCreated) // by user id
+	if got := e.balance(t, u.Token, "IDR").Available; got != maxBasic+1+1_000_00 {
+		t.Errorf("available = %d, want %d", got, maxBasic+1+1_000_00)
 	}
 }
 
@@ -361,6 +376,18 @@ func TestE2EWithdrawal(t *testing.T) {
 		if b := e.balance(t, u.Token, "IDR"); b.Available != before || b.Pending != 0 {
 			t.Errorf("balance %+v after a rejection, want %d available and nothing pending", b, before)
 		}
+		// The rejected amount no longer counts against the daily limit.
+		var sum struct {
+			Limits map[string]struct {
+				Used struct {
+					DailyOutgoing int64 `json:"daily_outgoing"`
+				} `json:"used"`
+			} `json:"limits"`
+		}
+		decodeJSON(t, want(t, e.do(t, "GET", "/api/v1/wallet", u.Token, nil), http.StatusOK), &sum)
+		if got := sum.Limits["IDR"].Used.DailyOutgoing; got != 50_000_00 {
+			t.Errorf("daily outgoing used %d, want 5000000 (the settled withdrawal only)", got)
+		}
 	})
 
 	t.Run("held while pending", func(t *testing.T) {
@@ -454,6 +481,37 @@ func TestE2EFX(t *testing.T) {
 		// Another user cannot see or use the quote.
 		wantProblem(t, e.post(t, "/api/v1/fx/conversions", other.Token, map[string]any{"quote_id": q.ID}), 404, "not_found")
 		check()
+	})
+
+	t.Run("one quote, many keys at once", func(t *testing.T) {
+		q := newQuote("CNY", 10_000_00, "")
+		before := e.balance(t, u.Token, "IDR").Available
+		var wg sync.WaitGroup
+		rs := make([]reply, 10)
+		for i := range rs {
+			key := e.key()
+			wg.Go(func() {
+				rs[i], _ = e.send("POST", "/api/v1/fx/conversions", u.Token, map[string]any{"quote_id": q.ID}, hdr{"Idempotency-Key", key})
+			})
+		}
+		wg.Wait()
+		ok := 0
+		for _, r := range rs {
+			if r.status == http.StatusCreated {
+				ok++
+			} else {
+				wantProblem(t, r, 409, "invalid_state")
+			}
+		}
+		if ok != 1 {
+			t.Errorf("%d conversions of one quote succeeded, want 1", ok)
+		}
+		if got := e.balance(t, u.Token, "CNY").Available; got != q.Receive.Amount {
+			t.Errorf("CNY available %d, want %d", got, q.Receive.Amount)
+		}
+		if got := e.balance(t, u.Token, "IDR").Available; got != before-10_000_00-q.Fee.Amount {
+			t.Errorf("IDR available %d, want %d", got, before-10_000_00-q.Fee.Amount)
+		}
 	})
 
 	t.Run("expired quote", func(t *testing.T) {
