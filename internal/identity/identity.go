@@ -26,7 +26,10 @@ var (
 	ErrUnauthenticated    = fault.New("unauthenticated", "the session is missing, expired or revoked")
 	ErrNotFound           = fault.New("not_found", "not found")
 	ErrAccountLocked      = fault.New("account_locked", "the account is locked")
-	ErrInvalidCode        = fault.New("invalid_code", "the code is wrong, expired or already used")
+	// ErrSecondFactorRequired carries "methods": the second factors the login may use.
+	ErrSecondFactorRequired = fault.New("second_factor_required", "a one-time code is required to log in")
+	ErrInvalidCode          = fault.New("invalid_code", "the code is wrong, expired or already used")
+	ErrInvalidState         = fault.New("invalid_state", "not possible in the current state")
 )
 
 // Locales a user may choose.

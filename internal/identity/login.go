@@ -22,6 +22,8 @@ type LoginInput struct {
 	DeviceID  string
 	IP        string
 	UserAgent string
+	OTP       string // second factor: TOTP, recovery code, or a code sent by SMS/email
+	OTPMethod string // "sms" or "email": send a code that way (see secondFactor)
 }
 
 // Session is a login. Token is set only in the value Login returns: the store keeps its hash.
@@ -78,6 +80,10 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (Session, User, erro
 	if !ok {
 		return Session{}, User{}, s.loginFailed(ctx, u, in, now)
 	}
+	check, err := s.secondFactor(ctx, u, in, now)
+	if err != nil {
+		return Session{}, User{}, err
+	}
 
 	token, tokenHash, err := newToken()
 	if err != nil {
@@ -95,12 +101,16 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (Session, User, erro
 		if err := loginSucceeded(ctx, tx, u, now); err != nil {
 			return err
 		}
+		if err := rememberLogin(ctx, tx, u, in, check, now); err != nil {
+			return err
+		}
 		return recordEvent(ctx, tx, now, event{userID: u.ID, kind: EventLogin, ip: in.IP,
 			deviceID: in.DeviceID, detail: map[string]any{"session_id": ss.ID}})
 	})
 	if err != nil {
 		return Session{}, User{}, fmt.Errorf("login %s: %w", u.ID, err)
 	}
+	s.afterLogin(ctx, u, in, check, now)
 	u.FailedLogins = 0
 	return ss, u, nil
 }

@@ -19,7 +19,7 @@ type querier interface {
 }
 
 const userCols = `id, phone, email, password_hash, display_name, locale, tier, status,
-	failed_logins, locked_until, password_changed_at, created_at, updated_at`
+	failed_logins, locked_until, password_changed_at, created_at, updated_at, totp_enabled`
 
 // userRow receives the columns of userCols, in that order.
 type userRow struct {
@@ -27,11 +27,12 @@ type userRow struct {
 	hash                        string
 	lockedUntil                 sql.NullInt64
 	changedAt, created, updated int64
+	totpEnabled                 int
 }
 
 func (r *userRow) dest() []any {
 	return []any{&r.u.ID, &r.u.Phone, &r.u.Email, &r.hash, &r.u.DisplayName, &r.u.Locale, &r.u.Tier,
-		&r.u.Status, &r.u.FailedLogins, &r.lockedUntil, &r.changedAt, &r.created, &r.updated}
+		&r.u.Status, &r.u.FailedLogins, &r.lockedUntil, &r.changedAt, &r.created, &r.updated, &r.totpEnabled}
 }
 
 // user finishes the scanned row as of now (a timed lock that has run out reads as active).
@@ -42,7 +43,7 @@ func (r *userRow) user(now time.Time) User {
 		u.LockedUntil = &t
 	}
 	u.PasswordChangedAt, u.CreatedAt, u.UpdatedAt = fromMicros(r.changedAt), fromMicros(r.created), fromMicros(r.updated)
-	u.TwoFactor = TwoFactor{Methods: []string{}}
+	u.TwoFactor = twoFactorOf(r.totpEnabled == 1)
 	u.Status = effectiveStatus(u, now)
 	return u
 }
@@ -128,7 +129,7 @@ func recordEvent(ctx context.Context, tx *db.Tx, at time.Time, e event) error {
 	if err != nil {
 		return fmt.Errorf("record %s event: %w", e.kind, err)
 	}
-	return nil
+	return auditEvent(ctx, tx, at, e) // every security event is in the audit log too
 }
 
 const sessionCols = `s.id, s.user_id, s.device_id, s.ip, s.user_agent, s.created_at, s.last_seen_at,
@@ -167,7 +168,7 @@ func insertSession(ctx context.Context, tx *db.Tx, ss Session, tokenHash string)
 func (s *Service) sessionByTokenHash(ctx context.Context, tokenHash string) (Session, User, error) {
 	row := s.db.QueryRow(ctx, "SELECT "+sessionCols+`, u.id, u.phone, u.email, u.password_hash,
 		u.display_name, u.locale, u.tier, u.status, u.failed_logins, u.locked_until,
-		u.password_changed_at, u.created_at, u.updated_at
+		u.password_changed_at, u.created_at, u.updated_at, u.totp_enabled
 		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`, tokenHash)
 	var ur userRow
 	ss, err := scanSession(row, ur.dest()...)
