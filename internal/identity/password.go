@@ -86,7 +86,7 @@ func (s *Service) ChangePassword(ctx context.Context, in PasswordChange) error {
 	if err != nil {
 		return err
 	}
-	defer s.invalidateUser(u.ID, in.SessionID)
+	defer s.invalidateUser(u.ID, "") // this session too: its cached user has the old password age
 	err = s.db.WithTx(ctx, func(ctx context.Context, tx *db.Tx) error {
 		changed, err := setPassword(ctx, tx, u.ID, oldHash, newHash, now)
 		if err != nil {
