@@ -196,6 +196,9 @@ func (w *Wallet) Remit(ctx context.Context, c Call, in RemitInput) (Transaction,
 		return Transaction{}, err
 	}
 	return w.once(ctx, userOwner(c.User.ID), c, func() (Transaction, error) {
+		if err := w.checkPIN(ctx, c, in.PIN); err != nil {
+			return Transaction{}, err
+		}
 		q, err := w.quote(ctx, c.User.ID, in.QuoteID)
 		if err != nil {
 			return Transaction{}, err

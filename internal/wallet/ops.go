@@ -142,6 +142,9 @@ func (w *Wallet) Pay(ctx context.Context, c Call, in PayInput) (Transaction, err
 	}
 	owner := userOwner(c.User.ID)
 	return w.once(ctx, owner, c, func() (Transaction, error) {
+		if err := w.checkPIN(ctx, c, in.PIN); err != nil {
+			return Transaction{}, err
+		}
 		name, err := w.o.Merchants.Name(ctx, in.MerchantID)
 		if err != nil {
 			if fault.Code(err) == "not_found" {
@@ -237,6 +240,9 @@ func (w *Wallet) Transfer(ctx context.Context, c Call, in TransferInput) (Transa
 	}
 	owner := userOwner(c.User.ID)
 	return w.once(ctx, owner, c, func() (Transaction, error) {
+		if err := w.checkPIN(ctx, c, in.PIN); err != nil {
+			return Transaction{}, err
+		}
 		to, err := w.o.Users.Lookup(ctx, strings.TrimSpace(in.To))
 		if err != nil {
 			if fault.Code(err) == "not_found" {
@@ -313,6 +319,9 @@ func (w *Wallet) Withdraw(ctx context.Context, c Call, in WithdrawInput) (Transa
 	}
 	owner := userOwner(c.User.ID)
 	return w.once(ctx, owner, c, func() (Transaction, error) {
+		if err := w.checkPIN(ctx, c, in.PIN); err != nil {
+			return Transaction{}, err
+		}
 		fee := w.o.Fees.Fee(FeeWithdrawal, in.Currency, in.Amount)
 		rec := w.base(c, KindWithdrawal, in.Amount, in.Currency, fee)
 		rec.status = StatusPending

@@ -75,6 +75,11 @@ type Options struct {
 	Location    *time.Location   // where days and months start for limits (default UTC+7, WIB)
 	Now         func() time.Time // clock, for tests
 	Log         *slog.Logger
+	// CheckPIN is asked before a payment, transfer, withdrawal or remittance moves money:
+	// nil lets it go on (no PIN set, or the right one); a failure (invalid_pin, pin_locked)
+	// refuses it without recording a transaction, so that a retry under the same
+	// Idempotency-Key with the right PIN goes through. nil: no PINs.
+	CheckPIN func(ctx context.Context, userID, pin string) error
 }
 
 // Wallet runs the money operations.
@@ -136,6 +141,14 @@ func New(o Options) (*Wallet, error) {
 
 // Operations that refuse a movement return the failed transaction they recorded together
 // with the failure, as a replay of the same key does.
+
+// checkPIN asks Options.CheckPIN about the caller's PIN.
+func (w *Wallet) checkPIN(ctx context.Context, c Call, pin string) error {
+	if w.o.CheckPIN == nil {
+		return nil
+	}
+	return w.o.CheckPIN(ctx, c.User.ID, pin)
+}
 
 // Call is who asks for a money movement and under which idempotency key.
 type Call struct {
