@@ -105,6 +105,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*
 	if io.Notify == nil {
 		io.Notify = a.Notify
 	}
+	accessSettings(&io, cfg)
 	a.Identity = identity.New(a.DB, io)
 	a.Merchants = merchant.New(a.DB, merchant.Options{Logger: log})
 	if !cfg.Sandbox {
@@ -116,6 +117,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*
 		DB: a.DB, Ledger: a.Ledger, Users: Users{a.Identity}, Merchants: Merchants{a.Merchants},
 		Currencies: cfg.Currencies, Fees: fees, Limits: limits, Rates: rates,
 		Funding: a.Sandbox, Bank: a.Sandbox, SettleAfter: cfg.SandboxSettleAfter, Log: log,
+		CheckPIN: a.Identity.CheckPIN,
 	})
 	if err != nil {
 		a.close()
@@ -149,6 +151,23 @@ func (a *App) close() error {
 		return a.DB.Close()
 	}
 	return nil
+}
+
+// accessSettings fills the lockout and password-age settings of io the caller left unset
+// from the configuration (a password age of 0 there means never).
+func accessSettings(io *identity.Options, cfg config.Config) {
+	if io.LockoutThreshold == 0 {
+		io.LockoutThreshold = cfg.LockoutThreshold
+	}
+	if io.LockoutDuration == 0 {
+		io.LockoutDuration = cfg.LockoutDuration
+	}
+	if io.PasswordMaxAge == 0 {
+		io.PasswordMaxAge = cfg.PasswordMaxAge
+		if cfg.PasswordMaxAge == 0 {
+			io.PasswordMaxAge = -1
+		}
+	}
 }
 
 // Party is the wallet's view of a user.
