@@ -4,10 +4,12 @@
 # with each figure: on a shared machine, other work steals the same cores.
 #
 #   docs/bench/run-all.sh                 # everything, 10 s per run
-#   DURATION=5s ONLY=ledger docs/bench/run-all.sh
+#   DURATION=5s REPEAT=3 ONLY=ledger docs/bench/run-all.sh
 #
 # Settings: PG (server URL without a database, default postgres://postgres@127.0.0.1:5432),
-# DURATION (10s), OUT (/tmp/dompet-bench, where raw results go), ONLY (gotest|ledger|http).
+# DURATION (10s), REPEAT (1: runs of each dompet bench figure; the line shows the median run
+# and the range), OUT (/tmp/dompet-bench, where raw results go), ONLY (gotest|ledger|http),
+# EXTRA (more flags for dompet bench, e.g. "--concurrency 256").
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -15,13 +17,15 @@ PG=${PG:-postgres://postgres@127.0.0.1:5432}
 DURATION=${DURATION:-10s}
 OUT=${OUT:-/tmp/dompet-bench}
 ONLY=${ONLY:-}
+REPEAT=${REPEAT:-1}
+EXTRA=${EXTRA:-}
 mkdir -p "$OUT"
 go build -o "$OUT/dompet" ./cmd/dompet
 
 load() { cut -d' ' -f1 /proc/loadavg; }
 want() { [ -z "$ONLY" ] || [ "$ONLY" = "$1" ]; }
 pgdb() { # creates the throwaway database and prints its URL
-	dropdb -h 127.0.0.1 -U postgres --if-exists dompet_bench
+	dropdb -h 127.0.0.1 -U postgres --if-exists dompet_bench 2>/dev/null
 	createdb -h 127.0.0.1 -U postgres dompet_bench
 	echo "$PG/dompet_bench?sslmode=disable"
 }
@@ -41,14 +45,22 @@ for kind in ledger http; do
 	want "$kind" || continue
 	for store in sqlite postgres; do
 		for hot in "" --hot; do
-			db=()
-			[ "$store" = postgres ] && db=(--db "$(pgdb)")
 			name="$kind-$store${hot:+-hot}"
-			before=$(load)
-			"$OUT/dompet" bench "$kind" --duration "$DURATION" $hot "${db[@]}" --log-level warn >"$OUT/$name.json"
-			jq -r --arg name "$name" --arg load "$before" \
-				'"\($name): \(.transfers_per_s // .payments_per_s)/s p50 \(.p50_ms) ms p99 \(.p99_ms) ms, verify ok=\(.verify.ok), load \($load)"' \
-				"$OUT/$name.json"
+			loads=()
+			rm -rf "${OUT:?}/$name" && mkdir -p "$OUT/$name"
+			for r in $(seq 1 "$REPEAT"); do
+				db=()
+				[ "$store" = postgres ] && db=(--db "$(pgdb)")
+				loads+=("$(load)")
+				# shellcheck disable=SC2086
+				"$OUT/dompet" bench "$kind" --duration "$DURATION" $hot $EXTRA "${db[@]}" --log-level warn >"$OUT/$name/$r.json"
+			done
+			jq -rs --arg name "$name" --arg loads "${loads[*]}" '
+				map(. + {rate: (.transfers_per_s // .payments_per_s)}) | sort_by(.rate) as $runs
+				| $runs[(length - 1) / 2 | floor] as $m
+				| "\($name): \($m.rate)/s (range \($runs[0].rate)-\($runs[-1].rate), \($runs | length) runs)"
+				  + " p50 \($m.p50_ms) ms p99 \($m.p99_ms) ms, verified \(all(.verify.ok)), load at start \($loads)"' \
+				"$OUT/$name"/*.json
 		done
 	done
 done
