@@ -41,8 +41,10 @@ var registerDoc = operation{
 type loginRequest struct {
 	Login    string `json:"login" doc:"phone (E.164) or email"`
 	Password string `json:"password"`
-	OTP      string `json:"otp,omitempty"`
+	OTP      string `json:"otp,omitempty" doc:"second factor: a TOTP code, a recovery code, or the code sent by SMS or email"`
 	DeviceID string `json:"device_id,omitempty" doc:"a stable id the app generates once per install"`
+	// OTPMethod asks for a code to be sent when the login needs one (see second_factor_required).
+	OTPMethod string `json:"otp_method,omitempty" enum:"sms,email" doc:"send the one-time code this way (two-factor users; new devices get an SMS unasked)"`
 }
 
 type loginResponse struct {
@@ -57,7 +59,8 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	sess, u, err := s.identity.Login(r.Context(), identity.LoginInput{
-		Login: req.Login, Password: req.Password, DeviceID: req.DeviceID, IP: clientIP(r), UserAgent: r.UserAgent()})
+		Login: req.Login, Password: req.Password, DeviceID: req.DeviceID, IP: clientIP(r), UserAgent: r.UserAgent(),
+		OTP: req.OTP, OTPMethod: req.OTPMethod})
 	if err != nil {
 		return err
 	}
@@ -65,7 +68,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 }
 
 var loginDoc = operation{
-	Summary:  "Log in with a password",
+	Summary: "Log in with a password",
+	Description: "A user with two-factor on, or logging in from a `device_id` or a network the account has " +
+		"not used before (the first login trusts its device), gets `401 second_factor_required` with " +
+		"`methods`; a new device or network gets a code by SMS unasked (`code_sent`), a two-factor user " +
+		"may ask for one with `otp_method`. The client repeats the call with `otp`. A wrong, expired or " +
+		"used code answers `401 invalid_code`; too many wrong codes `429 rate_limited`.",
 	Tag:      "auth",
 	Request:  loginRequest{},
 	Response: loginResponse{},

@@ -39,6 +39,11 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/me/sessions", authUser, s.sessions, sessionsDoc},
 		{"DELETE /api/v1/me/sessions/{id}", authUser, s.revokeSession, revokeSessionDoc},
 		{"GET /api/v1/me/security-events", authUser, s.securityEvents, securityEventsDoc},
+		{"POST /api/v1/me/two-factor/totp", authUser, s.enrollTOTP, enrollTOTPDoc},
+		{"POST /api/v1/me/two-factor/totp/confirm", authUser, s.confirmTOTP, confirmTOTPDoc},
+		{"DELETE /api/v1/me/two-factor", authUser, s.disableTwoFactor, disableTwoFactorDoc},
+		{"GET /api/v1/me/devices", authUser, s.devices, devicesDoc},
+		{"DELETE /api/v1/me/devices/{id}", authUser, s.revokeDevice, revokeDeviceDoc},
 
 		// Wallet: balances, top-ups, payments, transfers, withdrawals, fees, FX,
 		// remittances, transactions, refund requests, attachments (wallet.go, …)
@@ -69,7 +74,10 @@ func (s *Server) routes() []route {
 
 		// Support, customer side (support.go)
 
-		// Agents and supervisors (agent.go)
+		// Agents and supervisors (agent.go; staff login in agent_auth.go)
+		{"POST /api/v1/agent/auth/login", authNone, s.agentLogin, agentLoginDoc},
+		{"POST /api/v1/agent/auth/logout", authStaff, s.agentLogout, agentLogoutDoc},
+		{"GET /api/v1/agent/me", authStaff, s.agentMe, agentMeDoc},
 
 		// Telephony (telephony.go)
 	}

@@ -113,6 +113,7 @@ func newServer(o Options, extra []route) (*Server, error) {
 	s.identity, s.merchants, s.wallet = o.Identity, o.Merchants, o.Wallet
 	if o.Identity != nil {
 		s.authUser = requireUser(Authenticator[identity.Principal](o.Identity.Authenticate))
+		s.authStaff = requireUser(Authenticator[identity.StaffPrincipal](o.Identity.AuthenticateStaff))
 	}
 	if o.Merchants != nil {
 		s.authMerchant = requireMerchant(Authenticator[merchant.Merchant](o.Merchants.Authenticate))
