@@ -199,8 +199,8 @@ func (w *Wallet) once(ctx context.Context, owner string, c Call, op func() (Tran
 		case <-ctx.Done():
 			return Transaction{}, ctx.Err()
 		}
-		if other.hash == c.Hash {
-			return other.tx, other.err
+		if other.hash == c.Hash && (other.err == nil || fault.Code(other.err) != "") {
+			return other.tx, other.err // a decision: the same answer (a cancelled or failed first decided nothing)
 		}
 		// Another body under the same key: a conflict if the first left an outcome,
 		// otherwise (it was refused before deciding anything) this one runs on its own.
