@@ -37,6 +37,10 @@ const e2eSettleAfter = 200 * time.Millisecond
 // e2ePassword passes the password policy.
 const e2ePassword = "Kopi-Susu-42-Gula"
 
+// e2eDevice is the device_id of every login of these tests: a user's first login trusts its
+// device, and a later one from another device is challenged for a code.
+const e2eDevice = "e2e-phone-1"
+
 // e2eEnv is one running Dompet with its HTTP server.
 type e2eEnv struct {
 	app  *app.App
@@ -335,7 +339,7 @@ func (e *e2eEnv) newUser(t testing.TB, o userOpts) *e2eUser {
 // login logs in through the API and returns the token.
 func (e *e2eEnv) login(t testing.TB, login, password string) string {
 	t.Helper()
-	r := want(t, e.do(t, "POST", "/api/v1/auth/login", "", map[string]any{"login": login, "password": password, "device_id": "dev-" + login}), http.StatusOK)
+	r := want(t, e.do(t, "POST", "/api/v1/auth/login", "", map[string]any{"login": login, "password": password, "device_id": e2eDevice}), http.StatusOK)
 	var out struct {
 		Token string `json:"token"`
 	}

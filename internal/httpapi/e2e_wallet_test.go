@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/dompet/dompet/internal/db"
 )
 
 // replayConcurrently sends the same POST with one Idempotency-Key from n goroutines at once.
@@ -625,5 +627,88 @@ func TestE2EFeeQuote(t *testing.T) {
 		{"kind=payment&amount=100&currency=XXX", 422, "currency_not_supported"},
 	} {
 		wantProblem(t, e.do(t, "GET", "/api/v1/fees/quote?"+tc.query, "", nil), tc.status, tc.code)
+	}
+}
+
+// holdStore blocks the first request of TestE2EDuplicateOutlivesCanceledFirst in the store:
+// on SQLite by holding its one writer connection, on PostgreSQL by locking the transactions
+// table. The returned function lets go.
+func holdStore(t *testing.T, e *e2eEnv) func() {
+	t.Helper()
+	ctx := context.Background()
+	if e.app.DB.Dialect == db.Postgres {
+		tx, err := e.app.DB.W.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tx.ExecContext(ctx, "LOCK TABLE wallet_transactions IN ACCESS EXCLUSIVE MODE"); err != nil {
+			t.Fatal(err)
+		}
+		return func() { _ = tx.Rollback() }
+	}
+	conn, err := e.app.DB.W.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func() { _ = conn.Close() }
+}
+
+// TestE2EDuplicateOutlivesCanceledFirst: a duplicate that arrives while the first request is
+// running waits for it (API.md); when the first one's client goes away before anything was
+// decided, the duplicate must still get a real answer, not the first one's cancellation.
+func TestE2EDuplicateOutlivesCanceledFirst(t *testing.T) {
+	e := newE2E(t)
+	m := e.newMerchant(t, "Warung Sabar", "")
+	u := e.newUser(t, userOpts{})
+	e.topUp(t, u, 10_000_00, "IDR")
+	key := e.key()
+	body := `{"merchant_id":"` + m.ID + `","amount":100000,"currency":"IDR","order_ref":"patience"}`
+
+	release := holdStore(t, e)
+	released := false
+	defer func() {
+		if !released {
+			release()
+		}
+	}()
+	ctx, cancel := context.WithCancel(context.Background())
+	first := make(chan struct{})
+	go func() {
+		defer close(first)
+		req, _ := http.NewRequestWithContext(ctx, "POST", e.srv.URL+"/api/v1/payments", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+u.Token)
+		req.Header.Set("Idempotency-Key", key)
+		if resp, err := e.http.Do(req); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	time.Sleep(150 * time.Millisecond) // the first holds the key and waits for the store
+	second := make(chan reply, 1)
+	go func() {
+		r, err := e.send("POST", "/api/v1/payments", u.Token, body, hdr{"Idempotency-Key", key})
+		if err != nil {
+			r = reply{status: -1, body: []byte(err.Error())}
+		}
+		second <- r
+	}()
+	time.Sleep(150 * time.Millisecond) // the duplicate waits for the first
+	cancel()
+	<-first
+	time.Sleep(50 * time.Millisecond) // the server notices the first client left
+	release()
+	released = true
+
+	r := <-second
+	tx := txOf(t, want(t, r, http.StatusCreated))
+	if tx.Status != "succeeded" {
+		t.Errorf("payment %+v", tx)
+	}
+	if got := e.balance(t, u.Token, "IDR").Available; got != 10_000_00-1_000_00 {
+		t.Errorf("available %d, want %d (paid once)", got, 10_000_00-1_000_00)
+	}
+	again := txOf(t, want(t, e.do(t, "POST", "/api/v1/payments", u.Token, body, hdr{"Idempotency-Key", key}), http.StatusCreated))
+	if again.ID != tx.ID {
+		t.Errorf("a later replay answered %s, the duplicate %s", again.ID, tx.ID)
 	}
 }
