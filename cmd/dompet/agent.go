@@ -1,6 +1,12 @@
 package main
 
-import "context"
+import (
+	"context"
+	"errors"
+
+	"github.com/dompet/dompet/internal/fault"
+	"github.com/dompet/dompet/internal/identity"
+)
 
 var agentCreateCmd = command{
 	name:    "agent create",
@@ -9,16 +15,50 @@ var agentCreateCmd = command{
 	run:     agentCreate,
 }
 
-// agentCreate is registered for the support service to fill in.
+// agentCreated is what `dompet agent create` prints (API.md): the password and the TOTP
+// secret are shown this once.
+type agentCreated struct {
+	ID         string `json:"id"`
+	Email      string `json:"email"`
+	Password   string `json:"password"`
+	TOTPSecret string `json:"totp_secret"`
+}
+
+// agentCreate creates a staff member (agent, supervisor or admin) with a TOTP secret for their
+// authenticator app, and a generated password unless one is given.
 func agentCreate(ctx context.Context, c *cli, args []string) error {
 	fs := c.flags()
-	fs.String("email", "", "staff e-mail address (required)")
-	fs.String("name", "", "display name (required)")
-	fs.String("role", "agent", "agent, supervisor or admin")
-	fs.String("team", "general", "team slug: accounts, payments or general")
-	fs.String("password", "", "password; generated when empty")
-	if _, err := c.config(fs, args); err != nil {
+	email := fs.String("email", "", "staff e-mail address (required)")
+	name := fs.String("name", "", "display name (required)")
+	role := fs.String("role", "agent", "agent, supervisor or admin")
+	team := fs.String("team", identity.DefaultTeam, "team slug: accounts, payments or general")
+	password := fs.String("password", "", "password; generated when empty")
+	cfg, err := c.config(fs, args)
+	if err != nil {
 		return err
 	}
-	return errNotImplemented
+	if err := noArgs(fs); err != nil {
+		return err
+	}
+	switch {
+	case *email == "":
+		return usageError{errors.New("--email is required")}
+	case *name == "":
+		return usageError{errors.New("--name is required")}
+	}
+	store, err := c.openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	ids := identity.New(store, identity.Options{Log: c.log})
+	st, secret, pw, err := ids.CreateStaff(ctx, *email, *name, *role, *team, *password)
+	if code := fault.Code(err); code == "invalid_request" || code == "weak_password" {
+		return usageError{err} // a bad flag value
+	}
+	if err != nil {
+		return err
+	}
+	c.log.Info("staff member created", "id", st.ID, "role", st.Role, "team", st.Team)
+	return c.printJSON(agentCreated{ID: st.ID, Email: st.Email, Password: pw, TOTPSecret: secret})
 }
