@@ -48,9 +48,9 @@ type loginRequest struct {
 }
 
 type loginResponse struct {
-	Token     string        `json:"token"`
-	ExpiresAt time.Time     `json:"expires_at"`
-	User      identity.User `json:"user"`
+	Token     string           `json:"token"`
+	ExpiresAt time.Time        `json:"expires_at"`
+	User      identity.Profile `json:"user"`
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
@@ -64,7 +64,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, loginResponse{Token: sess.Token, ExpiresAt: sess.ExpiresAt, User: u})
+	prof, err := s.identity.Profile(r.Context(), u)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, loginResponse{Token: sess.Token, ExpiresAt: sess.ExpiresAt, User: prof})
 }
 
 var loginDoc = operation{
@@ -89,13 +93,6 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 }
 
 var logoutDoc = operation{Summary: "Log out (end this session)", Tag: "auth", Status: http.StatusNoContent}
-
-func (s *Server) me(w http.ResponseWriter, r *http.Request) error {
-	p, _ := userOf[identity.Principal](r)
-	return writeJSON(w, http.StatusOK, p.User)
-}
-
-var meDoc = operation{Summary: "The logged-in user", Tag: "me", Response: identity.User{}}
 
 func (s *Server) sessions(w http.ResponseWriter, r *http.Request) error {
 	p, _ := userOf[identity.Principal](r)
