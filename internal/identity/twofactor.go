@@ -199,6 +199,10 @@ func (s *Service) RecoveryCodesLeft(ctx context.Context, userID string) (int, er
 // none of these, or was already used. withSent false leaves sent codes out (they are for
 // logins only).
 func (s *Service) spendCode(ctx context.Context, u User, code string, now time.Time, withSent bool) (string, error) {
+	code = strings.TrimSpace(code)
+	if d := strings.ReplaceAll(code, " ", ""); allDigits(d) {
+		code = d // apps show "123 456"
+	}
 	if code == "" || len(code) > maxOTPBytes {
 		return "", nil
 	}

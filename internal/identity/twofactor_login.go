@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math/big"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/dompet/dompet/internal/db"
@@ -81,7 +82,7 @@ func (s *Service) secondFactor(ctx context.Context, u User, in LoginInput, now t
 	if err := s.throttleCodes(ctx, u.ID, now); err != nil {
 		return c, err
 	}
-	if in.OTP == "" {
+	if strings.TrimSpace(in.OTP) == "" {
 		return c, s.challenge(ctx, u, in, c, now)
 	}
 	method, err := s.spendCode(ctx, u, in.OTP, now, true)
