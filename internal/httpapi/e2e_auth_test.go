@@ -69,6 +69,7 @@ var e2eRouteTable = map[string]struct {
 var securityName = map[access]string{authNone: "", authUser: "user", authStaff: "staff", authMerchant: "merchant"}
 
 func TestE2EAuthorization(t *testing.T) {
+	t.Parallel()
 	e := newE2E(t)
 	u := e.newUser(t, userOpts{})
 	m := e.newMerchant(t, "Toko Kunci", "")
@@ -166,6 +167,7 @@ func TestE2EAuthorization(t *testing.T) {
 }
 
 func TestE2EOtherUsersResources(t *testing.T) {
+	t.Parallel()
 	e := newE2E(t)
 	m := e.newMerchant(t, "Toko Rahasia", "")
 	a := e.newUser(t, userOpts{})
@@ -225,6 +227,7 @@ func TestE2EOtherUsersResources(t *testing.T) {
 }
 
 func TestE2ERegisterAndLogin(t *testing.T) {
+	t.Parallel()
 	e := newE2E(t)
 	reg := func(phone, email, password string) reply {
 		return e.do(t, "POST", "/api/v1/auth/register", "", map[string]any{"phone": phone, "email": email, "password": password, "display_name": "Budi Santoso"})

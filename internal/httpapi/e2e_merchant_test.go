@@ -19,6 +19,7 @@ func (e *e2eEnv) refund(t testing.TB, apiKey, paymentID string, amount int64) re
 }
 
 func TestE2ERefunds(t *testing.T) {
+	t.Parallel()
 	e := newE2E(t)
 	m := e.newMerchant(t, "Toko Sepatu", "")
 	e.fundMerchant(t, m.ID, 100_000_00) // so the merchant can refund more than a payment nets
@@ -167,6 +168,7 @@ type refundRequest struct {
 }
 
 func TestE2ERefundRequests(t *testing.T) {
+	t.Parallel()
 	e := newE2E(t)
 	m := e.newMerchant(t, "Toko Kue", "")
 	e.fundMerchant(t, m.ID, 50_000_00)
@@ -383,6 +385,7 @@ func (h *hookSink) wait(t testing.TB, typ string, match func(data map[string]any
 }
 
 func TestE2EWebhooks(t *testing.T) {
+	t.Parallel()
 	e := newE2E(t)
 	sink := newHookSink(t)
 	m := e.newMerchant(t, "Kopi Kenangan", sink.srv.URL+"/dompet/hooks")

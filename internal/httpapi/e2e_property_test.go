@@ -52,6 +52,7 @@ func (p *propTally) fail(format string, args ...any) {
 // rejecting account), every 422 is there as failed, and each user's balance is what their
 // history adds up to.
 func TestE2EConcurrentProperty(t *testing.T) {
+	t.Parallel()
 	e := newE2E(t)
 	const nUsers, nMerchants, workers, opsPerWorker = 8, 2, 16, 14
 	seed := uint64(time.Now().UnixNano())

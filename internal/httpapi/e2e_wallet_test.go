@@ -53,6 +53,7 @@ func sameAnswers(t *testing.T, rs []reply, status int) map[string]any {
 }
 
 func TestE2EIdempotency(t *testing.T) {
+	t.Parallel()
 	e := newE2E(t)
 	m := e.newMerchant(t, "Warung Idempoten", "")
 	a := e.newUser(t, userOpts{})
@@ -146,6 +147,7 @@ func TestE2EIdempotency(t *testing.T) {
 }
 
 func TestE2EInsufficientBalance(t *testing.T) {
+	t.Parallel()
 	e := newE2E(t)
 	m := e.newMerchant(t, "Toko Buku", "")
 	for _, tc := range []struct {
@@ -208,6 +210,7 @@ func TestE2EInsufficientBalance(t *testing.T) {
 }
 
 func TestE2ETierLimits(t *testing.T) {
+	t.Parallel()
 	e := newE2E(t)
 	m := e.newMerchant(t, "Elektronik", "")
 	u := e.newUser(t, userOpts{})
@@ -273,6 +276,7 @@ func TestE2ETierLimits(t *testing.T) {
 }
 
 func TestE2EProviderOutage(t *testing.T) {
+	t.Parallel()
 	e := newE2E(t)
 	u := e.newUser(t, userOpts{})
 	e.topUp(t, u, 10_000_00, "IDR")
@@ -333,6 +337,7 @@ func TestE2EProviderOutage(t *testing.T) {
 }
 
 func TestE2EWithdrawal(t *testing.T) {
+	t.Parallel()
 	e := newE2E(t)
 	u := e.newUser(t, userOpts{})
 	e.topUp(t, u, 100_000_00, "IDR")
@@ -427,6 +432,7 @@ func TestE2EWithdrawal(t *testing.T) {
 }
 
 func TestE2EFX(t *testing.T) {
+	t.Parallel()
 	e := newE2E(t)
 	u := e.newUser(t, userOpts{})
 	other := e.newUser(t, userOpts{})
@@ -568,6 +574,7 @@ func TestE2EFX(t *testing.T) {
 }
 
 func TestE2EFeeQuote(t *testing.T) {
+	t.Parallel()
 	e := newE2E(t)
 	for _, tc := range []struct {
 		query   string
@@ -715,6 +722,7 @@ func TestE2EDuplicateOutlivesCanceledFirst(t *testing.T) {
 }
 
 func TestE2EPaymentPIN(t *testing.T) {
+	t.Parallel()
 	e := newE2E(t)
 	m := e.newMerchant(t, "Apotek", "")
 	u := e.newUser(t, userOpts{})
