@@ -570,6 +570,21 @@ func TestE2EFX(t *testing.T) {
 			t.Errorf("balance %+v, want available %d", b, before-10_000_00-q.Fee.Amount)
 		}
 		wantProblem(t, e.post(t, "/api/v1/remittances", u.Token, map[string]any{"quote_id": q.ID, "recipient": recipient}), 409, "invalid_state")
+
+		// A remittance the bank abroad rejects gives back the amount and the fee.
+		q2 := newQuote("SGD", 5_000_00, "remittance")
+		before = e.balance(t, u.Token, "IDR").Available
+		recipient["account_number"] = "0123450000"
+		tx = txOf(t, want(t, e.post(t, "/api/v1/remittances", u.Token, map[string]any{"quote_id": q2.ID, "recipient": recipient}), http.StatusCreated))
+		if b := e.balance(t, u.Token, "IDR"); b.Pending == 0 && e.getTx(t, u.Token, tx.ID).Status == "pending" {
+			t.Errorf("a pending remittance holds nothing: %+v", b)
+		}
+		if done := e.waitTx(t, u.Token, tx.ID); done.Status != "failed" || done.FailureCode != "bank_rejected" {
+			t.Fatalf("remittance to a rejecting bank ended %+v", done)
+		}
+		if b := e.balance(t, u.Token, "IDR"); b.Available != before || b.Pending != 0 {
+			t.Errorf("balance %+v after a rejected remittance, want %d available", b, before)
+		}
 	})
 }
 
@@ -788,4 +803,40 @@ func TestE2EPaymentPIN(t *testing.T) {
 	}
 	// Top-ups need no PIN.
 	e.topUp(t, u, 1_000_00, "IDR")
+}
+
+// TestE2ETopUpsRaceTheCeiling: concurrent top-ups of a basic wallet never take it above its
+// maximum balance; the refused ones are kept as failed.
+func TestE2ETopUpsRaceTheCeiling(t *testing.T) {
+	t.Parallel()
+	e := newE2E(t)
+	u := e.newUser(t, userOpts{})
+	const maxBasic, part, n = 200_000_000, 50_000_000, 10
+	var wg sync.WaitGroup
+	rs := make([]reply, n)
+	for i := range rs {
+		key := e.key()
+		wg.Go(func() {
+			rs[i], _ = e.send("POST", "/api/v1/topups", u.Token, map[string]any{"amount": part, "currency": "IDR",
+				"source": map[string]any{"type": "bank_transfer", "reference": "BT-race"}}, hdr{"Idempotency-Key", key})
+		})
+	}
+	wg.Wait()
+	ok := 0
+	for _, r := range rs {
+		if r.status == http.StatusCreated {
+			ok++
+			continue
+		}
+		wantProblem(t, r, 422, "limit_exceeded")
+	}
+	if ok != maxBasic/part {
+		t.Errorf("%d of %d top-ups of %d went through, want %d", ok, n, part, maxBasic/part)
+	}
+	if got := e.balance(t, u.Token, "IDR").Available; got != int64(ok*part) || got > maxBasic {
+		t.Errorf("available %d, want %d", got, ok*part)
+	}
+	if failed := e.transactions(t, u.Token, "kind=topup&status=failed"); len(failed) != n-ok {
+		t.Errorf("%d failed top-ups recorded, want %d", len(failed), n-ok)
+	}
 }
