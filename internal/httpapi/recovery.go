@@ -60,12 +60,13 @@ func (s *Server) recoveryVerify(w http.ResponseWriter, r *http.Request) error {
 }
 
 var recoveryVerifyDoc = operation{
-	Summary:     "Exchange a recovery code for a reset token",
-	Tag:         "auth",
-	Description: "A wrong, expired or used code answers `401 invalid_code`; after 5 wrong codes the code is void, the right one included.",
-	Request:     recoveryVerifyRequest{},
-	Response:    recoveryVerifyResponse{},
-	Errors:      []string{"invalid_code", "rate_limited"},
+	Summary: "Exchange a recovery code for a reset token",
+	Tag:     "auth",
+	Description: "A wrong, expired or used code answers `401 invalid_code`; after 5 wrong codes the code is void, the right one included. " +
+		"A code is valid only from the network (IPv4 address, IPv6 /64) that asked for it, so that nobody elsewhere can guess or void it.",
+	Request:  recoveryVerifyRequest{},
+	Response: recoveryVerifyResponse{},
+	Errors:   []string{"invalid_code", "rate_limited"},
 }
 
 type recoveryResetRequest struct {

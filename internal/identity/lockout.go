@@ -47,7 +47,8 @@ type access struct {
 	maxAge    time.Duration // <= 0: passwords never fall due
 
 	loginIP, loginLogin   *limiter
-	requestIP, sends      *limiter
+	requestIP             *limiter
+	sends, sendsAll       *limiter // per user and network, per user
 	verifyIP, verifyLogin *limiter
 
 	phantoms *phantomLocks
@@ -67,7 +68,8 @@ func newAccess(o Options) *access {
 	}
 	r := o.RateLimits.withDefaults()
 	a.loginIP, a.loginLogin = newLimiter(r.LoginPerIP, r.MaxKeys), newLimiter(r.LoginPerLogin, r.MaxKeys)
-	a.requestIP, a.sends = newLimiter(r.RequestPerIP, r.MaxKeys), newLimiter(r.SendsPerUser, r.MaxKeys)
+	a.requestIP = newLimiter(r.RequestPerIP, r.MaxKeys)
+	a.sends, a.sendsAll = newLimiter(r.SendsPerNetwork, r.MaxKeys), newLimiter(r.SendsPerUser, r.MaxKeys)
 	a.verifyIP, a.verifyLogin = newLimiter(r.VerifyPerIP, r.MaxKeys), newLimiter(r.VerifyPerUser, r.MaxKeys)
 	a.phantoms = &phantomLocks{m: map[string]phantom{}, max: r.MaxKeys}
 	return a

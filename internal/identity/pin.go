@@ -237,7 +237,7 @@ func (s *Service) RequestPINReset(ctx context.Context, userID, ip string) error 
 	if err != nil {
 		return err
 	}
-	issued, err := s.issueCode(ctx, u, purposePINReset, notify.SMS, codeHash, ip, now)
+	issued, err := s.issueCode(ctx, u, codeScope{purpose: purposePINReset, known: true}, notify.SMS, codeHash, ip, now)
 	if err != nil {
 		return err
 	}
@@ -276,7 +276,7 @@ func (s *Service) ResetPIN(ctx context.Context, in PINReset) error {
 	if weakPIN(in.NewPIN, u.Phone) {
 		return errWeakPIN
 	}
-	codeHash, err := s.checkCode(ctx, u, purposePINReset, in.Code, ip, now)
+	codeHash, err := s.checkCode(ctx, u, codeScope{purpose: purposePINReset}, in.Code, ip, now)
 	if err != nil {
 		return err
 	}

@@ -29,13 +29,17 @@ type RateLimits struct {
 	// Recovery and PIN-reset requests from one address. Too many answers 429, which says
 	// nothing about any account.
 	RequestPerIP RateLimit
-	// Codes actually sent to one user per purpose, on top of the 60 s between two codes.
-	// Over it a request is still answered 202 and sends nothing; the bucket refills in
-	// minutes, so someone asking in a victim's name can delay the victim's code, never
-	// withhold it for good (and every code they trigger goes to the victim's phone anyway).
+	// Codes sent to one user for requests from one network (recovery codes belong to the
+	// network that asked, see recovery_code.go), on top of the 60 s between two codes. Over
+	// it a request is still answered 202 and sends nothing.
+	SendsPerNetwork RateLimit
+	// Codes sent to one user whatever the network: bounds how many codes, hence guesses,
+	// many networks together get at one account. Requests from a network the user has
+	// logged in from before are not held to it, so a crowd asking in a victim's name cannot
+	// withhold the victim's code; from a new network it delays it by minutes.
 	SendsPerUser  RateLimit
 	VerifyPerIP   RateLimit // recovery and PIN-reset code checks from one address
-	VerifyPerUser RateLimit // code checks naming one login or user
+	VerifyPerUser RateLimit // code checks naming one login (from one network) or one user
 	// MaxKeys bounds the addresses and logins each limiter remembers; zero: 50,000.
 	MaxKeys int
 }
@@ -43,13 +47,14 @@ type RateLimits struct {
 // defaultRateLimits: 20 logins a minute per address (with a burst of 20, so a family behind
 // one router is not bothered) and 10 in a row per login, then one every 30 s.
 var defaultRateLimits = RateLimits{
-	LoginPerIP:    RateLimit{Every: 3 * time.Second, Burst: 20},
-	LoginPerLogin: RateLimit{Every: 30 * time.Second, Burst: 10},
-	RequestPerIP:  RateLimit{Every: 6 * time.Second, Burst: 10},
-	SendsPerUser:  RateLimit{Every: 12 * time.Minute, Burst: 5},
-	VerifyPerIP:   RateLimit{Every: 6 * time.Second, Burst: 10},
-	VerifyPerUser: RateLimit{Every: 30 * time.Second, Burst: 10},
-	MaxKeys:       50_000,
+	LoginPerIP:      RateLimit{Every: 3 * time.Second, Burst: 20},
+	LoginPerLogin:   RateLimit{Every: 30 * time.Second, Burst: 10},
+	RequestPerIP:    RateLimit{Every: 6 * time.Second, Burst: 10},
+	SendsPerNetwork: RateLimit{Every: 12 * time.Minute, Burst: 5},
+	SendsPerUser:    RateLimit{Every: 3 * time.Minute, Burst: 20},
+	VerifyPerIP:     RateLimit{Every: 6 * time.Second, Burst: 10},
+	VerifyPerUser:   RateLimit{Every: 30 * time.Second, Burst: 10},
+	MaxKeys:         50_000,
 }
 
 func (r RateLimits) withDefaults() RateLimits {
@@ -63,6 +68,7 @@ func (r RateLimits) withDefaults() RateLimits {
 	r.LoginPerIP = pick(r.LoginPerIP, d.LoginPerIP)
 	r.LoginPerLogin = pick(r.LoginPerLogin, d.LoginPerLogin)
 	r.RequestPerIP = pick(r.RequestPerIP, d.RequestPerIP)
+	r.SendsPerNetwork = pick(r.SendsPerNetwork, d.SendsPerNetwork)
 	r.SendsPerUser = pick(r.SendsPerUser, d.SendsPerUser)
 	r.VerifyPerIP = pick(r.VerifyPerIP, d.VerifyPerIP)
 	r.VerifyPerUser = pick(r.VerifyPerUser, d.VerifyPerUser)

@@ -64,7 +64,7 @@ func (s *Service) RequestRecovery(ctx context.Context, in RecoveryRequest) error
 	if err != nil {
 		return fmt.Errorf("recovery: %w", err)
 	}
-	issued, err := s.issueCode(ctx, u, purposeRecovery, in.Channel, codeHash, ip, now)
+	issued, err := s.issueCode(ctx, u, s.recoveryScope(ctx, u.ID, ip), in.Channel, codeHash, ip, now)
 	if err != nil {
 		return err
 	}
@@ -82,8 +82,9 @@ type RecoveryVerify struct {
 }
 
 // VerifyRecovery exchanges a right recovery code for a reset token (valid 15 minutes, spent
-// only by a successful reset). A wrong, expired or void code, or a login that names no
-// account, answers ErrInvalidCode; after 5 wrong codes the code is void.
+// only by a successful reset). A wrong, expired or void code, a code asked for from another
+// network, or a login that names no account, answers ErrInvalidCode; after 5 wrong codes the
+// code is void.
 func (s *Service) VerifyRecovery(ctx context.Context, in RecoveryVerify) (resetToken string, err error) {
 	now := s.now().UTC()
 	login := strings.TrimSpace(in.Login)
@@ -94,7 +95,9 @@ func (s *Service) VerifyRecovery(ctx context.Context, in RecoveryVerify) (resetT
 		return "", err
 	}
 	ip := clip(in.IP)
-	if err := throttle(now, take{s.acc.verifyIP, ipKey(ip)}, take{s.acc.verifyLogin, loginKey(login)}); err != nil {
+	// The login's bucket is per network too: codes are (recovery_code.go), and a bucket
+	// shared by every network would let a crowd of guessers shut the victim out.
+	if err := throttle(now, take{s.acc.verifyIP, ipKey(ip)}, take{s.acc.verifyLogin, loginKey(login) + "|" + ipKey(ip)}); err != nil {
 		return "", err
 	}
 	u, _, err := s.userByLogin(ctx, login, false)
@@ -105,7 +108,7 @@ func (s *Service) VerifyRecovery(ctx context.Context, in RecoveryVerify) (resetT
 	if err != nil {
 		return "", fmt.Errorf("recovery verify: %w", err)
 	}
-	codeHash, err := s.checkCode(ctx, u, purposeRecovery, in.Code, ip, now)
+	codeHash, err := s.checkCode(ctx, u, codeScope{purpose: purposeRecovery, network: ipKey(ip)}, in.Code, ip, now)
 	if err != nil {
 		return "", err
 	}

@@ -14,8 +14,18 @@ import (
 
 // One-time codes sent by SMS or email for account recovery and PIN resets: 6 digits from
 // crypto/rand, valid 10 minutes, 5 tries, stored as argon2id hashes (a 6-digit code under a
-// fast hash would fall to a million guesses offline). At most one code per user and purpose
-// is live; a new one replaces it, but not within 60 s of the last one sent.
+// fast hash would fall to a million guesses offline). At most one code per user, purpose and
+// network is live; a new one replaces it, but not within 60 s of the last one sent.
+//
+// A recovery code belongs to the network that asked for it (ipKey: the IPv4 address or the
+// IPv6 /64) and is checked only against verifications from there. Without this, anyone who
+// knows a victim's phone number could keep the victim from ever recovering: ask for a code,
+// void it with 5 wrong guesses, again and again. Now such a person only ever guesses at, and
+// voids, codes of their own asking (which reach the victim's phone and are useless to them);
+// the victim's own code, asked for and typed in from the victim's phone, is out of their
+// reach. The cost: a code must be used from the network it was asked from, and a victim
+// behind the same address as the attacker is not protected by this. PIN reset codes are
+// asked for from a session, so they have one scope per user.
 const (
 	purposeRecovery = "recovery"
 	purposePINReset = "pin_reset"
@@ -61,14 +71,37 @@ func (s *Service) freshCode(ctx context.Context) (code, hash string, err error) 
 	return code, hash, nil
 }
 
-// issueCode stores codeHash as u's live code for purpose, unless a code was sent less than
-// 60 s ago or u's budget of sends is spent; issued says whether the caller should send it.
-func (s *Service) issueCode(ctx context.Context, u User, purpose, channel, codeHash, ip string, now time.Time) (issued bool, err error) {
+// codeScope is where a code is valid: its purpose and the network that asked for it.
+type codeScope struct {
+	purpose string
+	network string // ipKey of the asking address; "" for PIN resets
+	// known: the user has logged in from this address before, so the user-wide budget of
+	// sends does not apply (see RateLimits.SendsPerUser).
+	known bool
+}
+
+// recoveryScope is the scope of a recovery code asked for, or checked, from ip.
+func (s *Service) recoveryScope(ctx context.Context, userID, ip string) codeScope {
+	sc := codeScope{purpose: purposeRecovery, network: ipKey(ip)}
+	var one int
+	err := s.db.QueryRow(ctx, "SELECT 1 FROM sessions WHERE user_id = ? AND ip = ? LIMIT 1", userID, ip).Scan(&one)
+	sc.known = err == nil
+	return sc
+}
+
+// issueCode stores codeHash as u's live code for sc, unless a code was sent there less than
+// 60 s ago or a budget of sends is spent; issued says whether the caller should send it.
+func (s *Service) issueCode(ctx context.Context, u User, sc codeScope, channel, codeHash, ip string, now time.Time) (issued bool, err error) {
+	purpose := sc.purpose
+	takes := []take{{s.acc.sends, purpose + "|" + u.ID + "|" + sc.network}}
+	if !sc.known {
+		takes = append(takes, take{s.acc.sendsAll, purpose + "|" + u.ID})
+	}
 	err = s.db.WithTx(ctx, func(ctx context.Context, tx *db.Tx) error {
 		issued = false
 		var sentAt int64
-		err := tx.QueryRow(ctx, "SELECT sent_at FROM access_codes WHERE user_id = ? AND purpose = ?"+tx.ForUpdate(),
-			u.ID, purpose).Scan(&sentAt)
+		err := tx.QueryRow(ctx, "SELECT sent_at FROM access_codes WHERE user_id = ? AND purpose = ? AND network = ?"+tx.ForUpdate(),
+			u.ID, purpose, sc.network).Scan(&sentAt)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 		case err != nil:
@@ -76,15 +109,15 @@ func (s *Service) issueCode(ctx context.Context, u User, purpose, channel, codeH
 		case now.Sub(fromMicros(sentAt)) < codeResendAfter:
 			return nil
 		}
-		if throttle(now, take{s.acc.sends, purpose + "|" + u.ID}) != nil {
+		if throttle(now, takes...) != nil {
 			return recordEvent(ctx, tx, now, event{userID: u.ID, kind: requestEvent(purpose), ip: ip,
 				detail: map[string]any{"channel": channel, "sent": false, "reason": "send_limit"}})
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO access_codes (user_id, purpose, channel, code_hash, attempts, sent_at, expires_at)
-			VALUES (?, ?, ?, ?, 0, ?, ?)
-			ON CONFLICT (user_id, purpose) DO UPDATE SET channel = excluded.channel, code_hash = excluded.code_hash,
+		_, err = tx.Exec(ctx, `INSERT INTO access_codes (user_id, purpose, network, channel, code_hash, attempts, sent_at, expires_at)
+			VALUES (?, ?, ?, ?, ?, 0, ?, ?)
+			ON CONFLICT (user_id, purpose, network) DO UPDATE SET channel = excluded.channel, code_hash = excluded.code_hash,
 				attempts = 0, sent_at = excluded.sent_at, expires_at = excluded.expires_at`,
-			u.ID, purpose, channel, codeHash, micros(now), micros(now.Add(codeTTL)))
+			u.ID, purpose, sc.network, channel, codeHash, micros(now), micros(now.Add(codeTTL)))
 		if err != nil {
 			return err
 		}
@@ -109,15 +142,16 @@ func requestEvent(purpose string) string {
 // code's 5 tries before looking at it, so that no number of concurrent guesses gets more
 // than 5 looks; past them the code is void, the right one included. A right code is not
 // spent here: the caller deletes it with spendCode in the transaction that uses it.
-func (s *Service) checkCode(ctx context.Context, u User, purpose, code, ip string, now time.Time) (codeHash string, err error) {
+func (s *Service) checkCode(ctx context.Context, u User, sc codeScope, code, ip string, now time.Time) (codeHash string, err error) {
 	if len(code) > maxCodeInput {
 		return "", ErrInvalidCode
 	}
+	purpose := sc.purpose
 	var attempts int
 	err = s.db.WithTx(ctx, func(ctx context.Context, tx *db.Tx) error {
 		return tx.QueryRow(ctx, `UPDATE access_codes SET attempts = attempts + 1
-			WHERE user_id = ? AND purpose = ? AND attempts < ? AND expires_at > ?
-			RETURNING code_hash, attempts`, u.ID, purpose, codeMaxAttempts, micros(now)).Scan(&codeHash, &attempts)
+			WHERE user_id = ? AND purpose = ? AND network = ? AND attempts < ? AND expires_at > ?
+			RETURNING code_hash, attempts`, u.ID, purpose, sc.network, codeMaxAttempts, micros(now)).Scan(&codeHash, &attempts)
 	})
 	if errors.Is(err, sql.ErrNoRows) {
 		// No live code: spend the time a check would take, and answer like a wrong code.

@@ -124,7 +124,8 @@ func TestRecoveryCodeVoidAfterFiveWrong(t *testing.T) {
 
 // Concurrent guesses get no more than 5 looks at a code between them.
 func TestRecoveryCodeConcurrentGuesses(t *testing.T) {
-	f, box := newAccessFixture(t, Options{RateLimits: RateLimits{VerifyPerUser: RateLimit{Every: time.Millisecond, Burst: 1000}}})
+	many := RateLimit{Every: time.Millisecond, Burst: 1000}
+	f, box := newAccessFixture(t, Options{RateLimits: RateLimits{VerifyPerUser: many, VerifyPerIP: many}})
 	u := f.register(t, 1)
 	f.recover(t, u.Phone, notify.SMS)
 	code := box.code(t, f.s, KindRecoveryCode)
@@ -133,7 +134,7 @@ func TestRecoveryCodeConcurrentGuesses(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, _ = f.s.VerifyRecovery(context.Background(), RecoveryVerify{Login: u.Phone, Code: wrongCode(code, i), IP: fmt.Sprintf("198.51.100.%d", i)})
+			_, _ = f.s.VerifyRecovery(context.Background(), RecoveryVerify{Login: u.Phone, Code: wrongCode(code, i), IP: "192.0.2.10"})
 		}()
 	}
 	wg.Wait()
@@ -255,5 +256,59 @@ func TestResetTokenExpires(t *testing.T) {
 	f.clock.Advance(15 * time.Minute)
 	if err := f.s.ResetPassword(context.Background(), PasswordReset{Token: token, NewPassword: newPassword}); fault.Code(err) != "invalid_code" {
 		t.Fatalf("reset with a 15-minute-old token: %v", err)
+	}
+}
+
+// Someone who knows the victim's phone number, asking for codes and guessing from other
+// networks, neither voids nor guesses the victim's code, nor uses up the victim's sends.
+func TestRecoveryCodeBelongsToItsNetwork(t *testing.T) {
+	f, box := newAccessFixture(t, Options{})
+	ctx := context.Background()
+	u := f.register(t, 1)
+	f.login(t, u.Email) // from 203.0.113.7: a network the user is known on
+	victim := func(ip string) RecoveryRequest { return RecoveryRequest{Login: u.Phone, Channel: notify.SMS, IP: ip} }
+	if err := f.s.RequestRecovery(ctx, victim("203.0.113.7")); err != nil {
+		t.Fatal(err)
+	}
+	code := box.code(t, f.s, KindRecoveryCode)
+
+	// The attacker asks from 30 networks (each code goes to the victim's phone, useless to
+	// them) and guesses 5 times at each of their codes, the victim's code among the guesses.
+	for i := range 30 {
+		ip := fmt.Sprintf("198.51.100.%d", i+1)
+		if err := f.s.RequestRecovery(ctx, victim(ip)); err != nil {
+			t.Fatal(err)
+		}
+		for j := range 5 {
+			guess := wrongCode(code, j)
+			if j == 0 {
+				guess = code
+			}
+			if _, err := f.s.VerifyRecovery(ctx, RecoveryVerify{Login: u.Phone, Code: guess, IP: ip}); fault.Code(err) != "invalid_code" {
+				t.Fatalf("guess from %s: %v", ip, err)
+			}
+		}
+	}
+	// Codes to all networks together are bounded (20 at once, then one every 3 minutes)...
+	if n := len(box.of(f.s, KindRecoveryCode)); n != 1+20 {
+		t.Fatalf("%d codes sent, want the victim's and 20 more", n)
+	}
+	// ...but not for a network the user is known on, and the victim's code still works.
+	f.clock.Advance(61 * time.Second)
+	token, err := f.s.VerifyRecovery(ctx, RecoveryVerify{Login: u.Phone, Code: code, IP: "203.0.113.7"})
+	if err != nil {
+		t.Fatalf("the victim's code after the attack: %v", err)
+	}
+	if err := f.s.ResetPassword(ctx, PasswordReset{Token: token, NewPassword: newPassword}); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.count(t, "SELECT COUNT(*) FROM access_codes WHERE user_id = ?", u.ID); n != 0 {
+		t.Fatalf("%d recovery codes left after the reset", n)
+	}
+	if err := f.s.RequestRecovery(ctx, victim("203.0.113.7")); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(box.of(f.s, KindRecoveryCode)); n != 22 {
+		t.Fatalf("a known network's request after the user-wide budget ran out sent nothing (%d codes)", n)
 	}
 }

@@ -3,17 +3,20 @@
 -- Times are unix microseconds.
 -- +goose Up
 
--- At most one live code per user and purpose; a new code replaces the old one. attempts
--- counts verifications claimed against this code: at the limit the code is void.
+-- At most one live code per user, purpose and network; a new code replaces the old one.
+-- attempts counts verifications claimed against this code: at the limit the code is void.
+-- A recovery code belongs to the network (IPv4 address or IPv6 /64) that asked for it and is
+-- checked only from there, so that someone elsewhere can neither guess nor void it.
 CREATE TABLE access_codes (
     user_id    TEXT NOT NULL REFERENCES users (id),
     purpose    TEXT NOT NULL CHECK (purpose IN ('recovery', 'pin_reset')),
+    network    TEXT NOT NULL DEFAULT '',  -- '' for PIN resets (asked from a session) and loopback
     channel    TEXT NOT NULL CHECK (channel IN ('sms', 'email')),
     code_hash  TEXT NOT NULL,          -- argon2id PHC string of the 6-digit code
     attempts   INTEGER NOT NULL DEFAULT 0,
     sent_at    BIGINT NOT NULL,
     expires_at BIGINT NOT NULL,
-    PRIMARY KEY (user_id, purpose)
+    PRIMARY KEY (user_id, purpose, network)
 );
 
 -- Handed out by a verified recovery code; spent only by a successful password reset.
