@@ -54,7 +54,7 @@ type e2eEnv struct {
 // newE2E starts Dompet on a fresh store (SQLite, or PostgreSQL with DOMPET_TEST_DB) with
 // background settlement and webhooks, and an HTTP server in front. When the test ends the
 // ledger is verified: every currency sums to zero and every balance matches the journal.
-func newE2E(tb testing.TB) *e2eEnv {
+func newE2E(tb testing.TB, adjust ...func(*app.Options)) *e2eEnv {
 	tb.Helper()
 	ctx := context.Background()
 	cfg := config.Default()
@@ -62,11 +62,15 @@ func newE2E(tb testing.TB) *e2eEnv {
 	d := dbtest.Open(tb)
 	logs := &logBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	a, err := app.New(ctx, cfg, log, app.Options{
+	o := app.Options{
 		DB:         d,
 		Identity:   identity.Options{Argon2: identity.Argon2Params{Time: 1, MemoryKiB: 64, Threads: 1}},
 		Background: true,
-	})
+	}
+	for _, f := range adjust {
+		f(&o)
+	}
+	a, err := app.New(ctx, cfg, log, o)
 	if err != nil {
 		tb.Fatalf("app.New: %v", err)
 	}
