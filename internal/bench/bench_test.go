@@ -11,8 +11,8 @@ import (
 
 func TestPercentiles(t *testing.T) {
 	var l latencies
-	if p50, p99 := l.percentiles(); p50 != 0 || p99 != 0 {
-		t.Fatalf("empty: %v %v", p50, p99)
+	if p50, p99, max := l.percentiles(); p50 != 0 || p99 != 0 || max != 0 {
+		t.Fatalf("empty: %v %v %v", p50, p99, max)
 	}
 	// 1..100 ms spread over two workers in no order.
 	var a, b []time.Duration
@@ -25,8 +25,8 @@ func TestPercentiles(t *testing.T) {
 	}
 	l.add(a)
 	l.add(b)
-	if p50, p99 := l.percentiles(); p50 != 50 || p99 != 99 {
-		t.Fatalf("p50 %v p99 %v, want 50 99", p50, p99)
+	if p50, p99, max := l.percentiles(); p50 != 50 || p99 != 99 || max != 100 {
+		t.Fatalf("p50 %v p99 %v max %v, want 50 99 100", p50, p99, max)
 	}
 }
 

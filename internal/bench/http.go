@@ -49,6 +49,7 @@ type HTTPResult struct {
 	PaymentsPerS float64        `json:"payments_per_s"` // 201 answers per second
 	P50Ms        float64        `json:"p50_ms"`
 	P99Ms        float64        `json:"p99_ms"`
+	MaxMs        float64        `json:"max_ms"`
 	StatusCounts map[string]int `json:"status_counts"` // "error" counts transport failures
 	SetupS       float64        `json:"setup_s"`
 	Note         string         `json:"note"`
@@ -210,7 +211,7 @@ func HTTP(ctx context.Context, cfg HTTPConfig) (HTTPResult, error) {
 		res.Requests += int64(v)
 	}
 	res.PaymentsPerS = round(float64(counts["201"])/elapsed.Seconds(), 1)
-	res.P50Ms, res.P99Ms = lat.percentiles()
+	res.P50Ms, res.P99Ms, res.MaxMs = lat.percentiles()
 	log.Info("bench http: verifying the ledger")
 	res.Verify, err = verify(ctx, a.Ledger)
 	return res, err

@@ -39,6 +39,7 @@ type LedgerResult struct {
 	TransfersPerS float64 `json:"transfers_per_s"`
 	P50Ms         float64 `json:"p50_ms"`
 	P99Ms         float64 `json:"p99_ms"`
+	MaxMs         float64 `json:"max_ms"` // the slowest one: shows stalls (a slow fsync, a checkpoint)
 	SetupS        float64 `json:"setup_s"`
 	Verify        Check   `json:"verify"`
 }
@@ -130,7 +131,7 @@ func Ledger(ctx context.Context, cfg LedgerConfig) (LedgerResult, error) {
 	res.DurationS = round(elapsed.Seconds(), 3)
 	res.Succeeded, res.Failed = succeeded.Load(), failed.Load()
 	res.TransfersPerS = round(float64(res.Succeeded)/elapsed.Seconds(), 1)
-	res.P50Ms, res.P99Ms = lat.percentiles()
+	res.P50Ms, res.P99Ms, res.MaxMs = lat.percentiles()
 	log.Info("bench ledger: verifying the ledger")
 	res.Verify, err = verify(ctx, l)
 	return res, err

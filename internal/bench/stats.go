@@ -27,21 +27,21 @@ func (l *latencies) add(d []time.Duration) {
 	l.mu.Unlock()
 }
 
-// percentiles returns the p50 and p99 of what was recorded, in milliseconds.
-func (l *latencies) percentiles() (p50, p99 float64) {
+// percentiles returns the p50, the p99 and the maximum of what was recorded, in milliseconds.
+func (l *latencies) percentiles() (p50, p99, maxMs float64) {
 	var n int
 	for _, d := range l.all {
 		n += len(d)
 	}
 	if n == 0 {
-		return 0, 0
+		return 0, 0, 0
 	}
 	merged := make([]time.Duration, 0, n)
 	for _, d := range l.all {
 		merged = append(merged, d...)
 	}
 	slices.Sort(merged)
-	return ms(quantile(merged, 0.50)), ms(quantile(merged, 0.99))
+	return ms(quantile(merged, 0.50)), ms(quantile(merged, 0.99)), ms(merged[len(merged)-1])
 }
 
 // quantile is the nearest-rank quantile of sorted values.
