@@ -118,6 +118,11 @@ func Reason(locale, code string, p map[string]any) string {
 			return "退款金额超过了该笔付款可退的余额。"
 		}
 		return "The refund is more than what is left to refund on this payment."
+	case "invalid_state":
+		if zh {
+			return "该汇率报价已被使用过，请重新获取报价。"
+		}
+		return "This exchange-rate quote was already used; ask for a new one."
 	case "quote_expired":
 		if zh {
 			return "汇率报价已过期，请重新获取报价。"
@@ -148,6 +153,12 @@ func limitReason(zh bool, limit, max string) string {
 	tail := ""
 	if max != "" {
 		tail = " (" + max + ")"
+	}
+	if strings.HasPrefix(limit, "recipient_") {
+		if zh {
+			return "超出" + n.zh + tail + "。请减少金额，或请收款人完成实名认证。"
+		}
+		return "This would exceed " + n.en + tail + ". Send less, or ask the recipient to verify their account."
 	}
 	if zh {
 		return "超出" + n.zh + tail + "。完成实名认证可提高限额。"

@@ -308,8 +308,12 @@ func (w *Wallet) DecideRefundRequest(ctx context.Context, merchantID, requestID 
 		}
 		return get()
 	}
-	_, err := w.db.Exec(ctx, `UPDATE wallet_refund_requests SET status = 'approved', decision_reason = ?, decided_at = ?
-		WHERE id = ? AND merchant_id = ? AND status = 'submitted'`, strings.TrimSpace(d.Reason), now, requestID, merchantID)
+	// Only one approval wins the request. An approval left behind by a crash before its
+	// refund (approved for over a minute, not refunded) may be taken over: the refund's
+	// ledger key makes sure it is paid once.
+	res, err := w.db.Exec(ctx, `UPDATE wallet_refund_requests SET status = 'approved', decision_reason = ?, decided_at = ?
+		WHERE id = ? AND merchant_id = ? AND (status = 'submitted' OR (status = 'approved' AND decided_at < ?))`,
+		strings.TrimSpace(d.Reason), now, requestID, merchantID, now-time.Minute.Microseconds())
 	if err != nil {
 		return RefundRequest{}, fmt.Errorf("approve refund request %s: %w", requestID, err)
 	}
@@ -317,8 +321,8 @@ func (w *Wallet) DecideRefundRequest(ctx context.Context, merchantID, requestID 
 	if err != nil {
 		return RefundRequest{}, err
 	}
-	if r.Status != RequestApproved {
-		return RefundRequest{}, ErrInvalidState.Because("the refund request was already " + r.Status)
+	if n, _ := res.RowsAffected(); n == 0 {
+		return RefundRequest{}, ErrInvalidState.Because("the refund request is already " + r.Status)
 	}
 	tx, err := w.refund(ctx, merchantID, RefundInput{PaymentID: r.TransactionID, Amount: r.Amount, Reason: r.Reason}, "", "", r.ID)
 	if err != nil {

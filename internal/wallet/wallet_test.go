@@ -348,16 +348,28 @@ func TestRefundRequestFlow(t *testing.T) {
 	if err != nil || rr.Status != wallet.RequestSubmitted || !rr.ExpectedBy.After(rr.CreatedAt) {
 		t.Fatalf("request: %+v %v", rr, err)
 	}
-	// Two approvals racing refund once.
+	// Approvals racing: one wins and refunds once, the others are told it is decided.
 	var wg sync.WaitGroup
-	for range 2 {
+	var won, lost atomic.Int32
+	for range 5 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, _ = e.w.DecideRefundRequest(e.ctx, e.shop, rr.ID, wallet.Decision{Decision: "approve"})
+			_, err := e.w.DecideRefundRequest(e.ctx, e.shop, rr.ID, wallet.Decision{Decision: "approve"})
+			switch {
+			case err == nil:
+				won.Add(1)
+			case errors.Is(err, wallet.ErrInvalidState):
+				lost.Add(1)
+			default:
+				t.Error(err)
+			}
 		}()
 	}
 	wg.Wait()
+	if won.Load() != 1 || lost.Load() != 4 {
+		t.Fatalf("%d approvals won, %d lost; want 1 and 4", won.Load(), lost.Load())
+	}
 	got, err := e.w.RefundRequest(e.ctx, e.alice.ID, rr.ID)
 	if err != nil || got.Status != wallet.RequestRefunded || got.RefundID == "" {
 		t.Fatalf("after approval: %+v %v", got, err)
