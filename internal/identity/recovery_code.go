@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"strings"
 	"time"
 
 	"github.com/dompet/dompet/internal/db"
@@ -146,6 +147,7 @@ func (s *Service) checkCode(ctx context.Context, u User, sc codeScope, code, ip 
 	if len(code) > maxCodeInput {
 		return "", ErrInvalidCode
 	}
+	code = strings.ReplaceAll(strings.TrimSpace(code), " ", "") // "123 456" as some people type it
 	purpose := sc.purpose
 	var attempts int
 	err = s.db.WithTx(ctx, func(ctx context.Context, tx *db.Tx) error {
