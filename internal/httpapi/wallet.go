@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"net/http"
 	"strconv"
 
@@ -26,7 +27,23 @@ func moneyCall(r *http.Request, v any) (wallet.Call, error) {
 		return wallet.Call{}, err
 	}
 	p, _ := userOf[identity.Principal](r)
-	return wallet.Call{User: party(p.User), Key: key, Hash: requestHash(raw)}, nil
+	return wallet.Call{User: party(p.User), Key: key, Hash: requestHash(withoutPIN(raw))}, nil
+}
+
+// withoutPIN is the body as the idempotency hash sees it: members in a fixed order and no
+// payment PIN, so that the stored hash can't be brute-forced back into a 6-digit PIN, and a
+// retry that only corrects the PIN is the same request.
+func withoutPIN(raw []byte) []byte {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return raw // decode already accepted it, so this does not happen
+	}
+	delete(m, "pin")
+	out, err := json.Marshal(m)
+	if err != nil {
+		return raw
+	}
+	return out
 }
 
 // writeTx answers with a transaction whose failure reason is in the caller's language.

@@ -141,6 +141,7 @@ func (s *Service) verify(ctx context.Context, hash, password string) (bool, erro
 	if err := s.gate.do(ctx, func() { ok, verr = verifyPassword(hash, password) }); err != nil {
 		return false, err
 	}
+	s.verifications.Add(1)
 	return ok, verr
 }
 
