@@ -1,11 +1,15 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/dompet/dompet/internal/identity"
 )
 
 // e2eRouteTable is every route of the API with who may call it and a request path to try it
@@ -73,6 +77,7 @@ func TestE2EAuthorization(t *testing.T) {
 	e := newE2E(t)
 	u := e.newUser(t, userOpts{})
 	m := e.newMerchant(t, "Toko Kunci", "")
+	staff := e2eStaffTokens(t, e)
 
 	// The route table, as served in the OpenAPI document, against the rows above.
 	var doc struct {
@@ -143,6 +148,11 @@ func TestE2EAuthorization(t *testing.T) {
 				unauthenticated(t, try(""))
 				unauthenticated(t, try("not-a-token"))
 				unauthenticated(t, try(m.APIKey)) // a merchant key is not a user session
+				for role, tok := range staff {    // nor is any staff session
+					if r := try(tok); codeOf(r) != "unauthenticated" {
+						t.Errorf("%s: a %s's token was taken for a user's", r, role)
+					}
+				}
 				token := u.Token
 				if pattern == "POST /api/v1/auth/logout" {
 					token = e.login(t, u.Email, e2ePassword) // a session of its own to end
@@ -154,6 +164,11 @@ func TestE2EAuthorization(t *testing.T) {
 				unauthenticated(t, try(""))
 				unauthenticated(t, try("sk_live_not-a-key"))
 				unauthenticated(t, try(u.Token)) // a user session is not a merchant key
+				for role, tok := range staff {
+					if r := try(tok); codeOf(r) != "unauthenticated" {
+						t.Errorf("%s: a %s's token was taken for a merchant key", r, role)
+					}
+				}
 				if r := try(m.APIKey); codeOf(r) == "unauthenticated" || r.status >= 500 {
 					t.Errorf("%s: the merchant's own key is refused", r)
 				}
@@ -161,6 +176,14 @@ func TestE2EAuthorization(t *testing.T) {
 				unauthenticated(t, try(""))
 				unauthenticated(t, try(u.Token))
 				unauthenticated(t, try(m.APIKey))
+				for role, tok := range staff {
+					if pattern == "POST /api/v1/agent/auth/logout" {
+						continue // would end the session the other rows use; its own test covers it
+					}
+					if r := try(tok); codeOf(r) == "unauthenticated" || r.status >= 500 {
+						t.Errorf("%s: the %s's own token is refused", r, role)
+					}
+				}
 			}
 		})
 	}
@@ -223,6 +246,18 @@ func TestE2EOtherUsersResources(t *testing.T) {
 		t.Fatal("A has no sessions")
 	}
 	wantProblem(t, e.do(t, "DELETE", "/api/v1/me/sessions/"+sessions.Items[0].ID, b.Token, nil), 404, "not_found")
+	want(t, e.do(t, "GET", "/api/v1/me", a.Token, nil), http.StatusOK)
+	// Nor can B forget A's device.
+	var devices struct {
+		Items []struct {
+			ID string `json:"id"`
+		} `json:"items"`
+	}
+	decodeJSON(t, want(t, e.do(t, "GET", "/api/v1/me/devices", a.Token, nil), http.StatusOK), &devices)
+	if len(devices.Items) == 0 {
+		t.Fatal("A has no known devices")
+	}
+	wantProblem(t, e.do(t, "DELETE", "/api/v1/me/devices/"+devices.Items[0].ID, b.Token, nil), 404, "not_found")
 	want(t, e.do(t, "GET", "/api/v1/me", a.Token, nil), http.StatusOK)
 }
 
@@ -370,4 +405,24 @@ func TestE2ERegisterAndLogin(t *testing.T) {
 		}
 		want(t, e.do(t, "GET", "/api/v1/wallet", u.Token, nil), http.StatusOK)
 	})
+}
+
+// e2eStaffTokens logs in one staff member of each role (TOTP from oathtool, an independent
+// implementation) and returns their session tokens by role.
+func e2eStaffTokens(t *testing.T, e *e2eEnv) map[string]string {
+	t.Helper()
+	ctx := context.Background()
+	out := map[string]string{}
+	for _, role := range []string{"agent", "supervisor", "admin"} {
+		st, secret, pw, err := e.app.Identity.CreateStaff(ctx, role+"-"+e.run+"@dompet.example", "Staff "+role, role, "general", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sess, _, err := e.app.Identity.StaffLogin(ctx, identity.StaffLoginInput{Email: st.Email, Password: pw, OTP: fxOathtool(t, secret, time.Now()), IP: "127.0.0.1"})
+		if err != nil {
+			t.Fatalf("%s login: %v", role, err)
+		}
+		out[role] = sess.Token
+	}
+	return out
 }
