@@ -12,6 +12,7 @@ import (
 	"github.com/dompet/dompet/internal/app"
 	"github.com/dompet/dompet/internal/httpapi"
 	"github.com/dompet/dompet/internal/notify"
+	"github.com/dompet/dompet/internal/web"
 )
 
 var serveCmd = command{
@@ -103,13 +104,14 @@ func serve(ctx context.Context, c *cli, args []string) error {
 	return nil
 }
 
-// pages serves what is outside /api/: for now only, in demo mode, /demo/messages, the SMS
-// and emails sent (codes included) for a person trying Dompet. nil: 404 problems.
+// pages serves what is outside /api/: the front page and, in demo mode, /demo/messages, the
+// SMS and emails sent (codes included) for a person trying Dompet.
 func pages(a *app.App) http.Handler {
-	if a.Recorder == nil {
-		return nil
+	var demo http.Handler
+	if a.Recorder != nil {
+		mux := http.NewServeMux()
+		mux.Handle("/demo/messages", notify.DemoPage(a.Recorder))
+		demo = mux
 	}
-	mux := http.NewServeMux()
-	mux.Handle("/demo/messages", notify.DemoPage(a.Recorder))
-	return mux
+	return web.Handler(web.Options{Demo: a.Recorder != nil}, demo)
 }
