@@ -9,7 +9,8 @@
 # Settings: PG (server URL without a database, default postgres://postgres@127.0.0.1:5432),
 # DURATION (10s), REPEAT (1: runs of each dompet bench figure; the line shows the median run
 # and the range), OUT (/tmp/dompet-bench, where raw results go), ONLY (gotest|ledger|http),
-# EXTRA (more flags for dompet bench, e.g. "--concurrency 256").
+# EXTRA (more flags for dompet bench, e.g. "--concurrency 256"), DOMPET (a dompet binary to use
+# instead of building one).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -20,7 +21,7 @@ ONLY=${ONLY:-}
 REPEAT=${REPEAT:-1}
 EXTRA=${EXTRA:-}
 mkdir -p "$OUT"
-go build -o "$OUT/dompet" ./cmd/dompet
+if [ -n "${DOMPET:-}" ]; then cp "$DOMPET" "$OUT/dompet"; else go build -o "$OUT/dompet" ./cmd/dompet; fi
 
 load() { cut -d' ' -f1 /proc/loadavg; }
 want() { [ -z "$ONLY" ] || [ "$ONLY" = "$1" ]; }
