@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
 	_ "modernc.org/sqlite"             // registers the "sqlite" database/sql driver
@@ -42,6 +43,41 @@ type DB struct {
 	R       *sql.DB
 
 	rebound sync.Map // query text with ? → query text with $n
+
+	// Prepared statements of the reader pool, by query text (SQLite only: its driver does
+	// not cache them, and parsing is a good part of a small query's cost; pgx caches its own).
+	stmts  sync.Map
+	nstmts atomic.Int32
+}
+
+// maxStmts bounds the statement cache: queries built with a variable number of placeholders
+// must not fill it.
+const maxStmts = 256
+
+// CachedStatements is the number of prepared statements kept.
+func (d *DB) CachedStatements() int { return int(d.nstmts.Load()) }
+
+// reader returns a prepared statement for q on the reader pool, or nil when q is not cached.
+func (d *DB) reader(ctx context.Context, q string) *sql.Stmt {
+	if d.Dialect != SQLite || len(q) > 2048 {
+		return nil
+	}
+	if v, ok := d.stmts.Load(q); ok {
+		return v.(*sql.Stmt)
+	}
+	if d.nstmts.Load() >= maxStmts {
+		return nil
+	}
+	st, err := d.R.PrepareContext(ctx, q)
+	if err != nil {
+		return nil // the query itself will report the error
+	}
+	if v, loaded := d.stmts.LoadOrStore(q, st); loaded {
+		st.Close()
+		return v.(*sql.Stmt)
+	}
+	d.nstmts.Add(1)
+	return st
 }
 
 // Open opens the store named by dsn: "sqlite:PATH" (or a bare path) or a postgres:// URL.
@@ -103,6 +139,7 @@ func openPostgres(ctx context.Context, url string) (*DB, error) {
 
 // Close closes both pools.
 func (d *DB) Close() error {
+	d.stmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
 	err := d.W.Close()
 	if d.R != d.W {
 		err = errors.Join(err, d.R.Close())
@@ -150,10 +187,16 @@ func (d *DB) Exec(ctx context.Context, q string, args ...any) (sql.Result, error
 
 // Query reads through the reader pool.
 func (d *DB) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if st := d.reader(ctx, q); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
 	return d.R.QueryContext(ctx, d.Rebind(q), args...)
 }
 
 // QueryRow reads one row through the reader pool.
 func (d *DB) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	if st := d.reader(ctx, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return d.R.QueryRowContext(ctx, d.Rebind(q), args...)
 }

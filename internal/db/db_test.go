@@ -70,3 +70,39 @@ func TestWithTxJoinsOuterAndRollsBack(t *testing.T) {
 		t.Fatalf("rolled-back insert is visible: %d rows", n)
 	}
 }
+
+// BenchmarkQueryRow measures a small indexed read through the reader pool, the shape of the
+// per-request lookups (idempotency key, PIN state); on SQLite the statement is cached.
+func BenchmarkQueryRow(b *testing.B) {
+	d := dbtest.Open(b)
+	ctx := context.Background()
+	if _, err := d.Exec(ctx, "CREATE TABLE kv (owner TEXT, k TEXT, v BIGINT NOT NULL, PRIMARY KEY (owner, k))"); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := d.Exec(ctx, "INSERT INTO kv (owner, k, v) VALUES ('o', 'a', 1)"); err != nil {
+		b.Fatal(err)
+	}
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			var v int64
+			if err := d.QueryRow(ctx, "SELECT v FROM kv WHERE owner = ? AND k = ?", "o", "a").Scan(&v); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+func TestStatementCacheIsBounded(t *testing.T) {
+	d := dbtest.Open(t)
+	ctx := context.Background()
+	for i := range 400 {
+		var v int64
+		if err := d.QueryRow(ctx, fmt.Sprintf("SELECT %d + ?", i), 1).Scan(&v); err != nil || v != int64(i+1) {
+			t.Fatalf("query %d: %d %v", i, v, err)
+		}
+	}
+	if n := d.CachedStatements(); n > 256 {
+		t.Fatalf("%d statements cached", n)
+	}
+}
