@@ -71,6 +71,11 @@ func (t *Tx) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	return t.tx.QueryRowContext(ctx, t.d.Rebind(q), args...)
 }
 
+// Prepare prepares a statement for repeated use in the transaction.
+func (t *Tx) Prepare(ctx context.Context, q string) (*sql.Stmt, error) {
+	return t.tx.PrepareContext(ctx, t.d.Rebind(q))
+}
+
 // ForUpdate is the row-locking suffix for a SELECT: PostgreSQL locks the rows; SQLite's
 // immediate transactions already hold the only write lock.
 func (t *Tx) ForUpdate() string {

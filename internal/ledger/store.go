@@ -145,10 +145,16 @@ func lockUsage(ctx context.Context, tx *db.Tx, keys []string, into map[string]in
 	return rs.Err()
 }
 
-// saveAccounts writes the new balances of changed accounts in one statement per 1000.
-// The rows are locked by this transaction, so absolute values are safe.
+// saveAccounts writes the new balances of changed accounts. The rows are locked by this
+// transaction, so absolute values are safe. SQLite runs in process, where one prepared
+// UPDATE per account beats one large UPDATE … FROM (VALUES …) (about a third more transfers
+// per second); PostgreSQL is a round trip away, so it gets one statement per 1000 accounts.
 func (g *group) saveAccounts(ctx context.Context, tx *db.Tx) error {
 	ids := sortedKeys(g.dirty)
+	if tx.Dialect() == db.SQLite {
+		return eachPrepared(ctx, tx, "UPDATE ledger_accounts SET balance = ?, pending_debits = ?, pending_credits = ? WHERE id = ?", len(ids),
+			func(i int) []any { a := g.accounts[ids[i]]; return []any{a.Balance, a.PendingDebits, a.PendingCredits, a.ID} })
+	}
 	for start := 0; start < len(ids); start += 1000 {
 		chunk := ids[start:min(start+1000, len(ids))]
 		var b strings.Builder
@@ -172,6 +178,10 @@ func (g *group) saveAccounts(ctx context.Context, tx *db.Tx) error {
 
 func (g *group) saveUsage(ctx context.Context, tx *db.Tx) error {
 	keys := sortedKeys(g.usageSet)
+	if tx.Dialect() == db.SQLite {
+		return eachPrepared(ctx, tx, "UPDATE ledger_usage SET value = ? WHERE key = ?", len(keys),
+			func(i int) []any { return []any{g.usage[keys[i]], keys[i]} })
+	}
 	for start := 0; start < len(keys); start += 1000 {
 		chunk := keys[start:min(start+1000, len(keys))]
 		var b strings.Builder
@@ -187,6 +197,24 @@ func (g *group) saveUsage(ctx context.Context, tx *db.Tx) error {
 		b.WriteString(") AS v WHERE ledger_usage.key = v.column1")
 		if _, err := tx.Exec(ctx, b.String(), args...); err != nil {
 			return fmt.Errorf("save usage counters: %w", err)
+		}
+	}
+	return nil
+}
+
+// eachPrepared runs the statement q n times with the arguments args(i).
+func eachPrepared(ctx context.Context, tx *db.Tx, q string, n int, args func(i int) []any) error {
+	if n == 0 {
+		return nil
+	}
+	st, err := tx.Prepare(ctx, q)
+	if err != nil {
+		return fmt.Errorf("prepare %q: %w", q, err)
+	}
+	defer st.Close()
+	for i := range n {
+		if _, err := st.ExecContext(ctx, args(i)...); err != nil {
+			return fmt.Errorf("%q: %w", q, err)
 		}
 	}
 	return nil
