@@ -153,7 +153,10 @@ func (g *group) saveAccounts(ctx context.Context, tx *db.Tx) error {
 	ids := sortedKeys(g.dirty)
 	if tx.Dialect() == db.SQLite {
 		return eachPrepared(ctx, tx, "UPDATE ledger_accounts SET balance = ?, pending_debits = ?, pending_credits = ? WHERE id = ?", len(ids),
-			func(i int) []any { a := g.accounts[ids[i]]; return []any{a.Balance, a.PendingDebits, a.PendingCredits, a.ID} })
+			func(i int) []any {
+				a := g.accounts[ids[i]]
+				return []any{a.Balance, a.PendingDebits, a.PendingCredits, a.ID}
+			})
 	}
 	for start := 0; start < len(ids); start += 1000 {
 		chunk := ids[start:min(start+1000, len(ids))]
