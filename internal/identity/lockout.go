@@ -154,7 +154,7 @@ func (s *Service) countFailure(ctx context.Context, userID, ip, deviceID, reason
 			answer = ErrInvalidCredentials.With("attempts_remaining", s.acc.threshold-failed)
 			return nil
 		}
-		until := now.Add(s.acc.lockFor)
+		until := now.Add(s.acc.lockFor).Truncate(time.Microsecond) // as stored, so every answer shows the same instant
 		// A restricted account stays restricted (the stronger state) and gets the timed lock
 		// beside it. The count starts again for when the lock runs out.
 		if _, err := tx.Exec(ctx, `UPDATE users SET status = CASE WHEN status = 'restricted' THEN status ELSE 'locked' END,
