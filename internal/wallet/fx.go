@@ -154,12 +154,9 @@ func (w *Wallet) Convert(ctx context.Context, c Call, in ConvertInput) (Transact
 			{Debit: src, Credit: posFrom, Amount: q.Amount.Amount, Currency: q.Amount.Currency},
 			{Debit: posTo, Credit: dst, Amount: q.Receive.Amount, Currency: q.Receive.Currency},
 		}
-		if q.Fee.Amount > 0 {
-			feeAcct, err := w.system(ctx, ledger.KindFeeRevenue, q.Fee.Currency)
-			if err != nil {
-				return Transaction{}, err
-			}
-			postings = append(postings, ledger.Posting{Debit: src, Credit: feeAcct, Amount: q.Fee.Amount, Currency: q.Fee.Currency})
+		postings, err = w.withFee(ctx, postings, src, q.Fee.Amount, q.Fee.Currency)
+		if err != nil {
+			return Transaction{}, err
 		}
 		return w.move(ctx, movement{rec: rec, self: src, selfID: c.User.ID, amount: q.Total,
 			transfer: ledger.Transfer{Code: KindFXConversion, Postings: postings,
@@ -228,12 +225,9 @@ func (w *Wallet) Remit(ctx context.Context, c Call, in RemitInput) (Transaction,
 			return Transaction{}, err
 		}
 		postings := []ledger.Posting{{Debit: src, Credit: clearing, Amount: q.Amount.Amount, Currency: q.Amount.Currency}}
-		if q.Fee.Amount > 0 {
-			feeAcct, err := w.system(ctx, ledger.KindFeeRevenue, q.Fee.Currency)
-			if err != nil {
-				return Transaction{}, err
-			}
-			postings = append(postings, ledger.Posting{Debit: src, Credit: feeAcct, Amount: q.Fee.Amount, Currency: q.Fee.Currency})
+		postings, err = w.withFee(ctx, postings, src, q.Fee.Amount, q.Fee.Currency)
+		if err != nil {
+			return Transaction{}, err
 		}
 		usage := append(w.outgoing(c.User, q.Amount.Currency, q.Amount.Amount, rec.at), ledger.Usage{Key: "quote:" + q.ID, Amount: 1, Max: 1})
 		return w.move(ctx, movement{rec: rec, self: src, selfID: c.User.ID, amount: q.Total,

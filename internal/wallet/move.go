@@ -111,6 +111,18 @@ func providerFailure(err error) (*fault.Error, bool) {
 	return nil, false
 }
 
+// withFee adds to postings the fee the payer account pays to Dompet's fee account, if any.
+func (w *Wallet) withFee(ctx context.Context, postings []ledger.Posting, payer string, fee int64, currency string) ([]ledger.Posting, error) {
+	if fee <= 0 {
+		return postings, nil
+	}
+	feeAcct, err := w.system(ctx, ledger.KindFeeRevenue, currency)
+	if err != nil {
+		return nil, err
+	}
+	return append(postings, ledger.Posting{Debit: payer, Credit: feeAcct, Amount: fee, Currency: currency}), nil
+}
+
 // system returns the system account of kind in currency.
 func (w *Wallet) system(ctx context.Context, kind, currency string) (string, error) {
 	return w.l.System(ctx, kind, currency)

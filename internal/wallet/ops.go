@@ -82,12 +82,9 @@ func (w *Wallet) TopUp(ctx context.Context, c Call, in TopUpInput) (Transaction,
 			return Transaction{}, err
 		}
 		postings := []ledger.Posting{{Debit: funding, Credit: acct, Amount: in.Amount - fee, Currency: in.Currency}}
-		if fee > 0 {
-			feeAcct, err := w.system(ctx, ledger.KindFeeRevenue, in.Currency)
-			if err != nil {
-				return Transaction{}, err
-			}
-			postings = append(postings, ledger.Posting{Debit: funding, Credit: feeAcct, Amount: fee, Currency: in.Currency})
+		postings, err = w.withFee(ctx, postings, funding, fee, in.Currency)
+		if err != nil {
+			return Transaction{}, err
 		}
 		tx, err := w.move(ctx, movement{rec: rec, self: acct, selfID: c.User.ID, amount: money.New(in.Amount, in.Currency),
 			transfer: ledger.Transfer{Code: KindTopup, Postings: postings, Usage: w.incoming(c.User, in.Currency, in.Amount-fee, rec.at)}})
@@ -168,16 +165,13 @@ func (w *Wallet) Pay(ctx context.Context, c Call, in PayInput) (Transaction, err
 		if err != nil {
 			return Transaction{}, err
 		}
-		feeAcct, err := w.system(ctx, ledger.KindFeeRevenue, in.Currency)
-		if err != nil {
+		postings := []ledger.Posting{{Debit: acct, Credit: macct, Amount: in.Amount, Currency: in.Currency}}
+		if postings, err = w.withFee(ctx, postings, acct, payerFee, in.Currency); err != nil {
 			return Transaction{}, err
 		}
-		postings := []ledger.Posting{{Debit: acct, Credit: macct, Amount: in.Amount, Currency: in.Currency}}
-		if payerFee > 0 {
-			postings = append(postings, ledger.Posting{Debit: acct, Credit: feeAcct, Amount: payerFee, Currency: in.Currency})
-		}
-		if mdr > 0 {
-			postings = append(postings, ledger.Posting{Debit: macct, Credit: feeAcct, Amount: mdr, Currency: in.Currency})
+		// The merchant pays its fee out of what the same transfer brings it.
+		if postings, err = w.withFee(ctx, postings, macct, mdr, in.Currency); err != nil {
+			return Transaction{}, err
 		}
 		mrec := rec
 		mrec.owner, mrec.key, mrec.hash, mrec.fee = merchantOwner(in.MerchantID), "", "", mdr
@@ -269,12 +263,9 @@ func (w *Wallet) Transfer(ctx context.Context, c Call, in TransferInput) (Transa
 			return Transaction{}, err
 		}
 		postings := []ledger.Posting{{Debit: from, Credit: dest, Amount: in.Amount, Currency: in.Currency}}
-		if fee > 0 {
-			feeAcct, err := w.system(ctx, ledger.KindFeeRevenue, in.Currency)
-			if err != nil {
-				return Transaction{}, err
-			}
-			postings = append(postings, ledger.Posting{Debit: from, Credit: feeAcct, Amount: fee, Currency: in.Currency})
+		postings, err = w.withFee(ctx, postings, from, fee, in.Currency)
+		if err != nil {
+			return Transaction{}, err
 		}
 		in2 := rec
 		in2.owner, in2.kind, in2.key, in2.hash, in2.fee = userOwner(to.ID), KindTransferIn, "", "", 0
@@ -341,12 +332,9 @@ func (w *Wallet) Withdraw(ctx context.Context, c Call, in WithdrawInput) (Transa
 			return Transaction{}, err
 		}
 		postings := []ledger.Posting{{Debit: acct, Credit: clearing, Amount: in.Amount, Currency: in.Currency}}
-		if fee > 0 {
-			feeAcct, err := w.system(ctx, ledger.KindFeeRevenue, in.Currency)
-			if err != nil {
-				return Transaction{}, err
-			}
-			postings = append(postings, ledger.Posting{Debit: acct, Credit: feeAcct, Amount: fee, Currency: in.Currency})
+		postings, err = w.withFee(ctx, postings, acct, fee, in.Currency)
+		if err != nil {
+			return Transaction{}, err
 		}
 		return w.move(ctx, movement{rec: rec, self: acct, selfID: c.User.ID, amount: money.New(in.Amount+fee, in.Currency),
 			transfer: ledger.Transfer{Code: KindWithdrawal, Postings: postings, Pending: true, Timeout: w.o.PendingTTL,
