@@ -87,7 +87,19 @@ func (w *Wallet) refund(ctx context.Context, merchantID string, in RefundInput, 
 		m.extra = append(m.extra, ev)
 	}
 	if requestID != "" { // one refund per request, however often it is approved
-		m.rec.key = "request:" + requestID
+		// A refund the ledger refused keeps its key (a replay answers the refusal), so the
+		// next approval of the request gets a key of its own, numbered by the refusals.
+		prefix := "request:" + requestID
+		var refused int
+		err := w.db.QueryRow(ctx, `SELECT COUNT(*) FROM wallet_transactions WHERE owner = ? AND related_id = ? AND status = ?
+			AND (idem_key = ? OR (idem_key > ? AND idem_key < ?))`, owner, pay.ID, StatusFailed, prefix, prefix+":", prefix+";").Scan(&refused)
+		if err != nil {
+			return Transaction{}, fmt.Errorf("refund request %s: count refusals: %w", requestID, err)
+		}
+		m.rec.key = prefix
+		if refused > 0 {
+			m.rec.key = fmt.Sprintf("%s:%d", prefix, refused)
+		}
 	}
 	tx, err := w.move(ctx, m)
 	if err == nil && ok {
