@@ -237,38 +237,48 @@ func (g *group) check(t *Transfer, phase string) *fault.Error {
 		if d.Currency != p.Currency || c.Currency != p.Currency {
 			return ErrCurrencyMismatch.With("currency", p.Currency)
 		}
+		// Sums are checked: a wrapped balance would turn a debit into a credit.
+		ok := true
 		switch phase {
 		case PhasePosted:
-			d.Balance -= p.Amount
-			c.Balance += p.Amount
+			d.Balance, ok = add(d.Balance, -p.Amount, ok)
+			c.Balance, ok = add(c.Balance, p.Amount, ok)
 		case PhasePending:
-			d.PendingDebits += p.Amount
-			c.PendingCredits += p.Amount
+			d.PendingDebits, ok = add(d.PendingDebits, p.Amount, ok)
+			c.PendingCredits, ok = add(c.PendingCredits, p.Amount, ok)
 		case PhasePost:
 			d.PendingDebits -= p.Amount
 			c.PendingCredits -= p.Amount
-			d.Balance -= p.Amount
-			c.Balance += p.Amount
+			d.Balance, ok = add(d.Balance, -p.Amount, ok)
+			c.Balance, ok = add(c.Balance, p.Amount, ok)
 		case PhaseVoid:
 			d.PendingDebits -= p.Amount
 			c.PendingCredits -= p.Amount
+		}
+		if !ok {
+			return ErrLimitExceeded.With("limit", "amount", "account", p.Debit)
 		}
 		next[d.ID], next[c.ID] = d, c
 	}
 	if phase == PhasePosted || phase == PhasePending {
 		for id, a := range next {
 			old := g.accounts[id]
-			if a.NoOverdraft && a.Balance-a.PendingDebits < 0 && a.Balance-a.PendingDebits < old.Balance-old.PendingDebits {
+			avail, ok := add(a.Balance, -a.PendingDebits, true)
+			incoming, ok := add(a.Balance, a.PendingCredits, ok)
+			if !ok {
+				return ErrLimitExceeded.With("limit", "amount", "account", id)
+			}
+			if a.NoOverdraft && avail < 0 && avail < old.Balance-old.PendingDebits {
 				return ErrInsufficientFunds.With("account", id)
 			}
-			if a.MaxBalance > 0 && a.Balance+a.PendingCredits > a.MaxBalance && a.Balance+a.PendingCredits > old.Balance+old.PendingCredits {
+			if a.MaxBalance > 0 && incoming > a.MaxBalance && incoming > old.Balance+old.PendingCredits {
 				return ErrLimitExceeded.With("limit", "max_balance", "account", id)
 			}
 		}
 	}
 	for _, u := range t.Usage {
-		v := g.usage[u.Key] + u.Amount
-		if u.Max > 0 && u.Amount > 0 && v > u.Max {
+		v, ok := add(g.usage[u.Key], u.Amount, true)
+		if !ok || u.Max > 0 && u.Amount > 0 && v > u.Max {
 			return ErrLimitExceeded.With("limit", u.Key)
 		}
 	}
@@ -320,6 +330,12 @@ func (s stored) outcome() outcome {
 		return outcome{res: Result{ID: s.id, Phase: s.phase, Duplicate: true, CreatedAt: time.UnixMicro(s.created).UTC()}, err: se.fault()}
 	}
 	return outcome{res: Result{ID: s.id, Phase: s.phase, Duplicate: true, CreatedAt: time.UnixMicro(s.created).UTC()}}
+}
+
+// add returns a+b and whether ok held and the sum stayed within int64.
+func add(a, b int64, ok bool) (int64, bool) {
+	s := a + b
+	return s, ok && (s > a) == (b > 0)
 }
 
 func sortedKeys(m map[string]bool) []string {
