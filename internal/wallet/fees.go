@@ -3,6 +3,8 @@ package wallet
 import (
 	"encoding/json"
 	"fmt"
+	"math"
+	"math/big"
 	"os"
 
 	"github.com/dompet/dompet/internal/money"
@@ -32,7 +34,17 @@ type FeeRule struct {
 
 // Apply returns the fee for amount; the percentage part is rounded half up.
 func (r FeeRule) Apply(amount int64) int64 {
-	f := r.Fixed + (amount*r.BPS+5000)/10000
+	// Computed wide: amount*BPS passes int64 for amounts near 2^63, and a wrapped fee is
+	// charged and shown. A fee past int64 saturates (and is more than any amount).
+	w := new(big.Int).Mul(big.NewInt(amount), big.NewInt(r.BPS))
+	w.Add(w, big.NewInt(5000)).Quo(w, big.NewInt(10000)).Add(w, big.NewInt(r.Fixed))
+	var f int64
+	switch {
+	case w.IsInt64():
+		f = w.Int64()
+	case w.Sign() > 0:
+		f = math.MaxInt64
+	}
 	if f < r.Min {
 		f = r.Min
 	}
@@ -133,6 +145,9 @@ func (w *Wallet) QuoteFee(kind string, amount int64, currency, toCurrency string
 	}
 	rule := w.o.Fees[feeKind][cur.Code]
 	fee := rule.Apply(amount)
+	if fee > math.MaxInt64-amount { // the total would pass int64
+		return FeeQuote{}, invalidAmount()
+	}
 	q := FeeQuote{
 		Fee:       money.New(fee, cur.Code),
 		Total:     money.New(amount+fee, cur.Code),
