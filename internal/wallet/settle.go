@@ -85,6 +85,12 @@ func (w *Wallet) settleOne(ctx context.Context, d due) error {
 	case ledger.PhaseVoid:
 		return w.release(ctx, d, FailExpired)
 	}
+	// Pay out only a hold that will still be there to post: past its timeout the ledger
+	// refuses the post and the sweeper voids the hold, and the user would have the money
+	// twice. A minute of margin covers the bank's answer.
+	if !st.TimeoutAt.IsZero() && !w.now().Add(time.Minute).Before(st.TimeoutAt) {
+		return w.release(ctx, d, FailExpired)
+	}
 	p := Payout{ID: d.id, Amount: money.New(d.amount, d.currency)}
 	if d.details.BankAccount != nil {
 		p.BankAccount = *d.details.BankAccount
