@@ -246,7 +246,7 @@ func (s *Service) phantomFailed(login string, now time.Time) error {
 		p.m[key] = ph
 		return ErrInvalidCredentials.With("attempts_remaining", s.acc.threshold-ph.failed)
 	}
-	ph = phantom{until: now.Add(s.acc.lockFor)}
+	ph = phantom{until: now.Add(s.acc.lockFor).Truncate(time.Microsecond)} // as a stored lock reads
 	p.m[key] = ph
 	return ErrAccountLocked.With("locked_until", ph.until.UTC())
 }
