@@ -68,6 +68,12 @@ func (s *Service) StaffLogin(ctx context.Context, in StaffLoginInput) (StaffSess
 	st, err := scanStaff(s.db.QueryRow(ctx, "SELECT "+staffCols+", password_hash, totp_secret, totp_last_step FROM staff WHERE email = ?",
 		in.Email), &hash, &secret, &lastStep)
 	if errors.Is(err, sql.ErrNoRows) {
+		// Answered like a staff member's wrong password, countdown and lock included, so
+		// that no answer tells which emails are staff.
+		phantom := "staff:" + in.Email
+		if err := s.phantomGate(phantom, now); err != nil {
+			return StaffSession{}, Staff{}, err
+		}
 		if _, err := s.verify(ctx, s.dummy(), in.Password); err != nil && ctx.Err() != nil {
 			return StaffSession{}, Staff{}, err
 		}
@@ -78,7 +84,7 @@ func (s *Service) StaffLogin(ctx context.Context, in StaffLoginInput) (StaffSess
 		if err != nil {
 			return StaffSession{}, Staff{}, fmt.Errorf("staff login: %w", err)
 		}
-		return StaffSession{}, Staff{}, ErrInvalidCredentials
+		return StaffSession{}, Staff{}, s.phantomFailed(phantom, now)
 	}
 	if err != nil {
 		return StaffSession{}, Staff{}, fmt.Errorf("staff login: %w", err)
@@ -174,7 +180,7 @@ func (s *Service) staffFailed(ctx context.Context, st Staff, in StaffLoginInput,
 			return appendAudit(ctx, tx, AuditEntry{At: now, ActorType: ActorStaff, ActorID: st.ID, Action: "staff.login_failed",
 				TargetType: "staff", TargetID: st.ID, IP: in.IP, Detail: detail})
 		}
-		until := now.Add(lockFor)
+		until := now.Add(lockFor).Truncate(time.Microsecond) // as stored, so every answer shows the same instant
 		if _, err := tx.Exec(ctx, `UPDATE staff SET status = CASE WHEN status = 'active' THEN 'locked' ELSE status END,
 			failed_logins = 0, locked_until = ?, updated_at = ? WHERE id = ?`, micros(until), micros(now), st.ID); err != nil {
 			return err
