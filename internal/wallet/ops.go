@@ -88,9 +88,9 @@ func (w *Wallet) TopUp(ctx context.Context, c Call, in TopUpInput) (Transaction,
 		}
 		tx, err := w.move(ctx, movement{rec: rec, self: acct, selfID: c.User.ID, amount: money.New(in.Amount, in.Currency),
 			transfer: ledger.Transfer{Code: KindTopup, Postings: postings, Usage: w.incoming(c.User, in.Currency, in.Amount-fee, rec.at)}})
-		// Collected but not credited — refused, or the key's credit was another request's
-		// (another process took the same top-up at once and charged too): give it back.
-		if err != nil && fault.Code(err) != "" && tx.ID == rec.id || tx.ID != "" && tx.ID != rec.id {
+		// Collected but not credited — refused, in conflict, or the key's credit was another
+		// request's (another process took the same key at once and charged too): give it back.
+		if err != nil && fault.Code(err) != "" || err == nil && tx.ID != rec.id {
 			if rerr := w.o.Funding.Reverse(ctx, rec.id); rerr != nil {
 				w.o.Log.Error("reverse refused top-up", "tx", rec.id, "err", rerr)
 			}
