@@ -21,7 +21,7 @@ func (s *Server) merchantRefund(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	m, _ := merchantOf[merchant.Merchant](r)
-	tx, err := s.wallet.Refund(r.Context(), wallet.MerchantCall{MerchantID: m.ID, Key: key, Hash: requestHash(raw)}, req)
+	tx, err := s.wallet.Refund(r.Context(), wallet.MerchantCall{MerchantID: m.ID, Key: key, Hash: requestHash(withoutPIN(raw))}, req)
 	if err != nil {
 		return err
 	}
