@@ -3,6 +3,7 @@ package identity
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -220,4 +221,34 @@ func otherCode(code string) string {
 	b := []byte(code)
 	b[0] = '0' + (b[0]-'0'+1)%10
 	return string(b)
+}
+
+// Concurrent wrong guesses share the code's tries: however many race, only loginCodeTries
+// of them are compared, and the right code is dead after them.
+func TestLoginCodeTriesHoldUnderConcurrentGuesses(t *testing.T) {
+	f, rec := newTwoFactorFixture(t)
+	ctx := context.Background()
+	u := f.register(t, 1)
+	if _, _, err := f.loginWith("phone-1", "203.0.113.7", ""); err != nil {
+		t.Fatal(err)
+	}
+	_, _, _ = f.loginWith("new-1", "203.0.113.7", "")
+	_, code := rec.lastCode(t)
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if got, err := f.s.spendLoginCode(ctx, u.ID, otherCode(code), f.clock.Now()); got != "" || err != nil {
+				t.Errorf("a wrong code: %q %v", got, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := f.count(t, "SELECT MAX(attempts) FROM login_codes WHERE user_id = ?", u.ID); n != loginCodeTries {
+		t.Fatalf("%d tries counted, want %d", n, loginCodeTries)
+	}
+	if got, err := f.s.spendLoginCode(ctx, u.ID, code, f.clock.Now()); got != "" || err != nil {
+		t.Fatalf("the right code after the racing guesses: %q %v", got, err)
+	}
 }

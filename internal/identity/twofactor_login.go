@@ -191,6 +191,15 @@ func (s *Service) spendLoginCode(ctx context.Context, userID, code string, now t
 	if err != nil {
 		return "", fmt.Errorf("login code of %s: %w", userID, err)
 	}
+	// Claim a try before comparing, so that concurrent guesses get loginCodeTries looks in
+	// all, not one each.
+	res, err := s.db.Exec(ctx, "UPDATE login_codes SET attempts = attempts + 1 WHERE id = ? AND used_at IS NULL AND attempts < ?", cid, loginCodeTries)
+	if err != nil {
+		return "", fmt.Errorf("count login code try of %s: %w", userID, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return "", err // no try left (or spent meanwhile)
+	}
 	if subtle.ConstantTimeCompare([]byte(codeHash(cid, code)), []byte(hash)) == 1 {
 		res, err := s.db.Exec(ctx, "UPDATE login_codes SET used_at = ? WHERE id = ? AND used_at IS NULL", micros(now), cid)
 		if err != nil {
@@ -201,11 +210,10 @@ func (s *Service) spendLoginCode(ctx context.Context, userID, code string, now t
 		}
 		return channel, nil
 	}
-	_, err = s.db.Exec(ctx, `UPDATE login_codes SET attempts = attempts + 1,
-		used_at = CASE WHEN attempts + 1 >= ? THEN CAST(? AS BIGINT) ELSE NULL END WHERE id = ? AND used_at IS NULL`,
-		loginCodeTries, micros(now), cid)
+	// The last try spent voids the code.
+	_, err = s.db.Exec(ctx, "UPDATE login_codes SET used_at = ? WHERE id = ? AND used_at IS NULL AND attempts >= ?", micros(now), cid, loginCodeTries)
 	if err != nil {
-		return "", fmt.Errorf("count login code try of %s: %w", userID, err)
+		return "", fmt.Errorf("void login code of %s: %w", userID, err)
 	}
 	return "", nil
 }
