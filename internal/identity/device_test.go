@@ -223,8 +223,10 @@ func otherCode(code string) string {
 	return string(b)
 }
 
-// Concurrent wrong guesses share the code's tries: however many race, only loginCodeTries
-// of them are compared, and the right code is dead after them.
+// Concurrent wrong guesses share the code's tries: however many race, the count stops at
+// loginCodeTries and the right code is dead after them. (That a guess claims its try before
+// the comparison, so that no more than loginCodeTries comparisons ever happen, is in the code;
+// a test cannot order the racing goroutines to show it.)
 func TestLoginCodeTriesHoldUnderConcurrentGuesses(t *testing.T) {
 	f, rec := newTwoFactorFixture(t)
 	ctx := context.Background()
