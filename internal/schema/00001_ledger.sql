@@ -20,12 +20,14 @@ CREATE TABLE ledger_transfers (
     key         TEXT NOT NULL UNIQUE,
     code        TEXT NOT NULL,
     phase       TEXT NOT NULL, -- posted | pending | post | void | rejected
-    pending_id  TEXT UNIQUE,   -- for post and void: the pending transfer they resolve, once
+    pending_id  TEXT,          -- for post and void: the pending transfer they resolve, once
     timeout_at  BIGINT NOT NULL DEFAULT 0,
     error       TEXT NOT NULL DEFAULT '',
     created_at  BIGINT NOT NULL
 );
-CREATE INDEX ledger_transfers_pending ON ledger_transfers (phase, timeout_at);
+-- Partial indexes: most transfers are neither holds nor resolutions, and need not pay for them.
+CREATE UNIQUE INDEX ledger_transfers_resolves ON ledger_transfers (pending_id) WHERE pending_id IS NOT NULL;
+CREATE INDEX ledger_transfers_pending ON ledger_transfers (timeout_at) WHERE phase = 'pending';
 
 CREATE TABLE ledger_postings (
     transfer_id TEXT NOT NULL,

@@ -23,8 +23,9 @@ CREATE TABLE wallet_transactions (
     PRIMARY KEY (owner, id),
     UNIQUE (owner, idem_key)
 );
-CREATE INDEX wallet_transactions_related ON wallet_transactions (related_id);
-CREATE INDEX wallet_transactions_pending ON wallet_transactions (status, settle_after);
+-- Partial indexes: only refunds name a related payment, and only payouts wait for the bank.
+CREATE INDEX wallet_transactions_related ON wallet_transactions (related_id) WHERE related_id <> '';
+CREATE INDEX wallet_transactions_pending ON wallet_transactions (settle_after) WHERE status = 'pending';
 
 CREATE TABLE wallet_refund_requests (
     id              TEXT PRIMARY KEY,

@@ -91,7 +91,7 @@ func (w *Wallet) refund(ctx context.Context, merchantID string, in RefundInput, 
 		// next approval of the request gets a key of its own, numbered by the refusals.
 		prefix := "request:" + requestID
 		var refused int
-		err := w.db.QueryRow(ctx, `SELECT COUNT(*) FROM wallet_transactions WHERE owner = ? AND related_id = ? AND status = ?
+		err := w.db.QueryRow(ctx, `SELECT COUNT(*) FROM wallet_transactions WHERE owner = ? AND related_id <> '' AND related_id = ? AND status = ?
 			AND (idem_key = ? OR (idem_key > ? AND idem_key < ?))`, owner, pay.ID, StatusFailed, prefix, prefix+":", prefix+";").Scan(&refused)
 		if err != nil {
 			return Transaction{}, fmt.Errorf("refund request %s: count refusals: %w", requestID, err)

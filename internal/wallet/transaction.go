@@ -218,7 +218,6 @@ func (w *Wallet) withRefunds(ctx context.Context, t *Transaction) error {
 func (w *Wallet) withRefundsOf(ctx context.Context, owner string, items []Transaction) error {
 	idx := map[string]int{}
 	var args []any
-	args = append(args, owner)
 	for i, t := range items {
 		if t.Kind == KindPayment {
 			idx[t.ID] = i
@@ -228,18 +227,24 @@ func (w *Wallet) withRefundsOf(ctx context.Context, owner string, items []Transa
 	if len(idx) == 0 {
 		return nil
 	}
-	rows, err := w.db.Query(ctx, `SELECT related_id, id, amount, status, created_at FROM wallet_transactions
-		WHERE owner = ? AND kind = 'refund' AND related_id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(idx)), ",")+`) ORDER BY id`, args...)
+	// Found through the related-payment index; both sides of a refund name the payment, so
+	// the owner is picked here rather than in SQL (where it would tempt the planner to scan
+	// all of the owner's transactions).
+	rows, err := w.db.Query(ctx, `SELECT owner, related_id, id, amount, status, created_at FROM wallet_transactions
+		WHERE related_id <> '' AND related_id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(idx)), ",")+`) AND kind = 'refund' ORDER BY id`, args...)
 	if err != nil {
 		return fmt.Errorf("refunds of %s: %w", owner, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var rel string
+		var own, rel string
 		var r Refund
 		var created int64
-		if err := rows.Scan(&rel, &r.ID, &r.Amount, &r.Status, &created); err != nil {
+		if err := rows.Scan(&own, &rel, &r.ID, &r.Amount, &r.Status, &created); err != nil {
 			return fmt.Errorf("refunds of %s: %w", owner, err)
+		}
+		if own != owner {
+			continue
 		}
 		r.CreatedAt = time.UnixMicro(created).UTC()
 		t := &items[idx[rel]]
