@@ -38,6 +38,7 @@ type pendingTransfer struct {
 	timeout  int64 // unix µs, 0 = never
 	resolved bool
 	postings []Posting
+	usage    []Usage // what the hold added to counters; a void gives it back
 }
 
 // apply runs the group in one transaction (retried whole on engine conflicts) and returns
@@ -104,6 +105,9 @@ func (l *Ledger) applyTx(ctx context.Context, tx *db.Tx, batch []*request) ([]ou
 		if pt := g.pendings[r.t.Post+r.t.Void]; pt != nil {
 			for _, p := range pt.postings {
 				accountIDs[p.Debit], accountIDs[p.Credit] = true, true
+			}
+			for _, u := range pt.usage {
+				usageKeys[u.Key] = true
 			}
 		}
 		for _, u := range r.t.Usage {
@@ -190,7 +194,11 @@ func (g *group) decide(t *Transfer) outcome {
 		}
 	}
 	if t.Pending {
-		g.pendings[t.ID] = &pendingTransfer{id: t.ID, timeout: timeout, postings: t.Postings}
+		g.pendings[t.ID] = &pendingTransfer{id: t.ID, timeout: timeout, postings: t.Postings, usage: t.Usage}
+		for _, u := range t.Usage {
+			g.rows = append(g.rows, db.Row{Table: "ledger_hold_usage", Cols: []string{"transfer_id", "key", "amount"},
+				Vals: []any{t.ID, u.Key, u.Amount}})
+		}
 	}
 	g.rows = append(g.rows, t.Rows...)
 	return outcome{res: Result{ID: t.ID, Phase: phase, CreatedAt: time.UnixMicro(g.now.UnixMicro()).UTC()}}
@@ -276,7 +284,13 @@ func (g *group) check(t *Transfer, phase string) *fault.Error {
 			}
 		}
 	}
-	for _, u := range t.Usage {
+	usage := t.Usage
+	if t.Void != "" && pt != nil {
+		for _, u := range pt.usage {
+			usage = append(usage[:len(usage):len(usage)], Usage{Key: u.Key, Amount: -u.Amount})
+		}
+	}
+	for _, u := range usage {
 		v, ok := add(g.usage[u.Key], u.Amount, true)
 		if !ok || u.Max > 0 && u.Amount > 0 && v > u.Max {
 			return ErrLimitExceeded.With("limit", u.Key)
@@ -286,7 +300,7 @@ func (g *group) check(t *Transfer, phase string) *fault.Error {
 		*g.accounts[id] = a
 		g.dirty[id] = true
 	}
-	for _, u := range t.Usage {
+	for _, u := range usage {
 		g.usage[u.Key] += u.Amount
 		g.usageSet[u.Key] = true
 	}

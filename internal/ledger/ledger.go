@@ -76,6 +76,8 @@ type Transfer struct {
 	Post string // post the pending transfer with this id (Postings must be empty)
 	Void string // void the pending transfer with this id (Postings must be empty)
 
+	// Usage counts the transfer against counters. A pending transfer's usage stays when it
+	// is posted and is given back when it is voided or expires.
 	Usage []Usage
 
 	// Rows are written in the same database transaction if and only if the transfer is

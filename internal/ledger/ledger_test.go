@@ -517,3 +517,46 @@ func TestTwoLedgersOnOneStore(t *testing.T) {
 		t.Fatalf("%d payment keys in the journal, want 400 (each decided once)", keys)
 	}
 }
+
+func TestHoldUsageComesBackOnVoidAndExpiry(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	alice := f.wallet("user:alice")
+	clearing := f.account(ledger.SystemOwner, ledger.KindWithdrawalClearing, false, 0)
+	f.fund(alice, 10_000)
+	hold := func(key string, amt int64, timeout time.Duration) string {
+		t.Helper()
+		r, err := f.submit(ledger.Transfer{Key: key, Code: "withdrawal", Pending: true, Timeout: timeout,
+			Postings: []ledger.Posting{{Debit: alice, Credit: clearing, Amount: amt, Currency: "IDR"}},
+			Usage:    []ledger.Usage{{Key: "out:day", Amount: amt, Max: 5_000}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.ID
+	}
+	usage := func() int64 { v, _ := f.l.Usage(ctx, "out:day"); return v }
+	posted := hold("h1", 1_000, 0)
+	voided := hold("h2", 2_000, 0)
+	hold("h3", 1_500, time.Minute)
+	if usage() != 4_500 {
+		t.Fatalf("usage %d after three holds, want 4500", usage())
+	}
+	if _, err := f.submit(ledger.Transfer{Key: "p1", Code: "settle", Post: posted}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.submit(ledger.Transfer{Key: "v2", Code: "fail", Void: voided}); err != nil {
+		t.Fatal(err)
+	}
+	if usage() != 2_500 {
+		t.Fatalf("usage %d after a post and a void, want 2500", usage())
+	}
+	f.now.Add(int64(2 * time.Minute / time.Microsecond))
+	if n, err := f.l.ExpirePending(ctx); n != 1 || err != nil {
+		t.Fatalf("expired %d, %v", n, err)
+	}
+	if usage() != 1_000 {
+		t.Fatalf("usage %d after expiry, want 1000 (only the posted hold counts)", usage())
+	}
+	// The limit is free again for new holds.
+	hold("h4", 4_000, 0)
+}

@@ -84,6 +84,25 @@ func loadPendings(ctx context.Context, tx *db.Tx, ids []string, into map[string]
 			pt.postings = append(pt.postings, p)
 		}
 	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("load pending postings: %w", err)
+	}
+	rows.Close()
+	rows, err = tx.Query(ctx, `SELECT transfer_id, key, amount FROM ledger_hold_usage WHERE transfer_id IN `+in(len(ids))+` ORDER BY transfer_id, key`, anys(ids)...)
+	if err != nil {
+		return fmt.Errorf("load hold usage: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var tid string
+		var u Usage
+		if err := rows.Scan(&tid, &u.Key, &u.Amount); err != nil {
+			return fmt.Errorf("load hold usage: %w", err)
+		}
+		if pt := into[tid]; pt != nil {
+			pt.usage = append(pt.usage, u)
+		}
+	}
 	return rows.Err()
 }
 

@@ -121,16 +121,10 @@ func (w *Wallet) settleOne(ctx context.Context, d due) error {
 	}
 }
 
-// release voids a payout's hold, giving back the amount and the fee, takes it off the
-// user's spending counters, and marks it failed with code.
+// release voids a payout's hold, giving back the amount and the fee (and, through the
+// ledger, what the hold added to the user's spending counters), and marks it failed with code.
 func (w *Wallet) release(ctx context.Context, d due, code string) error {
-	userID := d.owner[len("user:"):]
-	at := time.UnixMicro(d.created)
-	usage := []ledger.Usage{
-		{Key: w.dayKey(userID, d.currency, at), Amount: -d.amount},
-		{Key: w.monthOutKey(userID, d.currency, at), Amount: -d.amount},
-	}
-	_, err := w.l.Submit(ctx, ledger.Transfer{Key: "settle:" + d.id, Code: d.kind + "_failed", Void: d.id, Usage: usage})
+	_, err := w.l.Submit(ctx, ledger.Transfer{Key: "settle:" + d.id, Code: d.kind + "_failed", Void: d.id})
 	if err != nil && !errors.Is(err, ledger.ErrAlreadyResolved) {
 		return fmt.Errorf("void %s: %w", d.id, err)
 	}
