@@ -110,12 +110,13 @@ func TestE2EFX(t *testing.T) {
 	e := newE2E(t)
 	u := e.newUser(t, userOpts{})
 	other := e.newUser(t, userOpts{})
-	e.topUp(t, u, 100_000_00, "IDR")
+	e.topUp(t, u, 300_000_00, "IDR")
 	type quote struct {
-		ID      string                 `json:"id"`
-		Rate    string                 `json:"rate"`
-		Fee     struct{ Amount int64 } `json:"fee"`
-		Receive struct {
+		ID            string                 `json:"id"`
+		Rate          string                 `json:"rate"`
+		Fee           struct{ Amount int64 } `json:"fee"`
+		RemittanceFee struct{ Amount int64 } `json:"remittance_fee"`
+		Receive       struct {
 			Amount   int64  `json:"amount"`
 			Currency string `json:"currency"`
 		} `json:"receive"`
@@ -230,9 +231,20 @@ func TestE2EFX(t *testing.T) {
 		q := newQuote("SGD", 10_000_00, "remittance")
 		before := e.balance(t, u.Token, "IDR").Available
 		recipient := map[string]any{"name": "Tan Wei Ming", "country": "SG", "bank_code": "DBSSSGSG", "account_number": "0123456789"}
-		// A conversion quote is not a remittance quote.
+		if q.RemittanceFee.Amount != q.Fee.Amount {
+			t.Fatalf("a remittance quote's fee %d differs from its remittance_fee %d", q.Fee.Amount, q.RemittanceFee.Amount)
+		}
+		// A quote asked without a purpose (as API.md shows it) can be sent abroad too, and
+		// costs the remittance fee it announced.
 		conv := newQuote("SGD", 10_000_00, "")
-		wantProblem(t, e.post(t, "/api/v1/remittances", u.Token, map[string]any{"quote_id": conv.ID, "recipient": recipient}), 400, "invalid_request")
+		ctx := txOf(t, want(t, e.post(t, "/api/v1/remittances", u.Token, map[string]any{"quote_id": conv.ID, "recipient": recipient}), http.StatusCreated))
+		if ctx.Fee.Amount != conv.RemittanceFee.Amount || conv.RemittanceFee.Amount == conv.Fee.Amount {
+			t.Fatalf("remittance at a conversion quote: fee %d, quote announced %d (conversion fee %d)", ctx.Fee.Amount, conv.RemittanceFee.Amount, conv.Fee.Amount)
+		}
+		if done := e.waitTx(t, u.Token, ctx.ID); done.Status != "succeeded" {
+			t.Fatalf("remittance at a conversion quote ended %+v", done)
+		}
+		before = e.balance(t, u.Token, "IDR").Available
 		tx := txOf(t, want(t, e.post(t, "/api/v1/remittances", u.Token, map[string]any{"quote_id": q.ID, "recipient": recipient}), http.StatusCreated))
 		if tx.Kind != "remittance" || tx.Status != "pending" || tx.Fee.Amount != q.Fee.Amount {
 			t.Fatalf("remittance %+v", tx)

@@ -38,7 +38,10 @@ type Quote struct {
 	Total     money.Amount `json:"total"`
 	Receive   money.Amount `json:"receive"`
 	ExpiresAt time.Time    `json:"expires_at"`
-	userID    string
+	// RemittanceFee is what sending this quote abroad costs instead of converting it (any
+	// quote may be used for a remittance; one asked with purpose "remittance" has it as Fee).
+	RemittanceFee money.Amount `json:"remittance_fee"`
+	userID        string
 }
 
 // QuoteFX prices a conversion or remittance of amount from one currency to another.
@@ -77,7 +80,8 @@ func (w *Wallet) QuoteFX(ctx context.Context, u Party, in QuoteInput) (Quote, er
 	now := w.now()
 	q := Quote{ID: id.New("quo"), Purpose: in.Purpose, Rate: rate.String(), Amount: money.New(in.Amount, from.Code),
 		Fee: money.New(fee, from.Code), Total: money.New(in.Amount+fee, from.Code), Receive: money.New(receive, to.Code),
-		ExpiresAt: now.Add(w.o.QuoteTTL).UTC().Truncate(time.Second), userID: u.ID}
+		ExpiresAt: now.Add(w.o.QuoteTTL).UTC().Truncate(time.Second), userID: u.ID,
+		RemittanceFee: money.New(w.o.Fees.Fee(FeeRemittance, from.Code, in.Amount), from.Code)}
 	_, err = w.db.Exec(ctx, `INSERT INTO wallet_fx_quotes (id, user_id, purpose, from_currency, to_currency, amount, rate, fee, receive, expires_at, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, q.ID, u.ID, q.Purpose, from.Code, to.Code, in.Amount, q.Rate, fee, receive, q.ExpiresAt.UnixMicro(), now.UnixMicro())
 	if err != nil {
@@ -100,6 +104,10 @@ func (w *Wallet) quote(ctx context.Context, userID, quoteID string) (Quote, erro
 		return Quote{}, fmt.Errorf("quote %s: %w", quoteID, err)
 	}
 	q.Amount, q.Fee, q.Total, q.Receive = money.New(amount, from), money.New(fee, from), money.New(amount+fee, from), money.New(receive, to)
+	q.RemittanceFee = q.Fee
+	if q.Purpose != PurposeRemittance {
+		q.RemittanceFee = money.New(w.o.Fees.Fee(FeeRemittance, from, amount), from)
+	}
 	q.ExpiresAt = time.UnixMicro(expires).UTC()
 	return q, nil
 }
@@ -200,9 +208,9 @@ func (w *Wallet) Remit(ctx context.Context, c Call, in RemitInput) (Transaction,
 		if err != nil {
 			return Transaction{}, err
 		}
-		if q.Purpose != PurposeRemittance {
-			return Transaction{}, fault.Invalid("quote_id", "is not a remittance quote (ask for one with purpose \"remittance\")")
-		}
+		// Any quote can be sent abroad at its rate; the fee is the remittance fee.
+		q.Fee = q.RemittanceFee
+		q.Total = money.New(q.Amount.Amount+q.Fee.Amount, q.Amount.Currency)
 		rec := w.base(c, KindRemittance, q.Amount.Amount, q.Amount.Currency, q.Fee.Amount)
 		rec.status = StatusPending
 		rec.counterparty = Counterparty{Type: "recipient", Name: in.Recipient.Name}
