@@ -229,7 +229,6 @@ func TestE2EFX(t *testing.T) {
 
 	t.Run("remittance", func(t *testing.T) {
 		q := newQuote("SGD", 10_000_00, "remittance")
-		before := e.balance(t, u.Token, "IDR").Available
 		recipient := map[string]any{"name": "Tan Wei Ming", "country": "SG", "bank_code": "DBSSSGSG", "account_number": "0123456789"}
 		if q.RemittanceFee.Amount != q.Fee.Amount {
 			t.Fatalf("a remittance quote's fee %d differs from its remittance_fee %d", q.Fee.Amount, q.RemittanceFee.Amount)
@@ -244,7 +243,7 @@ func TestE2EFX(t *testing.T) {
 		if done := e.waitTx(t, u.Token, ctx.ID); done.Status != "succeeded" {
 			t.Fatalf("remittance at a conversion quote ended %+v", done)
 		}
-		before = e.balance(t, u.Token, "IDR").Available
+		before := e.balance(t, u.Token, "IDR").Available
 		tx := txOf(t, want(t, e.post(t, "/api/v1/remittances", u.Token, map[string]any{"quote_id": q.ID, "recipient": recipient}), http.StatusCreated))
 		if tx.Kind != "remittance" || tx.Status != "pending" || tx.Fee.Amount != q.Fee.Amount {
 			t.Fatalf("remittance %+v", tx)
