@@ -120,7 +120,7 @@ type ConvertInput struct {
 // Convert moves money between the user's own wallets at a quoted rate. A quote is used once.
 func (w *Wallet) Convert(ctx context.Context, c Call, in ConvertInput) (Transaction, error) {
 	var v fault.Validation
-	v.Check(c.Key != "" && len(c.Key) <= 255, "Idempotency-Key", "is required, 1-255 characters")
+	checkKey(c.Key, &v)
 	v.Check(in.QuoteID != "", "quote_id", "is required")
 	if err := v.Err(); err != nil {
 		return Transaction{}, err
@@ -191,7 +191,7 @@ type RemitInput struct {
 // currency; like a withdrawal, a rejection gives both back.
 func (w *Wallet) Remit(ctx context.Context, c Call, in RemitInput) (Transaction, error) {
 	var v fault.Validation
-	v.Check(c.Key != "" && len(c.Key) <= 255, "Idempotency-Key", "is required, 1-255 characters")
+	checkKey(c.Key, &v)
 	v.Check(in.QuoteID != "", "quote_id", "is required")
 	v.Check(len(in.Recipient.Country) == 2 && strings.ToUpper(in.Recipient.Country) == in.Recipient.Country, "recipient.country", "must be an ISO 3166 alpha-2 code such as SG")
 	n := utf8.RuneCountInString(strings.TrimSpace(in.Recipient.Name))

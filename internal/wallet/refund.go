@@ -33,7 +33,7 @@ type RefundInput struct {
 // never exceeds the payment, however many refunds race: the ledger counts them.
 func (w *Wallet) Refund(ctx context.Context, mc MerchantCall, in RefundInput) (Transaction, error) {
 	var v fault.Validation
-	v.Check(mc.Key != "" && len(mc.Key) <= 255, "Idempotency-Key", "is required, 1-255 characters")
+	checkKey(mc.Key, &v)
 	v.Check(in.PaymentID != "", "payment_id", "is required")
 	v.Check(in.Amount > 0, "amount", "must be a positive integer in minor units")
 	v.Check(utf8.RuneCountInString(in.Reason) <= 500, "reason", "at most 500 characters")

@@ -34,8 +34,7 @@ func (w *Wallet) RunSettler(ctx context.Context) {
 
 type due struct {
 	owner, id, kind, currency string
-	amount, fee               int64
-	created                   int64
+	amount                    int64
 	details                   Details
 }
 
@@ -44,7 +43,7 @@ type due struct {
 // repaired by the next run, in this process or another.
 func (w *Wallet) Settle(ctx context.Context) (int, error) {
 	now := w.now()
-	rows, err := w.db.Query(ctx, `SELECT owner, id, kind, currency, amount, fee, created_at, details FROM wallet_transactions
+	rows, err := w.db.Query(ctx, `SELECT owner, id, kind, currency, amount, details FROM wallet_transactions
 		WHERE status = 'pending' AND settle_after > 0 AND settle_after <= ? ORDER BY settle_after LIMIT 200`, now.UnixMicro())
 	if err != nil {
 		return 0, fmt.Errorf("find due payouts: %w", err)
@@ -53,7 +52,7 @@ func (w *Wallet) Settle(ctx context.Context) (int, error) {
 	for rows.Next() {
 		var d due
 		var det string
-		if err := rows.Scan(&d.owner, &d.id, &d.kind, &d.currency, &d.amount, &d.fee, &d.created, &det); err != nil {
+		if err := rows.Scan(&d.owner, &d.id, &d.kind, &d.currency, &d.amount, &det); err != nil {
 			rows.Close()
 			return 0, fmt.Errorf("find due payouts: %w", err)
 		}

@@ -459,3 +459,35 @@ func TestSameKeyConcurrentlyAndConflicts(t *testing.T) {
 		t.Fatalf("conflict: %v", err)
 	}
 }
+
+// Go callers (the demo loader, benchmarks) get no HTTP layer in front: the wallet itself
+// refuses a money movement without an idempotency key.
+func TestMovementsNeedAKey(t *testing.T) {
+	e := newEnv(t)
+	e.topup(e.alice, 100_000)
+	noKey := wallet.Call{User: e.alice, Hash: "h"}
+	ops := map[string]func() error{
+		"top-up": func() error {
+			_, err := e.w.TopUp(e.ctx, noKey, wallet.TopUpInput{Amount: 1, Currency: "IDR", Source: wallet.Source{Type: "card", Reference: "x"}})
+			return err
+		},
+		"payment": func() error {
+			_, err := e.w.Pay(e.ctx, noKey, wallet.PayInput{MerchantID: e.shop, Amount: 1, Currency: "IDR"})
+			return err
+		},
+		"conversion": func() error { _, err := e.w.Convert(e.ctx, noKey, wallet.ConvertInput{QuoteID: "quo_x"}); return err },
+		"refund": func() error {
+			_, err := e.w.Refund(e.ctx, wallet.MerchantCall{MerchantID: e.shop}, wallet.RefundInput{PaymentID: "tx_x", Amount: 1})
+			return err
+		},
+	}
+	for name, op := range ops {
+		f, ok := fault.As(op())
+		if !ok || f.Code != "invalid_request" || f.Errs[0].Field != "Idempotency-Key" {
+			t.Errorf("%s without a key: %v", name, f)
+		}
+	}
+	if got := e.available(e.alice, "IDR"); got != 100_000 {
+		t.Fatalf("balance %d", got)
+	}
+}
