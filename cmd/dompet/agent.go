@@ -37,9 +37,6 @@ func agentCreate(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := noArgs(fs); err != nil {
-		return err
-	}
 	switch {
 	case *email == "":
 		return usageError{errors.New("--email is required")}

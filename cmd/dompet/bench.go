@@ -125,9 +125,6 @@ func (c *cli) benchConfig(fs *flag.FlagSet, args []string) (config.Config, func(
 	if err != nil {
 		return cfg, nothing, err
 	}
-	if err := noArgs(fs); err != nil {
-		return cfg, nothing, err
-	}
 	explicit := false
 	fs.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "db" })
 	cleanup := nothing

@@ -24,9 +24,6 @@ func demo(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := noArgs(fs); err != nil {
-		return err
-	}
 	a, err := app.New(ctx, cfg, c.log, app.Options{})
 	if err != nil {
 		return err

@@ -20,9 +20,6 @@ func ledgerVerify(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := noArgs(fs); err != nil {
-		return err
-	}
 	store, err := c.openStore(ctx, cfg)
 	if err != nil {
 		return err

@@ -22,9 +22,6 @@ func merchantCreate(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := noArgs(fs); err != nil {
-		return err
-	}
 	if *name == "" {
 		return usageError{errors.New("--name is required")}
 	}

@@ -14,9 +14,6 @@ func migrate(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := noArgs(fs); err != nil {
-		return err
-	}
 	store, err := c.openStore(ctx, cfg)
 	if err != nil {
 		return err

@@ -120,8 +120,8 @@ func (c *cli) flags() *flag.FlagSet {
 }
 
 // config binds every setting to fs (beside the command's own flags), parses args, and sets
-// c.log to the configured level. A bad flag or setting is a usageError. Positional
-// arguments stay in fs.Args().
+// c.log to the configured level. A bad flag or setting, or a positional argument (no
+// command takes any), is a usageError.
 func (c *cli) config(fs *flag.FlagSet, args []string) (config.Config, error) {
 	load := config.Bind(fs, c.env)
 	if err := fs.Parse(args); err != nil {
@@ -129,6 +129,9 @@ func (c *cli) config(fs *flag.FlagSet, args []string) (config.Config, error) {
 			return config.Config{}, err
 		}
 		return config.Config{}, usageError{err}
+	}
+	if err := noArgs(fs); err != nil {
+		return config.Config{}, err
 	}
 	cfg, err := load()
 	if err != nil {

@@ -40,9 +40,6 @@ func serve(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := noArgs(fs); err != nil {
-		return err
-	}
 	c.log.Info("starting", "version", buildVersion(), "config", cfg)
 
 	a, err := app.New(ctx, cfg, c.log, app.Options{Background: true})
