@@ -9,7 +9,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -89,41 +88,15 @@ func (r accReply) json(t testing.TB) map[string]any {
 // (encoded as JSON). Headers come in name, value pairs.
 func (e *accEnv) call(t testing.TB, method, path, token string, body any, headers ...string) accReply {
 	t.Helper()
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		rd = strings.NewReader(b)
-	default:
-		raw, err := json.Marshal(b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rd = bytes.NewReader(raw)
-	}
-	req, err := http.NewRequest(method, e.srv.URL+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rd != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
+	var hs []hdr
 	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
+		hs = append(hs, hdr{headers[i], headers[i+1]})
 	}
-	resp, err := e.srv.Client().Do(req)
+	status, header, raw, err := sendJSON(e.srv.Client(), method, e.srv.URL+path, token, body, hs...)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
 	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return accReply{status: resp.StatusCode, header: resp.Header, body: raw}
+	return accReply{status: status, header: header, body: raw}
 }
 
 // inProcess sends a request straight to the handler from a chosen peer address, for tests

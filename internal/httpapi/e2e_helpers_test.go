@@ -132,6 +132,16 @@ type hdr [2]string
 // send makes one request. body is nil (none), a string or []byte (sent as is) or a value
 // encoded as JSON; a body is sent as application/json.
 func (e *e2eEnv) send(method, path, token string, body any, headers ...hdr) (reply, error) {
+	status, header, raw, err := sendJSON(e.http, method, e.srv.URL+path, token, body, headers...)
+	if err != nil {
+		return reply{}, err
+	}
+	return reply{method: method, path: path, status: status, header: header, body: raw}, nil
+}
+
+// sendJSON is the one HTTP client of the API tests: body may be a string or []byte (sent as
+// is) or a value (encoded as JSON); token, when set, goes as a bearer token.
+func sendJSON(client *http.Client, method, url, token string, body any, headers ...hdr) (int, http.Header, []byte, error) {
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -142,13 +152,13 @@ func (e *e2eEnv) send(method, path, token string, body any, headers ...hdr) (rep
 	default:
 		raw, err := json.Marshal(b)
 		if err != nil {
-			return reply{}, err
+			return 0, nil, nil, err
 		}
 		rd = bytes.NewReader(raw)
 	}
-	req, err := http.NewRequest(method, e.srv.URL+path, rd)
+	req, err := http.NewRequest(method, url, rd)
 	if err != nil {
-		return reply{}, err
+		return 0, nil, nil, err
 	}
 	if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -159,16 +169,13 @@ func (e *e2eEnv) send(method, path, token string, body any, headers ...hdr) (rep
 	for _, h := range headers {
 		req.Header.Set(h[0], h[1])
 	}
-	resp, err := e.http.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
-		return reply{}, err
+		return 0, nil, nil, err
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return reply{}, err
-	}
-	return reply{method: method, path: path, status: resp.StatusCode, header: resp.Header, body: raw}, nil
+	return resp.StatusCode, resp.Header, raw, err
 }
 
 // do is send for the test's own goroutine: a transport failure ends the test.

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -108,38 +107,11 @@ func (r fxReply) String() string { return fmt.Sprintf("%d %s", r.status, r.raw) 
 // call sends a JSON request (body a string is sent as is) with an optional bearer token.
 func (e *fxEnv) call(t testing.TB, method, path, token string, body any) fxReply {
 	t.Helper()
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		rd = strings.NewReader(b)
-	default:
-		raw, err := json.Marshal(b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rd = bytes.NewReader(raw)
-	}
-	req, err := http.NewRequest(method, e.srv.URL+path, rd)
+	status, header, raw, err := sendJSON(e.srv.Client(), method, e.srv.URL+path, token, body, hdr{"User-Agent", "fx-test/1.0"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rd != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	req.Header.Set("User-Agent", "fx-test/1.0")
-	resp, err := e.srv.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	r := fxReply{status: resp.StatusCode, header: resp.Header}
-	if r.raw, err = io.ReadAll(resp.Body); err != nil {
-		t.Fatal(err)
-	}
+	r := fxReply{status: status, header: header, raw: raw}
 	if len(r.raw) > 0 {
 		_ = json.Unmarshal(r.raw, &r.body)
 	}
