@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/dompet/dompet/internal/fault"
@@ -26,8 +27,23 @@ func checkKey(key string, v *fault.Validation) {
 }
 
 func (w *Wallet) base(c Call, kind string, amount int64, currency string, fee int64) record {
-	return record{owner: userOwner(c.User.ID), id: id.New("tx"), kind: kind, status: StatusSucceeded,
-		amount: amount, currency: currency, fee: fee, key: c.Key, hash: c.Hash, at: w.now()}
+	txID, at := w.stamp()
+	return record{owner: userOwner(c.User.ID), id: txID, kind: kind, status: StatusSucceeded,
+		amount: amount, currency: currency, fee: fee, key: c.Key, hash: c.Hash, at: at}
+}
+
+// stamp gives a new transaction its id and creation time together, so that the order of ids
+// (by which histories are listed and paged) is also the order of created_at in this process,
+// even for transactions started in the same millisecond by racing requests.
+func (w *Wallet) stamp() (string, time.Time) {
+	w.stampMu.Lock()
+	defer w.stampMu.Unlock()
+	t := w.now().Truncate(time.Microsecond) // the precision stored
+	if t.Before(w.lastStamp) {
+		t = w.lastStamp
+	}
+	w.lastStamp = t
+	return id.New("tx"), t
 }
 
 // TopUpInput is a top-up request.

@@ -55,8 +55,9 @@ func (w *Wallet) refund(ctx context.Context, merchantID string, in RefundInput, 
 		return Transaction{}, ErrNotFound.Because("payment not found")
 	}
 	userID := pay.Counterparty.ID
-	rec := record{owner: owner, id: id.New("tx"), kind: KindRefund, status: StatusSucceeded, amount: in.Amount,
-		currency: pay.Currency, counterparty: pay.Counterparty, relatedID: pay.ID, key: key, hash: hash, at: w.now(),
+	txID, at := w.stamp()
+	rec := record{owner: owner, id: txID, kind: KindRefund, status: StatusSucceeded, amount: in.Amount,
+		currency: pay.Currency, counterparty: pay.Counterparty, relatedID: pay.ID, key: key, hash: hash, at: at,
 		details: Details{Reason: in.Reason, OrderRef: pay.OrderRef}}
 	if in.Amount > pay.Amount-pay.Refunded {
 		return w.fail(ctx, rec, ErrRefundNotAllowed.With("refundable", pay.Amount-pay.Refunded, "currency", pay.Currency), true)

@@ -90,6 +90,9 @@ type Wallet struct {
 	now func() time.Time
 
 	flights sync.Map // owner|key → *flight: duplicates in this process wait for the first
+
+	stampMu   sync.Mutex
+	lastStamp time.Time
 }
 
 // New returns a Wallet.
