@@ -11,7 +11,6 @@ import (
 	"github.com/dompet/dompet/internal/app"
 	"github.com/dompet/dompet/internal/config"
 	"github.com/dompet/dompet/internal/db/dbtest"
-	"github.com/dompet/dompet/internal/httpapi"
 	"github.com/dompet/dompet/internal/notify"
 )
 
@@ -29,8 +28,7 @@ func TestDemoMessagesPage(t *testing.T) {
 		if err := a.Notify.Send(ctx, notify.Message{Channel: notify.SMS, To: "+6281234567890", Text: "Kode 918273", Kind: "recovery_code"}); err != nil {
 			t.Fatal(err)
 		}
-		api, err := httpapi.New(httpapi.Options{Config: cfg, DB: a.DB, Version: "test", Identity: a.Identity,
-			Merchants: a.Merchants, Wallet: a.Wallet, Registry: a.Registry, Fallback: pages(a)})
+		api, err := handler(cfg, nil, a)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -26,9 +26,6 @@ const (
 	exitUsage = 2
 )
 
-// errNotImplemented marks a registered subcommand whose owner has not written it yet.
-var errNotImplemented = errors.New("not implemented yet")
-
 // usageError is a mistake in the command line; it exits 2.
 type usageError struct{ err error }
 

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/dompet/dompet/internal/app"
+	"github.com/dompet/dompet/internal/config"
+	"github.com/dompet/dompet/internal/front"
 	"github.com/dompet/dompet/internal/httpapi"
 	"github.com/dompet/dompet/internal/notify"
 	"github.com/dompet/dompet/internal/web"
@@ -22,15 +24,9 @@ var serveCmd = command{
 	run:     serve,
 }
 
-// Timeouts of the HTTP server. Hijacked connections (WebSockets) are free of them.
-const (
-	readHeaderTimeout = 5 * time.Second
-	readTimeout       = 60 * time.Second // attachments up to 10 MB on slow phones
-	writeTimeout      = 60 * time.Second
-	idleTimeout       = 120 * time.Second
-	maxHeaderBytes    = 64 << 10
-	shutdownTimeout   = 10 * time.Second // in-flight requests get this long to finish
-)
+// shutdownTimeout is how long in-flight requests get to finish. The server's own timeouts
+// are front.NewServer's.
+const shutdownTimeout = 10 * time.Second
 
 // serve opens and migrates the store, serves HTTP until ctx ends (SIGINT/SIGTERM), then
 // drains in-flight requests for up to shutdownTimeout and closes the store.
@@ -52,15 +48,12 @@ func serve(ctx context.Context, c *cli, args []string) error {
 		}
 	}()
 	if cfg.Demo {
-		if err := loadDemo(ctx, c, a); errors.Is(err, errNotImplemented) {
-			c.log.Warn("--demo: demo data is not available in this build yet")
-		} else if err != nil {
+		if err := loadDemo(ctx, c, a); err != nil {
 			return fmt.Errorf("demo data: %w", err)
 		}
 	}
 
-	api, err := httpapi.New(httpapi.Options{Config: cfg, DB: a.DB, Log: c.log, Version: buildVersion(),
-		Identity: a.Identity, Merchants: a.Merchants, Wallet: a.Wallet, Registry: a.Registry, Fallback: pages(a)})
+	api, err := handler(cfg, c.log, a)
 	if err != nil {
 		return err
 	}
@@ -68,15 +61,7 @@ func serve(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	srv := &http.Server{
-		Handler:           api,
-		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readTimeout,
-		WriteTimeout:      writeTimeout,
-		IdleTimeout:       idleTimeout,
-		MaxHeaderBytes:    maxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(c.log.Handler(), slog.LevelWarn),
-	}
+	srv := front.NewServer(api, c.log)
 	srv.RegisterOnShutdown(api.BeginShutdown)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -101,14 +86,31 @@ func serve(ctx context.Context, c *cli, args []string) error {
 	return nil
 }
 
-// pages serves what is outside /api/: the front page and, in demo mode, /demo/messages, the
-// SMS and emails sent (codes included) for a person trying Dompet.
-func pages(a *app.App) http.Handler {
-	var demo http.Handler
-	if a.Recorder != nil {
-		mux := http.NewServeMux()
-		mux.Handle("/demo/messages", notify.DemoPage(a.Recorder))
-		demo = mux
+// handler is the one HTTP front of the product: the API and the pages side by side.
+func handler(cfg config.Config, log *slog.Logger, a *app.App) (*httpapi.Server, error) {
+	f, err := httpapi.NewFront(cfg, log, a.Registry)
+	if err != nil {
+		return nil, err
 	}
-	return web.Handler(web.Options{Demo: a.Recorder != nil}, demo)
+	api, err := httpapi.New(httpapi.Options{Config: cfg, DB: a.DB, Log: log, Version: buildVersion(),
+		Identity: a.Identity, Merchants: a.Merchants, Wallet: a.Wallet, Front: f})
+	if err != nil {
+		return nil, err
+	}
+	for _, rt := range pages(a) {
+		if err := f.Handle(rt); err != nil {
+			return nil, err
+		}
+	}
+	return api, nil
+}
+
+// pages are what is outside /api/: the front page and, in demo mode, /demo/messages, the
+// SMS and emails sent (codes included) for a person trying Dompet.
+func pages(a *app.App) []front.Route {
+	o := web.Options{Demo: a.Recorder != nil}
+	if a.Recorder != nil {
+		o.DemoMessages = notify.DemoPage(a.Recorder)
+	}
+	return web.Routes(o)
 }

@@ -153,8 +153,8 @@ func (a *App) close() error {
 	return nil
 }
 
-// accessSettings fills the lockout and password-age settings of io the caller left unset
-// from the configuration (a password age of 0 there means never).
+// accessSettings fills the lockout, password-age and rate-limit settings of io the caller
+// left unset from the configuration (a password age of 0 there means never).
 func accessSettings(io *identity.Options, cfg config.Config) {
 	if io.LockoutThreshold == 0 {
 		io.LockoutThreshold = cfg.LockoutThreshold
@@ -166,6 +166,21 @@ func accessSettings(io *identity.Options, cfg config.Config) {
 		io.PasswordMaxAge = cfg.PasswordMaxAge
 		if cfg.PasswordMaxAge == 0 {
 			io.PasswordMaxAge = -1
+		}
+	}
+	rl := &io.RateLimits
+	for _, b := range []struct {
+		dst *identity.RateLimit
+		src config.Rate
+	}{
+		{&rl.RegisterPerIP, cfg.RateRegisterPerIP},
+		{&rl.LoginPerIP, cfg.RateLoginPerIP},
+		{&rl.LoginPerLogin, cfg.RateLoginPerAccount},
+		{&rl.RequestPerIP, cfg.RateRecoveryPerIP},
+		{&rl.VerifyPerIP, cfg.RateVerifyPerIP},
+	} {
+		if *b.dst == (identity.RateLimit{}) && b.src.N > 0 {
+			*b.dst = identity.RateLimit{Every: b.src.Every(), Burst: b.src.N}
 		}
 	}
 }

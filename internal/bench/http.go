@@ -18,6 +18,7 @@ import (
 	"github.com/dompet/dompet/internal/app"
 	"github.com/dompet/dompet/internal/config"
 	"github.com/dompet/dompet/internal/db"
+	"github.com/dompet/dompet/internal/front"
 	"github.com/dompet/dompet/internal/httpapi"
 	"github.com/dompet/dompet/internal/id"
 	"github.com/dompet/dompet/internal/identity"
@@ -105,7 +106,7 @@ func HTTP(ctx context.Context, cfg HTTPConfig) (HTTPResult, error) {
 	if err != nil {
 		return res, fmt.Errorf("listen: %w", err)
 	}
-	srv := &http.Server{Handler: api, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: time.Minute}
+	srv := front.NewServer(api, apiLog) // as `dompet serve` builds it
 	go func() { _ = srv.Serve(ln) }()
 	defer func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

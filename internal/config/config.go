@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/mail"
+	"net/netip"
 	"net/url"
 	"os"
 	"strconv"
@@ -40,7 +41,28 @@ type Config struct {
 	LockoutThreshold   int           // consecutive wrong passwords that lock an account
 	LockoutDuration    time.Duration // how long such a lock lasts
 	PasswordMaxAge     time.Duration // after this a password change is suggested; 0 never
+
+	TrustedProxies []netip.Prefix // reverse proxies whose X-Forwarded-For/-Proto are believed
+	FrameAncestors []string       // origins allowed to frame embeddable pages (the chat widget)
+
+	// Per-address and per-account budgets of the password and code endpoints.
+	RateRegisterPerIP   Rate // registrations from one address
+	RateLoginPerIP      Rate // logins from one address, whatever the account
+	RateLoginPerAccount Rate // logins naming one phone or email, from any address
+	RateRecoveryPerIP   Rate // recovery and PIN-reset requests from one address
+	RateVerifyPerIP     Rate // recovery and PIN-reset code checks from one address
 }
+
+// Rate is a budget of N requests per Per: up to N at once, then one every Per/N.
+type Rate struct {
+	N   int
+	Per time.Duration
+}
+
+// Every is the time one request of the budget takes to come back.
+func (r Rate) Every() time.Duration { return r.Per / time.Duration(r.N) }
+
+func (r Rate) String() string { return strconv.Itoa(r.N) + "/" + r.Per.String() }
 
 // setting is one line of the settings table: the flag, the variable, the default and how the
 // text turns into a Config field.
@@ -89,6 +111,20 @@ var settings = []setting{
 		set: func(c *Config, v string) (err error) { c.LockoutDuration, err = positiveDuration(v); return err }},
 	{flag: "password-max-age", env: "DOMPET_PASSWORD_MAX_AGE", def: "180d", usage: "password age after which a change is suggested (e.g. 180d, 4320h); 0 never",
 		set: func(c *Config, v string) (err error) { c.PasswordMaxAge, err = days(v); return err }},
+	{flag: "trusted-proxies", env: "DOMPET_TRUSTED_PROXIES", usage: "comma-separated addresses and CIDR blocks of reverse proxies whose X-Forwarded-For is believed; empty trusts none",
+		set: func(c *Config, v string) (err error) { c.TrustedProxies, err = prefixes(v); return err }},
+	{flag: "frame-ancestors", env: "DOMPET_FRAME_ANCESTORS", usage: "comma-separated origins (https://shop.example) allowed to frame the embeddable pages; empty: this site only",
+		set: func(c *Config, v string) (err error) { c.FrameAncestors, err = origins(v); return err }},
+	{flag: "rate-register-per-ip", env: "DOMPET_RATE_REGISTER_PER_IP", def: "30/10m", usage: "registrations from one address: N/DURATION (N at once, then one every DURATION/N)",
+		set: func(c *Config, v string) (err error) { c.RateRegisterPerIP, err = rateOf(v); return err }},
+	{flag: "rate-login-per-ip", env: "DOMPET_RATE_LOGIN_PER_IP", def: "20/1m", usage: "logins from one address: N/DURATION",
+		set: func(c *Config, v string) (err error) { c.RateLoginPerIP, err = rateOf(v); return err }},
+	{flag: "rate-login-per-account", env: "DOMPET_RATE_LOGIN_PER_ACCOUNT", def: "10/5m", usage: "logins naming one phone or email, from any address: N/DURATION",
+		set: func(c *Config, v string) (err error) { c.RateLoginPerAccount, err = rateOf(v); return err }},
+	{flag: "rate-recovery-per-ip", env: "DOMPET_RATE_RECOVERY_PER_IP", def: "10/1m", usage: "password-recovery and PIN-reset requests from one address: N/DURATION",
+		set: func(c *Config, v string) (err error) { c.RateRecoveryPerIP, err = rateOf(v); return err }},
+	{flag: "rate-verify-per-ip", env: "DOMPET_RATE_VERIFY_PER_IP", def: "10/1m", usage: "recovery and PIN-reset code checks from one address: N/DURATION",
+		set: func(c *Config, v string) (err error) { c.RateVerifyPerIP, err = rateOf(v); return err }},
 }
 
 // LookupEnv is how the environment is read; os.LookupEnv in production, a map in tests.
@@ -182,6 +218,13 @@ func (c Config) LogValue() slog.Value {
 		slog.Int("lockout_threshold", c.LockoutThreshold),
 		slog.String("lockout_duration", c.LockoutDuration.String()),
 		slog.String("password_max_age", c.PasswordMaxAge.String()),
+		slog.Any("trusted_proxies", c.TrustedProxies),
+		slog.Any("frame_ancestors", c.FrameAncestors),
+		slog.String("rate_register_per_ip", c.RateRegisterPerIP.String()),
+		slog.String("rate_login_per_ip", c.RateLoginPerIP.String()),
+		slog.String("rate_login_per_account", c.RateLoginPerAccount.String()),
+		slog.String("rate_recovery_per_ip", c.RateRecoveryPerIP.String()),
+		slog.String("rate_verify_per_ip", c.RateVerifyPerIP.String()),
 	)
 }
 
@@ -325,4 +368,63 @@ func natsURLs(v string) error {
 		}
 	}
 	return nil
+}
+
+// prefixes reads comma-separated addresses and CIDR blocks; an address is its own block.
+func prefixes(v string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for part := range strings.SplitSeq(v, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(part); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(part)
+		if err != nil {
+			return nil, fmt.Errorf("%q: want an IP address or a CIDR block such as 10.0.0.0/8", part)
+		}
+		a = a.Unmap()
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
+}
+
+// origins reads comma-separated web origins (scheme://host[:port], no path).
+func origins(v string) ([]string, error) {
+	var out []string
+	for part := range strings.SplitSeq(v, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		u, err := url.Parse(part)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" ||
+			(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.User != nil ||
+			strings.ContainsAny(part, " ;'\"") {
+			return nil, fmt.Errorf("%q: want an origin such as https://shop.example", part)
+		}
+		out = append(out, u.Scheme+"://"+u.Host)
+	}
+	return out, nil
+}
+
+// rateOf reads a budget "N/DURATION", e.g. 20/1m.
+func rateOf(v string) (Rate, error) {
+	n, per, ok := strings.Cut(v, "/")
+	bad := errors.New("want N/DURATION such as 20/1m")
+	if !ok {
+		return Rate{}, bad
+	}
+	r := Rate{}
+	var err error
+	if r.N, err = strconv.Atoi(strings.TrimSpace(n)); err != nil || r.N < 1 || r.N > 1_000_000 {
+		return Rate{}, bad
+	}
+	if r.Per, err = time.ParseDuration(strings.TrimSpace(per)); err != nil || r.Per <= 0 || r.Per/time.Duration(r.N) <= 0 {
+		return Rate{}, bad
+	}
+	return r, nil
 }

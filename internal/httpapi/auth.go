@@ -1,10 +1,10 @@
 package httpapi
 
 import (
-	"net"
 	"net/http"
 	"time"
 
+	"github.com/dompet/dompet/internal/front"
 	"github.com/dompet/dompet/internal/identity"
 )
 
@@ -22,7 +22,8 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	u, err := s.identity.Register(r.Context(), identity.RegisterInput{
-		Phone: req.Phone, Email: req.Email, Password: req.Password, DisplayName: req.DisplayName, Locale: req.Locale})
+		Phone: req.Phone, Email: req.Email, Password: req.Password, DisplayName: req.DisplayName, Locale: req.Locale,
+		IP: clientIP(r)})
 	if err != nil {
 		return err
 	}
@@ -131,12 +132,6 @@ func (s *Server) securityEvents(w http.ResponseWriter, r *http.Request) error {
 var securityEventsDoc = operation{Summary: "Logins, new devices, lockouts and password changes", Tag: "me",
 	Query: []param{{Name: "limit", Type: "integer"}}, Response: page[identity.SecurityEvent]{}}
 
-// clientIP is the peer address of the request (Dompet does not trust forwarding headers
-// unless a proxy setting says so, which is not built yet).
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
+// clientIP is the client's address: the peer, or behind a trusted proxy
+// (DOMPET_TRUSTED_PROXIES) the address it forwarded for (see front.ClientIP).
+func clientIP(r *http.Request) string { return front.ClientIP(r) }

@@ -24,7 +24,10 @@ type operation struct {
 	Status      int     // success status; 0 means 200
 	Response    any     // a value of the success body's type; nil for no body (204)
 	ContentType string  // of the success body, when it is not application/json
-	Errors      []string
+	// MaxBody is the largest request body the front lets through (413 too_large above it);
+	// 0 takes the front's default of 1 MB, right for JSON.
+	MaxBody int64
+	Errors  []string
 	// Errors lists the problem codes the operation may answer besides those implied:
 	// invalid_request and too_large with a Request, idempotency_key_required and
 	// idempotency_conflict when Idempotent, unauthenticated with auth, not_found with path

@@ -54,7 +54,7 @@ func requireUser[P any](authn Authenticator[P]) middleware {
 				return err
 			}
 			if x := stateOf(r); x != nil {
-				x.user = p
+				x.SetPrincipal(p)
 			}
 			if lp, ok := any(p).(localePreferrer); ok {
 				setLocale(r, lp.PreferredLocale())
@@ -74,7 +74,7 @@ func requireMerchant[P any](authn Authenticator[P]) middleware {
 				return err
 			}
 			if x := stateOf(r); x != nil {
-				x.merchant = p
+				x.SetPrincipal(p)
 			}
 			return next(w, r)
 		}

@@ -41,16 +41,16 @@ var reserved = map[string]bool{"type": true, "title": true, "status": true, "det
 // with the request id and answered as a generic 500 that reveals nothing.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	x := stateOf(r)
-	if x != nil && x.status != 0 {
+	if x != nil && x.Status() != 0 {
 		// The answer has begun (a stream, a half-written body): too late for a problem.
 		s.log.LogAttrs(r.Context(), slog.LevelError, "handler failed after answering",
-			slog.String("request_id", x.id), slog.String("route", x.route), slog.Any("error", err))
+			slog.String("request_id", x.ID()), slog.String("route", x.Route()), slog.Any("error", err))
 		return
 	}
 	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
 		// The client went away; nobody reads the answer. 499 as nginx does, for the log.
 		if x != nil {
-			x.status = 499
+			x.SetStatus(499)
 		}
 		return
 	}

@@ -1,20 +1,17 @@
 package httpapi
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/dompet/dompet/internal/config"
 	"github.com/dompet/dompet/internal/db"
+	"github.com/dompet/dompet/internal/front"
 	"github.com/dompet/dompet/internal/identity"
 	"github.com/dompet/dompet/internal/merchant"
 	"github.com/dompet/dompet/internal/wallet"
@@ -29,17 +26,17 @@ type Options struct {
 	Log     *slog.Logger // nil discards logs
 	Version string       // shown in the OpenAPI document
 
-	// Registry receives the HTTP metrics and is served at /metrics; nil makes a new one.
-	// Pass one to let other parts of the process add their own series.
+	// Registry is served at /metrics; nil makes a new one. Pass one to let other parts of
+	// the process add their own series. With Front, the front's registry is used.
 	Registry *prometheus.Registry
 	// Domain services. They are nil only in tests of the core that never call their routes.
 	Identity  *identity.Service
 	Merchants *merchant.Service
 	Wallet    *wallet.Wallet
 
-	// Fallback serves what matches no API route, outside /api/ (the web pages); nil answers
-	// 404 problems.
-	Fallback http.Handler
+	// Front is the HTTP front the API's routes are mounted on, beside the pages (built with
+	// Errors: WriteFrontError). Nil makes one from Config holding the API alone.
+	Front *front.Front
 }
 
 // Server is the HTTP API: an http.Handler with one route table (routes.go).
@@ -53,19 +50,14 @@ type Server struct {
 	merchants *merchant.Service
 	wallet    *wallet.Wallet
 
-	mux      *http.ServeMux
+	front    *front.Front
 	registry *prometheus.Registry
-	metrics  *metrics
-	fallback http.Handler
 	openapi  []byte   // the served OpenAPI document, built once in New
-	patterns []string // every pattern registered with the mux, for the OpenAPI test
+	patterns []string // every pattern mounted on the front, for the OpenAPI test
 
 	// How each kind of caller is authenticated (see route.auth). denyAll until the service
 	// that knows the credentials is wired in New.
 	authUser, authStaff, authMerchant middleware
-
-	ridPrefix string
-	ridSeq    atomic.Uint64
 
 	stopOnce sync.Once
 	stopping chan struct{}
@@ -84,9 +76,8 @@ func newServer(o Options, extra []route) (*Server, error) {
 		db:           o.DB,
 		log:          o.Log,
 		version:      o.Version,
-		mux:          http.NewServeMux(),
+		front:        o.Front,
 		registry:     o.Registry,
-		fallback:     o.Fallback,
 		authUser:     denyAll,
 		authStaff:    denyAll,
 		authMerchant: denyAll,
@@ -98,17 +89,13 @@ func newServer(o Options, extra []route) (*Server, error) {
 	if s.version == "" {
 		s.version = "dev"
 	}
-	if s.registry == nil {
-		s.registry = prometheus.NewRegistry()
-	}
 	var err error
-	if s.metrics, err = newMetrics(s.registry); err != nil {
-		return nil, fmt.Errorf("httpapi: metrics: %w", err)
+	if s.front == nil {
+		if s.front, err = NewFront(o.Config, s.log, s.registry); err != nil {
+			return nil, err
+		}
 	}
-	registerRuntime(s.registry)
-	var b [4]byte
-	_, _ = rand.Read(b[:])
-	s.ridPrefix = hex.EncodeToString(b[:]) + "-"
+	s.registry = s.front.Registry()
 
 	s.identity, s.merchants, s.wallet = o.Identity, o.Merchants, o.Wallet
 	if o.Identity != nil {
@@ -129,21 +116,24 @@ func newServer(o Options, extra []route) (*Server, error) {
 	return s, nil
 }
 
-// mountRoutes puts every route in the mux, wrapped in its authentication and the adapter, plus
-// the catch-all that answers 404/405 problems.
-func (s *Server) mountRoutes(routes []route) (err error) {
-	defer func() {
-		// The mux panics on a malformed or conflicting pattern; that is a bug in the route
-		// table, better reported by New than by a crash.
-		if p := recover(); p != nil {
-			err = fmt.Errorf("httpapi: route table: %v", p)
-		}
-	}()
+// NewFront builds the HTTP front the API (and the pages beside it) is mounted on, from the
+// settings: trusted proxies and frame ancestors; its own failures are problems.
+func NewFront(cfg config.Config, log *slog.Logger, reg *prometheus.Registry) (*front.Front, error) {
+	return front.New(front.Options{Log: log, Registry: reg, TrustedProxies: cfg.TrustedProxies,
+		FrameAncestors: cfg.FrameAncestors, Errors: WriteFrontError})
+}
+
+// ServeHTTP serves the front the API is mounted on (with whatever else is mounted there).
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.front.ServeHTTP(w, r) }
+
+// Front is the HTTP front the API is mounted on.
+func (s *Server) Front() *front.Front { return s.front }
+
+// mountRoutes puts every route on the front, wrapped in its authentication and the adapter,
+// named by its pattern. A malformed or conflicting pattern is a bug in the route table,
+// reported by New rather than by a crash.
+func (s *Server) mountRoutes(routes []route) error {
 	for _, rt := range routes {
-		method, _, ok := strings.Cut(rt.pattern, " ")
-		if !ok || method == "" || strings.HasPrefix(rt.pattern, " ") {
-			return fmt.Errorf("httpapi: route %q: a pattern starts with its method", rt.pattern)
-		}
 		h := rt.handle
 		switch rt.auth {
 		case authUser:
@@ -153,10 +143,12 @@ func (s *Server) mountRoutes(routes []route) (err error) {
 		case authMerchant:
 			h = s.authMerchant(h)
 		}
-		s.mux.Handle(rt.pattern, s.adapt(rt.pattern, h))
+		err := s.front.Handle(front.Route{Pattern: rt.pattern, Handler: s.adapt(h), BodyLimit: rt.doc.MaxBody})
+		if err != nil {
+			return fmt.Errorf("httpapi: route table: %w", err)
+		}
 		s.patterns = append(s.patterns, rt.pattern)
 	}
-	s.mux.HandleFunc("/", s.unmatched)
 	return nil
 }
 

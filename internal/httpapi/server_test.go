@@ -10,8 +10,10 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/dompet/dompet/internal/config"
 	"github.com/dompet/dompet/internal/db"
 	"github.com/dompet/dompet/internal/db/dbtest"
+	"github.com/dompet/dompet/internal/front"
 )
 
 func TestNotFoundAndMethodNotAllowed(t *testing.T) {
@@ -47,17 +49,31 @@ func TestNotFoundAndMethodNotAllowed(t *testing.T) {
 	}
 }
 
-func TestFallbackServesNonAPIPaths(t *testing.T) {
-	web := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "page "+r.URL.Path) })
-	s := newTestServerWith(t, Options{Fallback: web})
+func TestPagesBesideTheAPI(t *testing.T) {
+	f, err := NewFront(config.Default(), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "page "+r.URL.Path) })
+	if err := f.Handle(front.Route{Pattern: "GET /help/{slug}", Page: true, Handler: page}); err != nil {
+		t.Fatal(err)
+	}
+	s := newTestServerWith(t, Options{Front: f})
 	if rec := s.do(t, "GET", "/help/locked", ""); rec.Code != 200 || rec.Body.String() != "page /help/locked" {
 		t.Fatalf("page: %d %s", rec.Code, rec.Body)
 	}
 	if rec := s.do(t, "GET", "/api/v1/nope", ""); rec.Code != 404 || problemOf(t, rec)["code"] != "not_found" {
 		t.Fatalf("api 404: %d %s", rec.Code, rec.Body)
 	}
+	if rec := s.do(t, "POST", "/help/locked", ""); rec.Code != 405 || problemOf(t, rec)["code"] != "method_not_allowed" {
+		t.Fatalf("page 405: %d %s", rec.Code, rec.Body)
+	}
 	if rec := s.do(t, "POST", "/healthz", ""); rec.Code != 405 {
-		t.Fatalf("405 must win over the fallback: %d", rec.Code)
+		t.Fatalf("405: %d", rec.Code)
+	}
+	m := s.metricsText(t)
+	if !strings.Contains(m, `dompet_http_requests_total{code="200",route="GET /help/{slug}"} 1`) || strings.Contains(m, "fallback") {
+		t.Fatalf("the page is not named in the metrics:\n%s", m)
 	}
 }
 

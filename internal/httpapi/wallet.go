@@ -339,4 +339,4 @@ func (s *Server) uploadAttachment(w http.ResponseWriter, r *http.Request) error 
 }
 
 var uploadAttachmentDoc = operation{Summary: "Upload evidence (image or PDF, at most 10 MB) as multipart field \"file\"", Tag: "attachments",
-	Status: http.StatusCreated, Response: wallet.Attachment{}, Errors: []string{"invalid_request", "too_large"}}
+	Status: http.StatusCreated, Response: wallet.Attachment{}, Errors: []string{"invalid_request", "too_large"}, MaxBody: maxUpload}

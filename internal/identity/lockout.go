@@ -46,6 +46,7 @@ type access struct {
 	lockFor   time.Duration
 	maxAge    time.Duration // <= 0: passwords never fall due
 
+	registerIP            *limiter
 	loginIP, loginLogin   *limiter
 	requestIP             *limiter
 	sends, sendsAll       *limiter // per user and network, per user
@@ -67,6 +68,7 @@ func newAccess(o Options) *access {
 		a.maxAge = defaultPasswordMaxAge
 	}
 	r := o.RateLimits.withDefaults()
+	a.registerIP = newLimiter(r.RegisterPerIP, r.MaxKeys)
 	a.loginIP, a.loginLogin = newLimiter(r.LoginPerIP, r.MaxKeys), newLimiter(r.LoginPerLogin, r.MaxKeys)
 	a.requestIP = newLimiter(r.RequestPerIP, r.MaxKeys)
 	a.sends, a.sendsAll = newLimiter(r.SendsPerNetwork, r.MaxKeys), newLimiter(r.SendsPerUser, r.MaxKeys)

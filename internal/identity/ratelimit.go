@@ -24,6 +24,7 @@ type RateLimit struct {
 // take the defaults below. They are kept in memory: with several processes behind a load
 // balancer each has its own budget, which only multiplies them by the number of processes.
 type RateLimits struct {
+	RegisterPerIP RateLimit // registrations from one address
 	LoginPerIP    RateLimit // logins from one address, whatever the account
 	LoginPerLogin RateLimit // logins naming one phone or email, from any address
 	// Recovery and PIN-reset requests from one address. Too many answers 429, which says
@@ -44,9 +45,12 @@ type RateLimits struct {
 	MaxKeys int
 }
 
-// defaultRateLimits: 20 logins a minute per address (with a burst of 20, so a family behind
-// one router is not bothered) and 10 in a row per login, then one every 30 s.
+// defaultRateLimits (the defaults of config's DOMPET_RATE_* settings too): 30 registrations
+// at once per address, then one every 20 s; 20 logins a minute per address, with a burst of
+// 20, so an office of 20 behind one router registers and logs in within a minute; 10 logins
+// in a row per login, then one every 30 s.
 var defaultRateLimits = RateLimits{
+	RegisterPerIP:   RateLimit{Every: 20 * time.Second, Burst: 30},
 	LoginPerIP:      RateLimit{Every: 3 * time.Second, Burst: 20},
 	LoginPerLogin:   RateLimit{Every: 30 * time.Second, Burst: 10},
 	RequestPerIP:    RateLimit{Every: 6 * time.Second, Burst: 10},
@@ -65,6 +69,7 @@ func (r RateLimits) withDefaults() RateLimits {
 		}
 		return v
 	}
+	r.RegisterPerIP = pick(r.RegisterPerIP, d.RegisterPerIP)
 	r.LoginPerIP = pick(r.LoginPerIP, d.LoginPerIP)
 	r.LoginPerLogin = pick(r.LoginPerLogin, d.LoginPerLogin)
 	r.RequestPerIP = pick(r.RequestPerIP, d.RequestPerIP)
@@ -130,18 +135,15 @@ func (l *limiter) size() int {
 	return len(l.m)
 }
 
-// ipKey is the bucket of a peer address. IPv6 peers are counted by /64, the block one
-// subscriber usually holds, so that rotating addresses within it gains nothing. A loopback
-// peer is not limited: it is a reverse proxy on the same host (Dompet does not read
-// forwarding headers), and throttling it would throttle every user at once; per-login
-// limits and the lockout still apply to its requests.
+// ipKey is the bucket of a client address. IPv6 clients are counted by /64, the block one
+// subscriber usually holds, so that rotating addresses within it gains nothing. Loopback is
+// limited like any address: behind a reverse proxy the HTTP front gives the forwarded
+// client's address (DOMPET_TRUSTED_PROXIES), so the proxy's own is no one's.
 func ipKey(ip string) string {
 	a, err := netip.ParseAddr(ip)
 	switch {
 	case err != nil:
 		return ip
-	case a.IsLoopback():
-		return ""
 	case a.Is4() || a.Is4In6():
 		return a.Unmap().String()
 	}

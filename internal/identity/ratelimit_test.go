@@ -15,8 +15,8 @@ func TestIPKey(t *testing.T) {
 		"::ffff:203.0.113.7":         "203.0.113.7",
 		"2001:db8:1:2:3:4:5:6":       "2001:db8:1:2::/64",
 		"2001:db8:1:2:ffff:ffff:0:1": "2001:db8:1:2::/64",
-		"127.0.0.1":                  "",
-		"::1":                        "",
+		"127.0.0.1":                  "127.0.0.1", // limited like any address (issue 6)
+		"::1":                        "::/64",
 		"not an address":             "not an address",
 		"":                           "",
 	} {

@@ -20,12 +20,17 @@ type RegisterInput struct {
 	Password    string
 	DisplayName string
 	Locale      string // "en" (default) or "zh-CN"
+	IP          string // the client's address, for the per-address budget; "" is not limited
 }
 
 // Register creates a basic-tier user. Malformed fields give an invalid_request failure naming
 // them, a password against the policy gives ErrWeakPassword with a "reason" field, a phone or
 // email already registered gives ErrAlreadyExists with a "field" field.
 func (s *Service) Register(ctx context.Context, in RegisterInput) (User, error) {
+	// Spent first, so a flood learns nothing (which phones have accounts) past the budget.
+	if err := throttle(s.now(), take{s.acc.registerIP, ipKey(in.IP)}); err != nil {
+		return User{}, err
+	}
 	in, err := s.common.checkRegister(in)
 	if err != nil {
 		return User{}, err

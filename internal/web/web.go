@@ -4,40 +4,51 @@
 package web
 
 import (
+	"embed"
 	"html/template"
+	"io/fs"
 	"net/http"
-	"strings"
+
+	"github.com/dompet/dompet/internal/front"
 )
 
-// Options say what the front page can point to.
+// Options say what the pages can point to.
 type Options struct {
 	Demo bool // demo mode: show the demo logins and link the message log
+	// DemoMessages serves /demo/messages, the SMS and emails sent (codes included), in demo
+	// mode; nil leaves it out.
+	DemoMessages http.Handler
 }
 
-// Handler serves the pages; extra handles paths it does not know (e.g. /demo/messages).
-func Handler(o Options, extra http.Handler) http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		zh := strings.HasPrefix(strings.ToLower(r.Header.Get("Accept-Language")), "zh")
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-store")
-		lang := "en"
-		if zh {
-			lang = "zh-CN"
-		}
-		_ = index.Execute(w, map[string]any{"Demo": o.Demo, "ZH": zh, "Lang": lang})
-	})
-	if extra != nil {
-		mux.Handle("/", extra)
+//go:embed static
+var static embed.FS
+
+// Routes are the pages, for the HTTP front to mount beside the API. The front negotiates
+// their language and gives them the page Content-Security-Policy: no inline script or
+// style, so styles live in /static/.
+func Routes(o Options) []front.Route {
+	assets, _ := fs.Sub(static, "static") // the directory is embedded: cannot fail
+	rs := []front.Route{
+		{Pattern: "GET /{$}", Page: true, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			l := front.LocaleOf(r)
+			h := w.Header()
+			h.Set("Content-Type", "text/html; charset=utf-8")
+			h.Set("Content-Language", l.String())
+			h.Set("Cache-Control", "no-store")
+			_ = index.Execute(w, map[string]any{"Demo": o.Demo, "ZH": l == front.ZH, "Lang": l.String()})
+		})},
+		{Pattern: "GET /static/", Page: true, Handler: http.StripPrefix("/static/", http.FileServerFS(assets))},
 	}
-	return mux
+	if o.DemoMessages != nil {
+		rs = append(rs, front.Route{Pattern: "GET /demo/messages", Page: true, Handler: o.DemoMessages})
+	}
+	return rs
 }
 
 var index = template.Must(template.New("index").Parse(`<!doctype html>
 <html lang="{{.Lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Dompet</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b}
-code{background:#f2f2f2;padding:0 .25rem}h1{margin-bottom:0}.sub{color:#555;margin-top:0}</style></head>
+<link rel="stylesheet" href="/static/site.css"></head>
 <body>
 {{if .ZH}}
 <h1>Dompet</h1><p class="sub">电子钱包与人工客服，一个程序。</p>

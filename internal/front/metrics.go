@@ -1,4 +1,4 @@
-package httpapi
+package front
 
 import (
 	"strconv"
@@ -9,9 +9,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
 
-// routeUnmatched labels requests that matched no route (404, 405), so a scan of random paths
-// can't blow up the number of series.
-const routeUnmatched = "unmatched"
+// RouteUnmatched labels requests that matched no route (404, 405), so a scan of random
+// paths can't blow up the number of series.
+const RouteUnmatched = "unmatched"
 
 // metrics are the HTTP series. Children are resolved once per route and status and cached,
 // so the hot path does no label hashing.
@@ -35,11 +35,11 @@ func newMetrics(reg *prometheus.Registry) (*metrics, error) {
 	m := &metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "dompet_http_requests_total",
-			Help: "HTTP requests answered, by route pattern and status code.",
+			Help: "HTTP requests answered, by route name and status code.",
 		}, []string{"route", "code"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "dompet_http_request_duration_seconds",
-			Help:    "Time to answer HTTP requests, by route pattern.",
+			Help:    "Time to answer HTTP requests, by route name.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}, []string{"route"}),
 	}
@@ -48,14 +48,11 @@ func newMetrics(reg *prometheus.Registry) (*metrics, error) {
 			return nil, err
 		}
 	}
-	return m, nil
-}
-
-// registerRuntime adds the Go runtime and process collectors, once per registry.
-func registerRuntime(reg *prometheus.Registry) {
-	// AlreadyRegistered just means the caller's registry has them.
+	// The Go runtime and process collectors, once per registry: AlreadyRegistered just
+	// means the caller's registry has them.
 	_ = reg.Register(collectors.NewGoCollector())
 	_ = reg.Register(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m, nil
 }
 
 func (m *metrics) observe(route string, code int, d time.Duration) {

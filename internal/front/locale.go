@@ -1,0 +1,63 @@
+package front
+
+import (
+	"golang.org/x/text/language"
+)
+
+// Locale is a language Dompet speaks. Pages, problem titles and messages exist in each.
+type Locale uint8
+
+// The locales, in the order of every per-locale table ([NumLocales]string).
+const (
+	EN Locale = iota
+	ZH
+	NumLocales
+)
+
+var localeTags = [NumLocales]string{"en", "zh-CN"}
+
+func (l Locale) String() string { return localeTags[l] }
+
+// supported lists what the matcher may pick; supportedLocale maps its index to a Locale.
+// Traditional Chinese readers get the only Chinese Dompet has rather than English.
+var (
+	supported       = []language.Tag{language.English, language.MustParse("zh-CN"), language.MustParse("zh-TW")}
+	supportedLocale = []Locale{EN, ZH, ZH}
+	matcher         = language.NewMatcher(supported)
+)
+
+// match is the locale the matcher finds for tags, and whether it found one at all.
+func match(tags ...language.Tag) (Locale, bool) {
+	if len(tags) == 0 {
+		return EN, false
+	}
+	_, i, c := matcher.Match(tags...)
+	if c == language.No {
+		return EN, false
+	}
+	return supportedLocale[i], true
+}
+
+// Negotiate is the locale an Accept-Language header prefers (q values and order respected);
+// en when it names none Dompet speaks or cannot be read.
+func Negotiate(header string) Locale {
+	if header == "" {
+		return EN // the common case costs no parsing
+	}
+	tags, _, err := language.ParseAcceptLanguage(header)
+	if err != nil {
+		return EN
+	}
+	l, _ := match(tags...)
+	return l
+}
+
+// ParseLocale reads one language tag (a user's setting such as "zh-CN"; "_" works as "-")
+// and tells whether Dompet speaks it.
+func ParseLocale(tag string) (Locale, bool) {
+	t, err := language.Parse(tag)
+	if err != nil {
+		return EN, false
+	}
+	return match(t)
+}
