@@ -59,6 +59,10 @@ func newE2E(tb testing.TB, adjust ...func(*app.Options)) *e2eEnv {
 	ctx := context.Background()
 	cfg := config.Default()
 	cfg.SandboxSettleAfter = e2eSettleAfter
+	// Every client of these tests is 127.0.0.1, which is limited like any address: a budget
+	// no test reaches, through the settings.
+	lots := config.Rate{N: 1_000_000, Per: time.Minute}
+	cfg.RateRegisterPerIP, cfg.RateLoginPerIP, cfg.RateRecoveryPerIP, cfg.RateVerifyPerIP = lots, lots, lots, lots
 	d := dbtest.Open(tb)
 	logs := &logBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
