@@ -112,7 +112,7 @@ var settings = []setting{
 	{flag: "password-max-age", env: "DOMPET_PASSWORD_MAX_AGE", def: "180d", usage: "password age after which a change is suggested (e.g. 180d, 4320h); 0 never",
 		set: func(c *Config, v string) (err error) { c.PasswordMaxAge, err = days(v); return err }},
 	{flag: "trusted-proxies", env: "DOMPET_TRUSTED_PROXIES", usage: "comma-separated addresses and CIDR blocks of reverse proxies whose X-Forwarded-For is believed; empty trusts none",
-		set: func(c *Config, v string) (err error) { c.TrustedProxies, err = prefixes(v); return err }},
+		set: func(c *Config, v string) (err error) { c.TrustedProxies, err = ParsePrefixes(v); return err }},
 	{flag: "frame-ancestors", env: "DOMPET_FRAME_ANCESTORS", usage: "comma-separated origins (https://shop.example) allowed to frame the embeddable pages; empty: this site only",
 		set: func(c *Config, v string) (err error) { c.FrameAncestors, err = origins(v); return err }},
 	{flag: "rate-register-per-ip", env: "DOMPET_RATE_REGISTER_PER_IP", def: "30/10m", usage: "registrations from one address: N/DURATION (N at once, then one every DURATION/N)",
@@ -370,8 +370,9 @@ func natsURLs(v string) error {
 	return nil
 }
 
-// prefixes reads comma-separated addresses and CIDR blocks; an address is its own block.
-func prefixes(v string) ([]netip.Prefix, error) {
+// ParsePrefixes reads comma-separated addresses and CIDR blocks, as DOMPET_TRUSTED_PROXIES
+// holds them; an address is its own block.
+func ParsePrefixes(v string) ([]netip.Prefix, error) {
 	var out []netip.Prefix
 	for part := range strings.SplitSeq(v, ",") {
 		part = strings.TrimSpace(part)
