@@ -41,7 +41,9 @@ func crashEnv(dsn string) []string {
 			env = append(env, kv)
 		}
 	}
-	return append(env, "DOMPET_DB="+dsn, "DOMPET_SMTP_LISTEN=", "DOMPET_ADDR=127.0.0.1:0", "DOMPET_LOG_LEVEL=warn")
+	// Every client is 127.0.0.1, limited like any address: budgets the test never reaches.
+	return append(env, "DOMPET_DB="+dsn, "DOMPET_SMTP_LISTEN=", "DOMPET_ADDR=127.0.0.1:0", "DOMPET_LOG_LEVEL=warn",
+		"DOMPET_RATE_REGISTER_PER_IP=1000000/1m", "DOMPET_RATE_LOGIN_PER_IP=1000000/1m")
 }
 
 // runDompet runs a one-shot subcommand and returns its stdout, stderr and exit error.

@@ -45,6 +45,14 @@ func TestDefaults(t *testing.T) {
 		{"LockoutDuration", c.LockoutDuration, 30 * time.Minute},
 		{"PasswordMaxAge", c.PasswordMaxAge, 180 * 24 * time.Hour},
 		{"Currencies", len(c.Currencies), 4},
+		{"TrustedProxies", len(c.TrustedProxies), 0},
+		{"FrameAncestors", len(c.FrameAncestors), 0},
+		{"RateRegisterPerIP", c.RateRegisterPerIP, Rate{30, 10 * time.Minute}},
+		{"RateLoginPerIP", c.RateLoginPerIP, Rate{20, time.Minute}},
+		{"RateLoginPerIP every", c.RateLoginPerIP.Every(), 3 * time.Second},
+		{"RateLoginPerAccount", c.RateLoginPerAccount, Rate{10, 5 * time.Minute}},
+		{"RateRecoveryPerIP", c.RateRecoveryPerIP, Rate{10, time.Minute}},
+		{"RateVerifyPerIP", c.RateVerifyPerIP, Rate{10, time.Minute}},
 		{"DefaultCurrency", c.Currencies.Default().Code, "IDR"},
 	}
 	for _, ck := range checks {
@@ -146,6 +154,14 @@ func TestValidation(t *testing.T) {
 		{"lockout duration zero", map[string]string{"DOMPET_LOCKOUT_DURATION": "0s"}, nil, "DOMPET_LOCKOUT_DURATION"},
 		{"password age bad days", map[string]string{"DOMPET_PASSWORD_MAX_AGE": "-3d"}, nil, "DOMPET_PASSWORD_MAX_AGE"},
 		{"password age garbage", map[string]string{"DOMPET_PASSWORD_MAX_AGE": "soon"}, nil, "DOMPET_PASSWORD_MAX_AGE"},
+		{"proxy not an address", map[string]string{"DOMPET_TRUSTED_PROXIES": "10.0.0.0/8, proxy.local"}, nil, "DOMPET_TRUSTED_PROXIES"},
+		{"bad proxy block", nil, []string{"--trusted-proxies=10.0.0.0/33"}, "--trusted-proxies"},
+		{"frame ancestor with a path", map[string]string{"DOMPET_FRAME_ANCESTORS": "https://shop.example/chat"}, nil, "DOMPET_FRAME_ANCESTORS"},
+		{"frame ancestor injecting a directive", map[string]string{"DOMPET_FRAME_ANCESTORS": "https://a.example;script-src *"}, nil, "DOMPET_FRAME_ANCESTORS"},
+		{"frame ancestor not http", map[string]string{"DOMPET_FRAME_ANCESTORS": "javascript:x"}, nil, "DOMPET_FRAME_ANCESTORS"},
+		{"rate without period", map[string]string{"DOMPET_RATE_LOGIN_PER_IP": "20"}, nil, "DOMPET_RATE_LOGIN_PER_IP"},
+		{"rate zero", map[string]string{"DOMPET_RATE_REGISTER_PER_IP": "0/1m"}, nil, "DOMPET_RATE_REGISTER_PER_IP"},
+		{"rate bad period", nil, []string{"--rate-verify-per-ip=5/soon"}, "--rate-verify-per-ip"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -157,6 +173,22 @@ func TestValidation(t *testing.T) {
 				t.Fatalf("error %q does not name %s", err, tt.mention)
 			}
 		})
+	}
+}
+
+func TestProxiesAndOrigins(t *testing.T) {
+	c, _, err := Parse("t", nil, envOf(map[string]string{
+		"DOMPET_TRUSTED_PROXIES": " 10.1.2.3/8, 127.0.0.1 ,::1,",
+		"DOMPET_FRAME_ANCESTORS": "https://shop.example, http://localhost:3000/",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(c.TrustedProxies); got != "[10.0.0.0/8 127.0.0.1/32 ::1/128]" {
+		t.Errorf("TrustedProxies = %s", got)
+	}
+	if got := fmt.Sprint(c.FrameAncestors); got != "[https://shop.example http://localhost:3000]" {
+		t.Errorf("FrameAncestors = %s", got)
 	}
 }
 

@@ -8,35 +8,32 @@
 // and response types, and their OpenAPI operations. An endpoint is three things.
 //
 // First, the handler: a Server method that writes success itself and returns any failure.
+// This is the real top-up (wallet.go):
 //
 //	func (s *Server) topup(w http.ResponseWriter, r *http.Request) error {
-//		key, err := idempotencyKey(r) // money-moving POSTs only
+//		var req wallet.TopUpInput
+//		c, err := moneyCall(r, &req) // money-moving POSTs: user, Idempotency-Key, body and its hash
 //		if err != nil {
 //			return err
 //		}
-//		var req topupRequest
-//		raw, err := decodeRaw(r, &req) // decode(r, &req) when no hash is needed
-//		if err != nil {
-//			return err
-//		}
-//		u, _ := userOf[*identity.Session](r) // set by requireUser
-//		tx, err := s.wallet.Topup(r.Context(), u.UserID, key, requestHash(raw), req.Amount)
+//		tx, err := s.wallet.TopUp(r.Context(), c, req)
 //		if err != nil {
 //			return err // a *fault.Error becomes its problem
 //		}
-//		return writeJSON(w, http.StatusCreated, tx)
+//		return writeTx(w, r, http.StatusCreated, tx) // writeJSON, failure reason in the caller's language
 //	}
+//
+// Other handlers decode(r, &req) their body and read the caller with
+// userOf[identity.Principal](r) (set by requireUser) or merchantOf[merchant.Merchant](r).
 //
 // Second, its documentation, beside it and named after it:
 //
-//	var topupDoc = operation{
-//		Summary:    "Top up the wallet",
-//		Idempotent: true,
-//		Request:    topupRequest{},
-//		Status:     http.StatusCreated,
-//		Response:   transaction{},
-//		Errors:     []string{"provider_declined", "provider_unavailable", "limit_exceeded"},
-//	}
+//	var topupDoc = operation{Summary: "Top up the wallet from a bank transfer or card", Tag: "wallet",
+//		Idempotent: true, Request: wallet.TopUpInput{}, Status: http.StatusCreated,
+//		Response: wallet.Transaction{},
+//		Errors:   []string{"provider_declined", "provider_unavailable", "limit_exceeded", …}}
+//
+// A route taking more than a JSON body (the attachment upload) says so with MaxBody.
 //
 // Third, one line in the route table of routes.go, in the resource's section:
 //
@@ -51,8 +48,9 @@
 // 429 and 503 get Retry-After. db.ErrNotFound answers 404 not_found. Any other error is a 500
 // "internal" whose details are logged with the request id, never shown. A new code goes into
 // codes.go with its status and its en and zh-CN text. Validate input with fault.Validation or
-// fault.Invalid; decode already refuses non-JSON Content-Types, bodies over 1 MiB (413
-// too_large), unknown fields and wrong types, naming the field.
+// fault.Invalid; decode already refuses non-JSON Content-Types, unknown fields and wrong
+// types, naming the field. The HTTP front refuses a body over the route's limit (1 MB unless
+// the operation's MaxBody says more) with 413 too_large.
 //
 // # Documentation
 //
@@ -71,20 +69,28 @@
 // A handler that needs a domain service gets it through a nil-able field added to Options and
 // copied onto Server in New, which also wires authentication, e.g.
 //
-//	s.authUser = requireUser(o.Identity.Authenticate) // an Authenticator[P]
+//	s.authUser = requireUser(Authenticator[identity.Principal](o.Identity.Authenticate))
 //
 // Handlers then read the principal with userOf[P](r) or merchantOf[P](r). A principal with a
 // PreferredLocale() string method makes answers, problems included, follow the user's
 // language setting; otherwise Accept-Language decides (handlers may call setLocale).
 //
 // Other plumbing: newPage(items, next) and pageParams(r) for lists, bearer(r), credential(r)
-// (adds ?token= for WebSocket upgrades), requestID(r), noContent(w), and Server.Stopping()
-// for long-lived streams, which http.Server.Shutdown does not wait for.
+// (adds ?token= for WebSocket upgrades), clientIP(r) (the client behind trusted proxies),
+// requestID(r), noContent(w), and Server.Stopping() for long-lived streams, which
+// http.Server.Shutdown does not wait for.
+//
+// # The front
+//
+// The routes are mounted on an HTTP front (internal/front), beside the pages: it gives each
+// request its id, exchange (route, locale, principal, client address), security headers and
+// body limit, recovers panics, writes the access log and the metrics, and answers 404, 405,
+// 413 and 500 through WriteFrontError. New builds a front holding the API alone unless
+// Options.Front brings the product's (NewFront). Server.ServeHTTP serves that front.
 //
 // # Hot path
 //
-// The outermost layer (ServeHTTP) makes one exchange per request holding the request id,
-// route, locale and principal; 2xx answers are logged only at debug level; metric series are
-// resolved once per route and status. Keep handlers free of per-request reflection and
-// logging on success.
+// The front makes one exchange per request; 2xx answers are logged only at debug level;
+// metric series are resolved once per route and status; the security headers are shared
+// values. Keep handlers free of per-request reflection and logging on success.
 package httpapi
