@@ -1,6 +1,8 @@
 package front
 
 import (
+	"strings"
+
 	"golang.org/x/text/language"
 )
 
@@ -55,6 +57,16 @@ func Negotiate(header string) Locale {
 // ParseLocale reads one language tag (a user's setting such as "zh-CN"; "_" works as "-")
 // and tells whether Dompet speaks it.
 func ParseLocale(tag string) (Locale, bool) {
+	// The tags Dompet stores are its own: found without parsing, on every authenticated
+	// request's hot path.
+	for l, own := range localeTags {
+		if strings.EqualFold(tag, own) {
+			return Locale(l), true
+		}
+	}
+	if tag == "" {
+		return EN, false
+	}
 	t, err := language.Parse(tag)
 	if err != nil {
 		return EN, false
