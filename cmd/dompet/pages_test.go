@@ -118,6 +118,11 @@ func TestOneFront(t *testing.T) {
 			t.Errorf("/metrics does not name %s", route)
 		}
 	}
+	for _, name := range api.Front().Names() { // requested or not
+		if !strings.Contains(m, `dompet_http_request_duration_seconds_count{route="`+name+`"}`) {
+			t.Errorf("/metrics does not name the route %s", name)
+		}
+	}
 	if strings.Contains(m, `route="fallback"`) {
 		t.Error("pages still counted as fallback")
 	}

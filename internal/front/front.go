@@ -142,6 +142,9 @@ func (f *Front) Handle(rt Route) (err error) {
 		name = rt.Pattern
 	}
 	f.names = append(f.names, name)
+	// The route's duration series exists from the start, so /metrics names every route
+	// before its first request.
+	f.metrics.duration.WithLabelValues(name)
 	return nil
 }
 
