@@ -59,6 +59,7 @@ func newE2E(tb testing.TB, adjust ...func(*app.Options)) *e2eEnv {
 	ctx := context.Background()
 	cfg := config.Default()
 	cfg.SandboxSettleAfter = e2eSettleAfter
+	cfg.WebhookAllowPrivate = true // merchant webhooks go to httptest servers on 127.0.0.1
 	d := dbtest.Open(tb)
 	logs := &logBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
