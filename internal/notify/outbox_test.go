@@ -94,4 +94,3 @@ func TestOutboxPermanentFailure(t *testing.T) {
 type senderFunc func(context.Context, notify.Message) error
 
 func (f senderFunc) Send(ctx context.Context, m notify.Message) error { return f(ctx, m) }
-
