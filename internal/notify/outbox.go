@@ -17,10 +17,10 @@ import (
 const Topic = "notify"
 
 // OutboxRetry is the schedule of Topic: each attempt already makes a few quick tries (the
-// provider Sender's own Retry), so the outbox waits longer between attempts: 30 s, doubling up
-// to 30 min, 12 attempts (about 4 hours), then the message is dead.
+// provider Sender's own Retry), so the outbox waits longer between attempts: 10 s, doubling up
+// to 30 min, 12 attempts (about 3 hours), then the message is dead.
 func OutboxRetry() outbox.Retry {
-	return outbox.Retry{First: 30 * time.Second, Factor: 2, Max: 30 * time.Minute, Attempts: 12}
+	return outbox.Retry{First: 10 * time.Second, Factor: 2, Max: 30 * time.Minute, Attempts: 12}
 }
 
 // stored is the payload of a Topic message.
