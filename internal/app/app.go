@@ -18,6 +18,7 @@ import (
 	"github.com/dompet/dompet/internal/ledger"
 	"github.com/dompet/dompet/internal/merchant"
 	"github.com/dompet/dompet/internal/notify"
+	"github.com/dompet/dompet/internal/outbox"
 	"github.com/dompet/dompet/internal/schema"
 	"github.com/dompet/dompet/internal/wallet"
 )
@@ -29,9 +30,13 @@ type App struct {
 	Ledger    *ledger.Ledger
 	Identity  *identity.Service
 	Merchants *merchant.Service
-	Wallet    *wallet.Wallet
-	Sandbox   *wallet.Sandbox
-	Log       *slog.Logger
+	// Outbox delivers the messages written with state changes: merchant webhooks (topic
+	// merchant.Topic) and durable SMS and email (notify.Topic). Its dispatcher runs with
+	// Options.Background.
+	Outbox  *outbox.Outbox
+	Wallet  *wallet.Wallet
+	Sandbox *wallet.Sandbox
+	Log     *slog.Logger
 	// Registry holds the process's metrics; the HTTP API serves it at /metrics.
 	Registry *prometheus.Registry
 	// Notify sends SMS and email (queued: Send returns at once; see package notify).
@@ -39,7 +44,8 @@ type App struct {
 	// Recorder keeps the last messages sent, for the demo page; nil unless cfg.Demo.
 	Recorder *notify.Recorder
 
-	notifyQueue *notify.Queue
+	notifyQueue  *notify.Queue
+	outboxSender notify.Sender // the providers, without the queue: the outbox learns each outcome
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -52,8 +58,8 @@ type Options struct {
 	DB *db.DB
 	// Identity options (tests pass cheap password hashing).
 	Identity identity.Options
-	// Background starts the settlement and webhook loops (the server wants them; one-shot
-	// commands do not).
+	// Background starts the settlement loop and the outbox dispatcher (the server wants them;
+	// one-shot commands do not: what they write to the outbox waits for the next server).
 	Background bool
 	// Notify delivers SMS and email instead of the providers of cfg (still queued, and
 	// recorded in demo mode); nil: the SMS webhook and the SMTP relay, or the log.
@@ -98,6 +104,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*
 		a.close()
 		return nil, err
 	}
+	a.Outbox = outbox.New(a.DB, outbox.Options{Log: log})
+	a.Outbox.Handle(notify.Topic, notify.Handler(a.outboxSender), notify.OutboxRetry())
 	io := o.Identity
 	if io.Log == nil {
 		io.Log = log
@@ -105,9 +113,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*
 	if io.Notify == nil {
 		io.Notify = a.Notify
 	}
+	if io.Outbox == nil {
+		io.Outbox = a.Outbox
+	}
 	accessSettings(&io, cfg)
 	a.Identity = identity.New(a.DB, io)
-	a.Merchants = merchant.New(a.DB, merchant.Options{Logger: log})
+	a.Merchants = merchant.New(a.DB, merchant.Options{Logger: log, Outbox: a.Outbox, AllowPrivateTargets: cfg.WebhookAllowPrivate})
 	if !cfg.Sandbox {
 		a.close()
 		return nil, errors.New("no real bank or card provider is configured: run with DOMPET_SANDBOX=true")
@@ -128,17 +139,27 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*
 		a.cancel = cancel
 		a.wg.Add(2)
 		go func() { defer a.wg.Done(); a.Wallet.RunSettler(bctx) }()
-		go func() { defer a.wg.Done(); a.Merchants.RunDispatcher(bctx) }()
+		go func() { defer a.wg.Done(); a.Outbox.Run(bctx) }() // returns once its handlers are done
 	}
 	return a, nil
 }
 
-// Close stops the background loops and the ledger, and closes the store if New opened it.
+// Close stops the background loops (the outbox dispatcher finishes the deliveries in flight),
+// lets the one-time codes still on their way reach the notification queue and the queue
+// deliver them, stops the ledger, and closes the store if New opened it. Call it after the
+// HTTP server has stopped.
 func (a *App) Close() error {
 	if a.cancel != nil {
 		a.cancel()
 	}
 	a.wg.Wait()
+	if a.Identity != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), notifyDrain)
+		defer cancel()
+		if err := a.Identity.Drain(ctx); err != nil {
+			a.Log.Warn("shutdown", "err", err)
+		}
+	}
 	return a.close()
 }
 

@@ -14,9 +14,10 @@ import (
 const notifyDrain = 10 * time.Second
 
 // startNotify builds the senders of SMS and email: the webhook and the SMTP relay where they
-// are configured, the log for a channel without one (or deliver instead of both, for tests),
-// behind the delivery queue; in demo mode a Recorder in front keeps the last messages for
-// the demo page.
+// are configured, the log for a channel without one (or deliver instead of both, for tests).
+// One-time codes go through the in-memory delivery queue in front of them; durable messages
+// (the outbox's notify.Topic) go to them directly (outboxSender). In demo mode a Recorder
+// keeps the last messages of both ways for the demo page.
 func (a *App) startNotify(cfg config.Config, log *slog.Logger, deliver notify.Sender) error {
 	if deliver == nil {
 		r := notify.Router{Fallback: notify.Log{L: log}}
@@ -34,10 +35,28 @@ func (a *App) startNotify(cfg config.Config, log *slog.Logger, deliver notify.Se
 	}
 	a.notifyQueue = notify.NewQueue(deliver, notify.QueueOptions{Log: log})
 	a.Notify = a.notifyQueue
+	a.outboxSender = deliver
 	if cfg.Demo {
 		a.Recorder = notify.NewRecorder(a.notifyQueue, 200)
 		a.Notify = a.Recorder
+		a.outboxSender = recorded{rec: a.Recorder, next: deliver}
 	}
+	return nil
+}
+
+// recorded sends through next and keeps what it sent on the demo page's Recorder: the outbox
+// sends without the queue (it must learn the outcome), so the Recorder in front of the queue
+// does not see its messages.
+type recorded struct {
+	rec  *notify.Recorder
+	next notify.Sender
+}
+
+func (r recorded) Send(ctx context.Context, m notify.Message) error {
+	if err := r.next.Send(ctx, m); err != nil {
+		return err
+	}
+	r.rec.Record(m)
 	return nil
 }
 

@@ -23,24 +23,25 @@ import (
 
 // Config is every setting of a Dompet process, parsed and validated.
 type Config struct {
-	Addr               string        // HTTP listen address (host:port)
-	DB                 string        // "sqlite:PATH" or a postgres:// URL
-	SMTPListen         string        // inbound SMTP address; "" disables the listener
-	SupportEmail       string        // the address customers write to
-	SMTPRelay          string        // smtp:// or smtps:// relay for outbound mail; "" logs only
-	SMSWebhook         string        // URL receiving POST {"to","text"} per SMS; "" logs only
-	NATSURL            string        // NATS for multi-process fan-out; "" keeps events in process
-	TelephonySecret    string        // HMAC secret of telephony events; "" disables the endpoint
-	Sandbox            bool          // sandbox bank and card providers
-	SandboxSettleAfter time.Duration // how long a sandbox withdrawal stays pending
-	Currencies         money.Set     // supported currencies; the first is the default
-	LogLevel           slog.Level    // minimum level of the JSON logs
-	Demo               bool          // load demo users, merchants, agents and articles on start
-	FeesFile           string        // optional JSON fee schedule
-	LimitsFile         string        // optional JSON tier-limits file
-	LockoutThreshold   int           // consecutive wrong passwords that lock an account
-	LockoutDuration    time.Duration // how long such a lock lasts
-	PasswordMaxAge     time.Duration // after this a password change is suggested; 0 never
+	Addr                string        // HTTP listen address (host:port)
+	DB                  string        // "sqlite:PATH" or a postgres:// URL
+	SMTPListen          string        // inbound SMTP address; "" disables the listener
+	SupportEmail        string        // the address customers write to
+	SMTPRelay           string        // smtp:// or smtps:// relay for outbound mail; "" logs only
+	SMSWebhook          string        // URL receiving POST {"to","text"} per SMS; "" logs only
+	WebhookAllowPrivate bool          // let merchant webhooks reach loopback and private addresses (development)
+	NATSURL             string        // NATS for multi-process fan-out; "" keeps events in process
+	TelephonySecret     string        // HMAC secret of telephony events; "" disables the endpoint
+	Sandbox             bool          // sandbox bank and card providers
+	SandboxSettleAfter  time.Duration // how long a sandbox withdrawal stays pending
+	Currencies          money.Set     // supported currencies; the first is the default
+	LogLevel            slog.Level    // minimum level of the JSON logs
+	Demo                bool          // load demo users, merchants, agents and articles on start
+	FeesFile            string        // optional JSON fee schedule
+	LimitsFile          string        // optional JSON tier-limits file
+	LockoutThreshold    int           // consecutive wrong passwords that lock an account
+	LockoutDuration     time.Duration // how long such a lock lasts
+	PasswordMaxAge      time.Duration // after this a password change is suggested; 0 never
 
 	TrustedProxies []netip.Prefix // reverse proxies whose X-Forwarded-For/-Proto are believed
 	FrameAncestors []string       // origins allowed to frame embeddable pages (the chat widget)
@@ -87,6 +88,9 @@ var settings = []setting{
 		set: func(c *Config, v string) error { c.SMTPRelay = v; return urlOf(v, "smtp", "smtps") }},
 	{flag: "sms-webhook", env: "DOMPET_SMS_WEBHOOK", usage: "URL that receives POST {\"to\",\"text\"} for each SMS; empty logs only",
 		set: func(c *Config, v string) error { c.SMSWebhook = v; return urlOf(v, "http", "https") }},
+	{flag: "webhook-allow-private", env: "DOMPET_WEBHOOK_ALLOW_PRIVATE", def: "false", boolean: true,
+		usage: "let merchant webhooks go to loopback, private and link-local addresses (development and tests only)",
+		set:   func(c *Config, v string) (err error) { c.WebhookAllowPrivate, err = parseBool(v); return err }},
 	{flag: "nats-url", env: "DOMPET_NATS_URL", usage: "NATS URL(s), comma-separated, for multi-process fan-out; empty keeps events in process",
 		set: func(c *Config, v string) error { c.NATSURL = v; return natsURLs(v) }},
 	{flag: "telephony-secret", env: "DOMPET_TELEPHONY_SECRET", usage: "HMAC secret of telephony events; empty disables them",
@@ -206,6 +210,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("support_email", c.SupportEmail),
 		slog.String("smtp_relay", redact(c.SMTPRelay)),
 		slog.String("sms_webhook", redact(c.SMSWebhook)),
+		slog.Bool("webhook_allow_private", c.WebhookAllowPrivate),
 		slog.String("nats_url", redact(c.NATSURL)),
 		slog.String("telephony_secret", secret),
 		slog.Bool("sandbox", c.Sandbox),

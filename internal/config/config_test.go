@@ -104,6 +104,10 @@ func TestPrecedence(t *testing.T) {
 				return c.SMTPRelay + " " + c.SMSWebhook + " " + c.NATSURL + " " + c.TelephonySecret
 			},
 			"smtps://u:p@mail.example:465 http://127.0.0.1:9/sms nats://127.0.0.1:4222 s3cret"},
+		{"private webhook targets refused by default", nil, nil,
+			func(c Config) any { return c.WebhookAllowPrivate }, false},
+		{"private webhook targets allowed", map[string]string{"DOMPET_WEBHOOK_ALLOW_PRIVATE": "true"}, nil,
+			func(c Config) any { return c.WebhookAllowPrivate }, true},
 		{"lockout from env and flag", map[string]string{"DOMPET_LOCKOUT_THRESHOLD": "3"}, []string{"--lockout-duration", "1h"},
 			func(c Config) any { return fmt.Sprint(c.LockoutThreshold, " ", c.LockoutDuration) }, "3 1h0m0s"},
 		{"password age in days", map[string]string{"DOMPET_PASSWORD_MAX_AGE": "90d"}, nil,

@@ -63,6 +63,7 @@ func newE2E(tb testing.TB, adjust ...func(*app.Options)) *e2eEnv {
 	// no test reaches, through the settings.
 	lots := config.Rate{N: 1_000_000, Per: time.Minute}
 	cfg.RateRegisterPerIP, cfg.RateLoginPerIP, cfg.RateRecoveryPerIP, cfg.RateVerifyPerIP = lots, lots, lots, lots
+	cfg.WebhookAllowPrivate = true // merchant webhooks go to httptest servers on 127.0.0.1
 	d := dbtest.Open(tb)
 	logs := &logBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))

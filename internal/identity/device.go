@@ -102,11 +102,16 @@ func (s *Service) afterLogin(ctx context.Context, u User, in LoginInput, c login
 	if !c.risky() {
 		return
 	}
+	s.alert(ctx, u, alertNewDevice, now, newDeviceArgs(in))
+}
+
+// newDeviceArgs are the details of a new-device alert.
+func newDeviceArgs(in LoginInput) map[string]string {
 	device := in.UserAgent
 	if device == "" {
 		device = in.DeviceID
 	}
-	s.alert(ctx, u, alertNewDevice, now, map[string]string{"device": device, "ip": in.IP})
+	return map[string]string{"device": device, "ip": in.IP}
 }
 
 // Devices lists the devices userID has logged in from, most recently used first.

@@ -113,6 +113,12 @@ type Options struct {
 	Log                 *slog.Logger     // nil: slog.Default()
 	// Notify sends codes and security alerts by SMS and email; nil: they are only logged.
 	Notify notify.Sender
+	// Outbox, when set, makes security alerts durable: each is written (notify.Row) in the
+	// transaction of the change it reports, and Outbox.Notify wakes the dispatcher after the
+	// commit; the dispatcher sends it (app registers notify.Handler). Nil: alerts go through
+	// Notify after the commit, from memory (package tests, tools without a dispatcher).
+	// One-time codes always go through Notify: they must not sit in clear on disk.
+	Outbox Waker
 
 	// Access controls (lockout.go, ratelimit.go, password.go); zero values take the defaults.
 	LockoutThreshold int           // consecutive wrong passwords that lock; zero: 5
@@ -132,6 +138,7 @@ type Service struct {
 	gate   hashGate
 	cache  *sessionCache // nil when disabled
 	notify notify.Sender
+	outbox Waker // nil: alerts from memory
 
 	acc *access // lockout, rate limits, recovery and PIN settings and state
 
@@ -151,6 +158,7 @@ func New(d *db.DB, opts Options) *Service {
 		log:    opts.Log,
 		common: parseCommonList(commonPasswordsTxt),
 		notify: opts.Notify,
+		outbox: opts.Outbox,
 		acc:    newAccess(opts),
 	}
 	if s.ttl <= 0 {

@@ -53,7 +53,7 @@ type access struct {
 	verifyIP, verifyLogin *limiter
 
 	phantoms *phantomLocks
-	pending  sync.WaitGroup // notifications on their way (sendLater)
+	pending  sync.WaitGroup // notifications on their way (sendLater); Drain waits for them
 }
 
 func newAccess(o Options) *access {
@@ -165,6 +165,9 @@ func (s *Service) countFailure(ctx context.Context, userID, ip, deviceID, reason
 		}
 		if err := recordEvent(ctx, tx, now, event{userID: userID, kind: EventAccountLocked, ip: ip, deviceID: deviceID,
 			detail: map[string]any{"reason": "too_many_failed_logins", "failed_logins": failed, "locked_until": until.UTC()}}); err != nil {
+			return err
+		}
+		if err := s.stageAlerts(ctx, tx, lockedMessage(cur, until)); err != nil {
 			return err
 		}
 		answer, lockedUntil = ErrAccountLocked.With("locked_until", until.UTC()), until.UTC()

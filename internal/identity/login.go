@@ -104,6 +104,11 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (Session, User, erro
 		if err := rememberLogin(ctx, tx, u, in, check, now); err != nil {
 			return err
 		}
+		if check.risky() {
+			if err := s.stageAlerts(ctx, tx, alertMessage(u, alertNewDevice, now, newDeviceArgs(in))); err != nil {
+				return err
+			}
+		}
 		return recordEvent(ctx, tx, now, event{userID: u.ID, kind: EventLogin, ip: in.IP,
 			deviceID: in.DeviceID, detail: map[string]any{"session_id": ss.ID}})
 	})

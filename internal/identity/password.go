@@ -87,6 +87,7 @@ func (s *Service) ChangePassword(ctx context.Context, in PasswordChange) error {
 		return err
 	}
 	defer s.invalidateUser(u.ID, "") // this session too: its cached user has the old password age
+	alert := message(u, notify.Email, KindPasswordChanged)
 	err = s.db.WithTx(ctx, func(ctx context.Context, tx *db.Tx) error {
 		changed, err := setPassword(ctx, tx, u.ID, oldHash, newHash, now)
 		if err != nil {
@@ -99,8 +100,11 @@ func (s *Service) ChangePassword(ctx context.Context, in PasswordChange) error {
 		if err != nil {
 			return err
 		}
-		return recordEvent(ctx, tx, now, event{userID: u.ID, kind: EventPasswordChanged, ip: in.IP,
-			detail: map[string]any{"sessions_revoked": n, "kept_session_id": in.SessionID}})
+		if err := recordEvent(ctx, tx, now, event{userID: u.ID, kind: EventPasswordChanged, ip: in.IP,
+			detail: map[string]any{"sessions_revoked": n, "kept_session_id": in.SessionID}}); err != nil {
+			return err
+		}
+		return s.stageAlerts(ctx, tx, alert)
 	})
 	if err != nil {
 		if errors.Is(err, ErrInvalidCredentials) {
@@ -108,7 +112,7 @@ func (s *Service) ChangePassword(ctx context.Context, in PasswordChange) error {
 		}
 		return fmt.Errorf("change password of %s: %w", u.ID, err)
 	}
-	s.sendLater(message(u, notify.Email, KindPasswordChanged))
+	s.sendStaged(alert)
 	return nil
 }
 

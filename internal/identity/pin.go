@@ -104,8 +104,15 @@ func (s *Service) SetPIN(ctx context.Context, in SetPINInput) error {
 	if err != nil {
 		return err
 	}
+	var alerts []notify.Message
+	if st.Set {
+		alerts = append(alerts, message(u, notify.SMS, KindPINChanged))
+	}
 	err = s.db.WithTx(ctx, func(ctx context.Context, tx *db.Tx) error {
-		return storePIN(ctx, tx, u.ID, pinHash, clip(in.IP), "password", st.Set, true, now)
+		if err := storePIN(ctx, tx, u.ID, pinHash, clip(in.IP), "password", st.Set, true, now); err != nil {
+			return err
+		}
+		return s.stageAlerts(ctx, tx, alerts...)
 	})
 	if err != nil {
 		if errors.Is(err, ErrPINLocked) {
@@ -116,9 +123,7 @@ func (s *Service) SetPIN(ctx context.Context, in SetPINInput) error {
 	if err := s.clearFailures(ctx, u.ID, now); err != nil {
 		s.log.Warn("failed logins not cleared", "user", u.ID, "err", err)
 	}
-	if st.Set {
-		s.sendLater(message(u, notify.SMS, KindPINChanged))
-	}
+	s.sendStaged(alerts...)
 	return nil
 }
 
@@ -200,6 +205,12 @@ func (s *Service) CheckPIN(ctx context.Context, userID, pin string) error {
 		return nil
 	}
 	locked := failed >= pinMaxFailures
+	var alerts []notify.Message
+	if locked {
+		if u, err := s.User(ctx, userID); err == nil {
+			alerts = append(alerts, message(u, notify.SMS, KindPINLocked))
+		}
+	}
 	err = s.db.WithTx(ctx, func(ctx context.Context, tx *db.Tx) error {
 		if err := recordEvent(ctx, tx, now, event{userID: userID, kind: EventPINFailed, detail: map[string]any{"failed": failed}}); err != nil {
 			return err
@@ -207,7 +218,10 @@ func (s *Service) CheckPIN(ctx context.Context, userID, pin string) error {
 		if !locked {
 			return nil
 		}
-		return recordEvent(ctx, tx, now, event{userID: userID, kind: EventPINLocked, detail: map[string]any{"failed": failed}})
+		if err := recordEvent(ctx, tx, now, event{userID: userID, kind: EventPINLocked, detail: map[string]any{"failed": failed}}); err != nil {
+			return err
+		}
+		return s.stageAlerts(ctx, tx, alerts...)
 	})
 	if err != nil {
 		s.log.Warn("wrong pin not recorded", "user", userID, "err", err)
@@ -215,8 +229,12 @@ func (s *Service) CheckPIN(ctx context.Context, userID, pin string) error {
 	if !locked {
 		return ErrInvalidPIN.With("attempts_remaining", pinMaxFailures-failed)
 	}
-	if u, err := s.User(ctx, userID); err == nil {
-		s.sendLater(message(u, notify.SMS, KindPINLocked))
+	if err == nil {
+		s.sendStaged(alerts...)
+	} else {
+		for _, m := range alerts { // the lock holds though its record failed: still tell the user
+			s.sendLater(m)
+		}
 	}
 	return ErrPINLocked
 }
@@ -284,11 +302,15 @@ func (s *Service) ResetPIN(ctx context.Context, in PINReset) error {
 	if err != nil {
 		return err
 	}
+	alert := message(u, notify.SMS, KindPINChanged)
 	err = s.db.WithTx(ctx, func(ctx context.Context, tx *db.Tx) error {
 		if err := spendCode(ctx, tx, u.ID, purposePINReset, codeHash); err != nil {
 			return err
 		}
-		return storePIN(ctx, tx, u.ID, pinHash, ip, "code", true, false, now)
+		if err := storePIN(ctx, tx, u.ID, pinHash, ip, "code", true, false, now); err != nil {
+			return err
+		}
+		return s.stageAlerts(ctx, tx, alert)
 	})
 	if err != nil {
 		if errors.Is(err, ErrInvalidCode) {
@@ -296,7 +318,7 @@ func (s *Service) ResetPIN(ctx context.Context, in PINReset) error {
 		}
 		return fmt.Errorf("reset pin of %s: %w", u.ID, err)
 	}
-	s.sendLater(message(u, notify.SMS, KindPINChanged))
+	s.sendStaged(alert)
 	return nil
 }
 

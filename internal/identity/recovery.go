@@ -172,6 +172,7 @@ func (s *Service) ResetPassword(ctx context.Context, in PasswordReset) error {
 	}
 	ip := clip(in.IP)
 	defer s.invalidateUser(u.ID, "")
+	alerts := []notify.Message{message(u, notify.Email, KindPasswordChanged), message(u, notify.SMS, KindPasswordChanged)}
 	err = s.db.WithTx(ctx, func(ctx context.Context, tx *db.Tx) error {
 		res, err := tx.Exec(ctx, "DELETE FROM reset_tokens WHERE token_hash = ? AND expires_at > ?", tokenHash, micros(now))
 		if err != nil {
@@ -212,8 +213,11 @@ func (s *Service) ResetPassword(ctx context.Context, in PasswordReset) error {
 				return err
 			}
 		}
-		return recordEvent(ctx, tx, now, event{userID: u.ID, kind: EventPasswordReset, ip: ip,
-			detail: map[string]any{"sessions_revoked": n, "unlocked": wasLocked}})
+		if err := recordEvent(ctx, tx, now, event{userID: u.ID, kind: EventPasswordReset, ip: ip,
+			detail: map[string]any{"sessions_revoked": n, "unlocked": wasLocked}}); err != nil {
+			return err
+		}
+		return s.stageAlerts(ctx, tx, alerts...)
 	})
 	if errors.Is(err, errPasswordMoved) {
 		return s.ResetPassword(ctx, in)
@@ -224,8 +228,7 @@ func (s *Service) ResetPassword(ctx context.Context, in PasswordReset) error {
 		}
 		return fmt.Errorf("reset password of %s: %w", u.ID, err)
 	}
-	s.sendLater(message(u, notify.Email, KindPasswordChanged))
-	s.sendLater(message(u, notify.SMS, KindPasswordChanged))
+	s.sendStaged(alerts...)
 	return nil
 }
 

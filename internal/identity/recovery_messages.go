@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/dompet/dompet/internal/db"
 	"github.com/dompet/dompet/internal/notify"
 )
 
@@ -66,9 +67,43 @@ func message(u User, channel, kind string, args ...any) notify.Message {
 // sendTimeout bounds one notification, retries included.
 const sendTimeout = 2 * time.Minute
 
+// Waker wakes the outbox dispatcher after a commit (*outbox.Outbox).
+type Waker interface{ Notify() }
+
+// stageAlerts writes security alerts msgs in tx, the transaction of the change they report, so
+// that they exist exactly when it commits and survive a crash (with an outbox). Without one it
+// does nothing: the caller's sendStaged sends them after the commit.
+func (s *Service) stageAlerts(ctx context.Context, tx *db.Tx, msgs ...notify.Message) error {
+	if s.outbox == nil {
+		return nil
+	}
+	rows := make([]db.Row, 0, len(msgs))
+	for _, m := range msgs {
+		r, err := notify.Row(m)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, r)
+	}
+	return tx.InsertRows(ctx, rows)
+}
+
+// sendStaged is called once the change that staged msgs has committed: it wakes the outbox, or
+// without one sends msgs from memory.
+func (s *Service) sendStaged(msgs ...notify.Message) {
+	if s.outbox != nil {
+		s.outbox.Notify()
+		return
+	}
+	for _, m := range msgs {
+		s.sendLater(m)
+	}
+}
+
 // sendLater hands m to the sender in the background, after the transaction that decided it
 // has committed: answers do not wait for an SMS gateway, and take the same time whether or
-// not something was sent (recovery must not reveal which accounts exist).
+// not something was sent (recovery must not reveal which accounts exist). One-time codes go
+// this way (in memory, never on disk); Drain waits for them at shutdown.
 func (s *Service) sendLater(m notify.Message) {
 	s.acc.pending.Add(1)
 	go func() {
@@ -81,7 +116,26 @@ func (s *Service) sendLater(m notify.Message) {
 	}()
 }
 
-// notifyLocked tells u by SMS that the account was locked and how to get back in.
+// Drain waits until the messages handed to sendLater have reached the sender (the notify
+// queue, which delivers them before it closes), or ctx ends. Call it at shutdown, after the
+// HTTP server stopped and before the sender is closed.
+func (s *Service) Drain(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() { s.acc.pending.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("notifications still on their way: %w", ctx.Err())
+	}
+}
+
+// lockedMessage is the SMS telling u that the account is locked until until.
+func lockedMessage(u User, until time.Time) notify.Message {
+	return message(u, notify.SMS, KindAccountLocked, until.UTC().Format("2006-01-02 15:04"))
+}
+
+// notifyLocked sends the lock alert staged by countFailure, once its transaction committed.
 func (s *Service) notifyLocked(u User, until time.Time) {
-	s.sendLater(message(u, notify.SMS, KindAccountLocked, until.UTC().Format("2006-01-02 15:04")))
+	s.sendStaged(lockedMessage(u, until))
 }

@@ -121,8 +121,11 @@ func (s *Service) ConfirmTOTP(ctx context.Context, userID, code string) ([]strin
 		if err := replaceRecoveryCodes(ctx, tx, userID, hashes, now); err != nil {
 			return err
 		}
-		return recordEvent(ctx, tx, now, event{userID: userID, kind: EventTwoFactorEnabled,
-			detail: map[string]any{"method": MethodTOTP}})
+		if err := recordEvent(ctx, tx, now, event{userID: userID, kind: EventTwoFactorEnabled,
+			detail: map[string]any{"method": MethodTOTP}}); err != nil {
+			return err
+		}
+		return s.stageAlerts(ctx, tx, alertMessage(u, alertTwoFactorOn, now, nil))
 	})
 	if err != nil {
 		if isFault(err) {
@@ -172,8 +175,11 @@ func (s *Service) DisableTwoFactor(ctx context.Context, userID, password, code s
 		if _, err := tx.Exec(ctx, "DELETE FROM recovery_codes WHERE user_id = ?", userID); err != nil {
 			return err
 		}
-		return recordEvent(ctx, tx, now, event{userID: userID, kind: EventTwoFactorDisabled,
-			detail: map[string]any{"method": MethodTOTP, "confirmed_with": method}})
+		if err := recordEvent(ctx, tx, now, event{userID: userID, kind: EventTwoFactorDisabled,
+			detail: map[string]any{"method": MethodTOTP, "confirmed_with": method}}); err != nil {
+			return err
+		}
+		return s.stageAlerts(ctx, tx, alertMessage(u, alertTwoFactorOff, now, nil))
 	})
 	if err != nil {
 		return fmt.Errorf("disable two-factor for %s: %w", userID, err)

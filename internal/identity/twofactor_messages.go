@@ -33,9 +33,15 @@ const (
 	alertTwoFactorOff = "two_factor_disabled"
 )
 
-// alert tells u, by email, about a change to the security of their account. A failure is
-// logged: the change itself has happened.
+// alert tells u, by email, about a change to the security of their account, once the change
+// has committed. With an outbox the change's transaction staged the message (stageAlerts) and
+// the dispatcher is woken; without one it is sent now, and a failure is logged: the change
+// itself has happened.
 func (s *Service) alert(ctx context.Context, u User, kind string, at time.Time, args map[string]string) {
+	if s.outbox != nil {
+		s.outbox.Notify()
+		return
+	}
 	m := alertMessage(u, kind, at, args)
 	if err := s.notify.Send(ctx, m); err != nil {
 		s.log.Error("security alert not sent", "user", u.ID, "kind", kind, "err", err)

@@ -6,41 +6,75 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/dompet/dompet/internal/db"
 	"github.com/dompet/dompet/internal/db/dbtest"
+	"github.com/dompet/dompet/internal/outbox"
 	"github.com/dompet/dompet/internal/schema"
 )
 
-// fastOptions retry within milliseconds so tests run the whole schedule quickly.
-func fastOptions() Options {
-	return Options{
-		Retry:        []time.Duration{5 * time.Millisecond, 10 * time.Millisecond, 20 * time.Millisecond},
-		PollInterval: 10 * time.Millisecond,
-		Lease:        10 * time.Second,
-	}
+// testRetry waits 1 s, 2 s, 4 s, 4 s… between attempts: tests move the clock past them.
+var testRetry = outbox.Retry{First: time.Second, Factor: 2, Max: 4 * time.Second, Attempts: 10}
+
+// env is a merchant service on a store, with an outbox driven by hand (DispatchOnce) on a
+// clock moved by hand: no test waits for real time.
+type env struct {
+	d     *db.DB
+	clock *fakeClock
+	ob    *outbox.Outbox
+	s     *Service
 }
+
+func newEnv(t *testing.T, adjust func(*Options)) *env {
+	e := &env{d: dbtest.Open(t), clock: &fakeClock{t: time.Now().UTC().Truncate(time.Second)}}
+	e.ob = outbox.New(e.d, outbox.Options{Now: e.clock.Now})
+	o := Options{Outbox: e.ob, Retry: testRetry, Now: e.clock.Now, AllowPrivateTargets: true}
+	if adjust != nil {
+		adjust(&o)
+	}
+	e.s = New(e.d, o)
+	return e
+}
+
+// dispatch runs one pass of the outbox and returns how many messages it attempted.
+func (e *env) dispatch(t *testing.T) int {
+	t.Helper()
+	n, err := e.ob.DispatchOnce(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// retryLater moves the clock past any wait of testRetry.
+func (e *env) retryLater() { e.clock.Add(5 * time.Second) }
 
 // receiver is a merchant's webhook endpoint that checks every signature and counts requests.
 type receiver struct {
 	t      *testing.T
 	secret string
+	now    func() time.Time
 	// answer gives the status to reply to the n-th request (1-based) for an event.
 	answer func(n int) int
 
-	mu       sync.Mutex
-	requests map[string]int // event id → requests received
-	accepted map[string]int // event id → 2xx answers given
-	total    int
+	mu         sync.Mutex
+	requests   map[string]int // event id → requests received
+	deliveries map[string]int // X-Dompet-Delivery → requests received
+	accepted   map[string]int // event id → 2xx answers given
+	total      int
 }
 
-func newReceiver(t *testing.T, secret string, answer func(n int) int) (*receiver, *httptest.Server) {
-	r := &receiver{t: t, secret: secret, answer: answer, requests: map[string]int{}, accepted: map[string]int{}}
+func (e *env) newReceiver(t *testing.T, secret string, answer func(n int) int) (*receiver, *httptest.Server) {
+	r := &receiver{t: t, secret: secret, now: e.clock.Now, answer: answer,
+		requests: map[string]int{}, deliveries: map[string]int{}, accepted: map[string]int{}}
 	srv := httptest.NewServer(r)
 	t.Cleanup(srv.Close)
 	return r, srv
@@ -52,22 +86,22 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		r.t.Errorf("receiver: %v", err)
 		return
 	}
-	if err := Verify(r.secret, req.Header.Get(HeaderSignature), body, time.Now(), 5*time.Minute); err != nil {
+	if err := Verify(r.secret, req.Header.Get(HeaderSignature), body, r.now(), 5*time.Minute); err != nil {
 		r.t.Errorf("receiver: signature: %v", err)
 		w.WriteHeader(http.StatusUnauthorized)
 		return
 	}
-	time.Sleep(time.Millisecond) // a receiver takes time, so concurrent dispatchers overlap
 	var ev Event
 	if err := json.Unmarshal(body, &ev); err != nil {
 		r.t.Errorf("receiver: body %s: %v", body, err)
 	}
 	if req.Method != http.MethodPost || req.Header.Get("Content-Type") != "application/json" ||
-		req.Header.Get(HeaderEvent) != ev.Type || req.Header.Get(HeaderDelivery) == "" {
-		r.t.Errorf("receiver: %s with headers %v", req.Method, req.Header)
+		req.Header.Get(HeaderEvent) != ev.Type || req.Header.Get(HeaderDelivery) != ev.ID {
+		r.t.Errorf("receiver: %s with headers %v for event %s", req.Method, req.Header, ev.ID)
 	}
 	r.mu.Lock()
 	r.requests[ev.ID]++
+	r.deliveries[req.Header.Get(HeaderDelivery)]++
 	r.total++
 	code := r.answer(r.requests[ev.ID])
 	if code/100 == 2 {
@@ -84,84 +118,48 @@ func (r *receiver) counts(eventID string) (requests, accepted int) {
 	return r.requests[eventID], r.accepted[eventID]
 }
 
-// startDispatcher runs s's dispatcher until the test ends.
-func startDispatcher(t *testing.T, s *Service) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		s.RunDispatcher(ctx)
-	}()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-	})
-}
-
 // emit writes one event for merchantID in its own transaction and returns its event id.
-func emit(t *testing.T, d *db.DB, s *Service, merchantID string, data any) string {
+func (e *env) emit(t *testing.T, merchantID string, data any) string {
 	t.Helper()
 	ctx := context.Background()
-	row, ok, err := s.EventRow(ctx, merchantID, EventPaymentSucceeded, data)
+	row, ok, err := e.s.EventRow(ctx, merchantID, EventPaymentSucceeded, data)
 	if err != nil || !ok {
 		t.Fatalf("EventRow: ok=%v err=%v", ok, err)
 	}
-	if err := d.WithTx(ctx, func(ctx context.Context, tx *db.Tx) error { return tx.InsertRows(ctx, []db.Row{row}) }); err != nil {
+	if err := e.d.WithTx(ctx, func(ctx context.Context, tx *db.Tx) error { return tx.InsertRows(ctx, []db.Row{row}) }); err != nil {
 		t.Fatal(err)
 	}
-	s.Notify()
-	return row.Vals[2].(string)
+	e.s.Notify()
+	return row.Vals[0].(string)
 }
 
-type deliveryState struct {
-	ID, Status, LastError string
-	Attempts, StatusCode  int
-	DeliveredAt           int64
-}
-
-func stateOf(t *testing.T, d *db.DB, eventID string) deliveryState {
+func (e *env) state(t *testing.T, eventID string) outbox.State {
 	t.Helper()
-	var st deliveryState
-	err := d.QueryRow(context.Background(), `SELECT id, status, last_error, attempts, last_status_code, delivered_at
-		FROM webhook_deliveries WHERE event_id = ?`, eventID).
-		Scan(&st.ID, &st.Status, &st.LastError, &st.Attempts, &st.StatusCode, &st.DeliveredAt)
+	st, err := outbox.Lookup(context.Background(), e.d, eventID)
 	if err != nil {
-		t.Fatalf("delivery of %s: %v", eventID, err)
+		t.Fatal(err)
 	}
 	return st
 }
 
-// waitStatus waits until the delivery of eventID has left pending.
-func waitStatus(t *testing.T, d *db.DB, eventID string) deliveryState {
+func (e *env) merchant(t *testing.T, url string) Created {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		st := stateOf(t, d, eventID)
-		if st.Status != "pending" {
-			return st
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("delivery of %s still pending: %+v", eventID, st)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
-func TestDispatcherDeliversSigned(t *testing.T) {
-	d := dbtest.Open(t)
-	opts := fastOptions()
-	opts.PollInterval = time.Hour // only Notify can wake it after the first pass
-	s := New(d, opts)
-	ctx := context.Background()
-	var gotDelivery, gotBody string
-	var mu sync.Mutex
-	c, err := s.Create(ctx, "Toko Budi", "http://placeholder.invalid/")
+	c, err := e.s.Create(context.Background(), "Toko Budi", "https://placeholder.example/")
 	if err != nil {
 		t.Fatal(err)
 	}
+	setURL(t, e.d, c.ID, url)
+	return c
+}
+
+func TestDispatcherDeliversSigned(t *testing.T) {
+	e := newEnv(t, nil)
+	var gotDelivery, gotBody string
+	var mu sync.Mutex
+	var secret string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		body, _ := io.ReadAll(req.Body)
-		if err := Verify(c.WebhookSecret, req.Header.Get(HeaderSignature), body, time.Now(), time.Minute); err != nil {
+		if err := Verify(secret, req.Header.Get(HeaderSignature), body, e.clock.Now(), time.Minute); err != nil {
 			t.Errorf("signature: %v", err)
 		}
 		if req.Header.Get("Content-Type") != "application/json" || req.Header.Get(HeaderEvent) != EventPaymentSucceeded {
@@ -173,88 +171,105 @@ func TestDispatcherDeliversSigned(t *testing.T) {
 		w.WriteHeader(http.StatusNoContent)
 	}))
 	t.Cleanup(srv.Close)
-	if _, err := d.Exec(ctx, "UPDATE merchants SET webhook_url = ? WHERE id = ?", srv.URL+"/hooks", c.ID); err != nil {
-		t.Fatal(err)
-	}
-	startDispatcher(t, s)
-	time.Sleep(50 * time.Millisecond) // let the first pass find nothing
+	c := e.merchant(t, srv.URL+"/hooks")
+	secret = c.WebhookSecret
 
-	ev := emit(t, d, s, c.ID, map[string]any{"transaction_id": "tx_42"})
-	st := waitStatus(t, d, ev)
-	if st.Status != "delivered" || st.Attempts != 1 || st.StatusCode != 204 || st.DeliveredAt == 0 || st.LastError != "" {
+	ev := e.emit(t, c.ID, map[string]any{"transaction_id": "tx_42"})
+	if n := e.dispatch(t); n != 1 {
+		t.Fatalf("dispatched %d", n)
+	}
+	st := e.state(t, ev)
+	if st.Status != outbox.StatusDelivered || st.Attempts != 1 || st.DoneAt.IsZero() || st.LastError != "" {
 		t.Fatalf("after delivery: %+v", st)
 	}
 	var payload string
-	if err := d.QueryRow(ctx, "SELECT payload FROM webhook_deliveries WHERE event_id = ?", ev).Scan(&payload); err != nil {
+	if err := e.d.QueryRow(context.Background(), "SELECT payload FROM outbox_messages WHERE id = ?", ev).Scan(&payload); err != nil {
 		t.Fatal(err)
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if gotDelivery != st.ID || gotBody != payload {
-		t.Fatalf("receiver got delivery %q body %s; stored %q %s", gotDelivery, gotBody, st.ID, payload)
+	if gotDelivery != ev || c.ID+" "+gotBody != payload {
+		t.Fatalf("receiver got delivery %q body %s; stored %q %s", gotDelivery, gotBody, ev, payload)
 	}
 }
 
 func TestDispatcherRetriesUntilAccepted(t *testing.T) {
-	d := dbtest.Open(t)
-	s := New(d, fastOptions())
-	c, err := s.Create(context.Background(), "Toko Budi", "http://placeholder.invalid/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, srv := newReceiver(t, c.WebhookSecret, func(n int) int {
+	e := newEnv(t, nil)
+	var bodies []string
+	var mu sync.Mutex
+	c := e.merchant(t, "")
+	r, _ := e.newReceiver(t, c.WebhookSecret, func(n int) int {
 		if n <= 3 {
 			return http.StatusInternalServerError
 		}
 		return http.StatusOK
 	})
-	setURL(t, d, c.ID, srv.URL)
-	startDispatcher(t, s)
+	// Every attempt carries the same body and event id.
+	rec := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		b, _ := io.ReadAll(req.Body)
+		mu.Lock()
+		bodies = append(bodies, string(b))
+		mu.Unlock()
+		req.Body = io.NopCloser(strings.NewReader(string(b)))
+		r.ServeHTTP(w, req)
+	}))
+	t.Cleanup(rec.Close)
+	setURL(t, e.d, c.ID, rec.URL)
 
-	ev := emit(t, d, s, c.ID, map[string]any{"n": 1})
-	st := waitStatus(t, d, ev)
-	time.Sleep(100 * time.Millisecond) // room for a wrong extra attempt
+	ev := e.emit(t, c.ID, map[string]any{"n": 1})
+	for attempt := 1; attempt <= 4; attempt++ {
+		if n := e.dispatch(t); n != 1 {
+			t.Fatalf("attempt %d: dispatched %d", attempt, n)
+		}
+		if n := e.dispatch(t); n != 0 {
+			t.Fatalf("attempt %d: retried before the backoff", attempt)
+		}
+		e.retryLater()
+	}
+	e.clock.Add(time.Hour)
+	if n := e.dispatch(t); n != 0 {
+		t.Fatal("a delivered event was sent again")
+	}
+	st := e.state(t, ev)
 	requests, accepted := r.counts(ev)
-	if st.Status != "delivered" || st.Attempts != 4 || st.StatusCode != 200 || requests != 4 || accepted != 1 {
+	if st.Status != outbox.StatusDelivered || st.Attempts != 4 || requests != 4 || accepted != 1 {
 		t.Fatalf("state %+v; receiver saw %d requests, accepted %d", st, requests, accepted)
 	}
-	if st2 := stateOf(t, d, ev); st2 != st {
-		t.Fatalf("delivered row changed afterwards: %+v → %+v", st, st2)
+	for _, b := range bodies[1:] {
+		if b != bodies[0] {
+			t.Fatalf("the body changed between attempts:\n%s\n%s", bodies[0], b)
+		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.deliveries[ev] != 4 {
+		t.Fatalf("X-Dompet-Delivery was not the event id on every attempt: %v", r.deliveries)
 	}
 }
 
 func TestDispatcherGivesUp(t *testing.T) {
-	d := dbtest.Open(t)
-	opts := fastOptions()
-	opts.MaxAttempts = 4
-	s := New(d, opts)
-	c, err := s.Create(context.Background(), "Toko Budi", "http://placeholder.invalid/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, srv := newReceiver(t, c.WebhookSecret, func(int) int { return http.StatusServiceUnavailable })
-	setURL(t, d, c.ID, srv.URL)
-	startDispatcher(t, s)
+	e := newEnv(t, func(o *Options) { o.Retry.Attempts = 4 })
+	c := e.merchant(t, "")
+	r, srv := e.newReceiver(t, c.WebhookSecret, func(int) int { return http.StatusServiceUnavailable })
+	setURL(t, e.d, c.ID, srv.URL)
 
-	ev := emit(t, d, s, c.ID, nil)
-	st := waitStatus(t, d, ev)
-	time.Sleep(100 * time.Millisecond)
+	ev := e.emit(t, c.ID, nil)
+	for range 6 {
+		e.dispatch(t)
+		e.retryLater()
+	}
+	st := e.state(t, ev)
 	requests, _ := r.counts(ev)
-	if st.Status != "failed" || st.Attempts != 4 || requests != 4 || st.StatusCode != 503 ||
-		st.LastError != "HTTP 503: answer 503" || st.DeliveredAt != 0 {
+	if st.Status != outbox.StatusDead || st.Attempts != 4 || requests != 4 || st.LastError != "HTTP 503: answer 503" {
 		t.Fatalf("state %+v; receiver saw %d requests", st, requests)
 	}
 }
 
 func TestDispatcherTimeoutAndRefused(t *testing.T) {
-	d := dbtest.Open(t)
-	opts := fastOptions()
-	opts.MaxAttempts = 2
-	opts.Client = &http.Client{Timeout: 50 * time.Millisecond}
-	s := New(d, opts)
-	ctx := context.Background()
-
-	slow, _ := s.Create(ctx, "Lambat", "http://placeholder.invalid/")
+	e := newEnv(t, func(o *Options) {
+		o.Retry.Attempts = 2
+		o.Client = &http.Client{Timeout: 50 * time.Millisecond}
+	})
 	release := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		select { // answer only after the client gave up
@@ -263,104 +278,52 @@ func TestDispatcherTimeoutAndRefused(t *testing.T) {
 		}
 	}))
 	t.Cleanup(func() { close(release); srv.Close() })
-	setURL(t, d, slow.ID, srv.URL)
+	slow := e.merchant(t, srv.URL)
 
-	gone, _ := s.Create(ctx, "Tutup", "http://placeholder.invalid/")
 	closed := httptest.NewServer(http.NotFoundHandler())
 	closed.Close() // connection refused from now on
-	setURL(t, d, gone.ID, closed.URL)
+	gone := e.merchant(t, closed.URL)
 
-	startDispatcher(t, s)
 	for _, m := range []string{slow.ID, gone.ID} {
-		ev := emit(t, d, s, m, nil)
-		st := waitStatus(t, d, ev)
-		if st.Status != "failed" || st.Attempts != 2 || st.StatusCode != 0 || st.LastError == "" {
+		ev := e.emit(t, m, nil)
+		e.dispatch(t)
+		e.retryLater()
+		e.dispatch(t)
+		st := e.state(t, ev)
+		if st.Status != outbox.StatusDead || st.Attempts != 2 || st.LastError == "" {
 			t.Errorf("merchant %s: %+v", m, st)
 		}
 		t.Logf("merchant %s: last_error %q", m, st.LastError)
 	}
 }
 
-func TestConcurrentDispatchersDeliverOnce(t *testing.T) {
-	dsn := dbtest.DSN(t)
-	ctx := context.Background()
-	open := func() *db.DB {
-		d, err := db.Open(ctx, dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { d.Close() })
-		return d
-	}
-	d1, d2 := open(), open() // two processes sharing one store
-	if err := d1.Migrate(ctx, schema.FS, nil); err != nil {
-		t.Fatal(err)
-	}
-	opts := fastOptions()
-	opts.BatchSize = 3
-	s1, s2 := New(d1, opts), New(d2, opts)
-	c, err := s1.Create(ctx, "Toko Budi", "http://placeholder.invalid/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, srv := newReceiver(t, c.WebhookSecret, func(n int) int {
-		if n == 1 {
-			return http.StatusBadGateway // every event also goes through a retry
-		}
-		return http.StatusOK
-	})
-	setURL(t, d1, c.ID, srv.URL)
-
-	const events = 60
-	var ids []string
-	err = d1.WithTx(ctx, func(ctx context.Context, tx *db.Tx) error {
-		var rows []db.Row
-		for i := range events {
-			row, _, err := s1.EventRow(ctx, c.ID, EventPaymentSucceeded, map[string]int{"i": i})
-			if err != nil {
-				return err
-			}
-			rows = append(rows, row)
-			ids = append(ids, row.Vals[2].(string))
-		}
-		return tx.InsertRows(ctx, rows)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range []*Service{s1, s1, s2, s2} {
-		startDispatcher(t, s)
-	}
-	for _, ev := range ids {
-		if st := waitStatus(t, d2, ev); st.Status != "delivered" || st.Attempts != 2 {
-			t.Errorf("event %s: %+v", ev, st)
-		}
-	}
-	time.Sleep(100 * time.Millisecond)
-	for _, ev := range ids {
-		if requests, accepted := r.counts(ev); requests != 2 || accepted != 1 {
-			t.Errorf("event %s: %d requests, %d accepted; want 2 and 1", ev, requests, accepted)
-		}
+// A merchant that removed its webhook URL, or a row naming no merchant, is dead at once.
+func TestDispatcherPermanentFailures(t *testing.T) {
+	e := newEnv(t, nil)
+	c := e.merchant(t, "https://shop.example/")
+	ev := e.emit(t, c.ID, nil)
+	setURL(t, e.d, c.ID, "")
+	e.dispatch(t)
+	if st := e.state(t, ev); st.Status != outbox.StatusDead || st.Attempts != 1 || st.LastError != "the merchant has no webhook URL" {
+		t.Fatalf("%+v", st)
 	}
 }
 
 func TestRolledBackEventIsNeverSent(t *testing.T) {
-	d := dbtest.Open(t)
-	s := New(d, fastOptions())
+	e := newEnv(t, nil)
 	ctx := context.Background()
-	c, _ := s.Create(ctx, "Toko Budi", "http://placeholder.invalid/")
-	r, srv := newReceiver(t, c.WebhookSecret, func(int) int { return http.StatusOK })
-	setURL(t, d, c.ID, srv.URL)
-	startDispatcher(t, s)
+	c := e.merchant(t, "")
+	r, srv := e.newReceiver(t, c.WebhookSecret, func(int) int { return http.StatusOK })
+	setURL(t, e.d, c.ID, srv.URL)
 
 	boom := errors.New("payment failed after the event was written")
 	var lost string
-	err := d.WithTx(ctx, func(ctx context.Context, tx *db.Tx) error {
-		row, _, err := s.EventRow(ctx, c.ID, EventPaymentSucceeded, map[string]string{"transaction_id": "tx_rolled_back"})
+	err := e.d.WithTx(ctx, func(ctx context.Context, tx *db.Tx) error {
+		row, _, err := e.s.EventRow(ctx, c.ID, EventPaymentSucceeded, map[string]string{"transaction_id": "tx_rolled_back"})
 		if err != nil {
 			return err
 		}
-		lost = row.Vals[2].(string)
+		lost = row.Vals[0].(string)
 		if err := tx.InsertRows(ctx, []db.Row{row}); err != nil {
 			return err
 		}
@@ -369,12 +332,14 @@ func TestRolledBackEventIsNeverSent(t *testing.T) {
 	if !errors.Is(err, boom) {
 		t.Fatalf("WithTx: %v", err)
 	}
-	s.Notify()
-	kept := emit(t, d, s, c.ID, map[string]string{"transaction_id": "tx_committed"})
-	if st := waitStatus(t, d, kept); st.Status != "delivered" {
+	kept := e.emit(t, c.ID, map[string]string{"transaction_id": "tx_committed"})
+	for range 3 {
+		e.dispatch(t)
+		e.retryLater()
+	}
+	if st := e.state(t, kept); st.Status != outbox.StatusDelivered {
 		t.Fatalf("committed event: %+v", st)
 	}
-	time.Sleep(50 * time.Millisecond)
 	if requests, _ := r.counts(lost); requests != 0 {
 		t.Fatalf("rolled-back event delivered %d times", requests)
 	}
@@ -382,7 +347,7 @@ func TestRolledBackEventIsNeverSent(t *testing.T) {
 	total := r.total
 	r.mu.Unlock()
 	var rows int
-	if err := d.QueryRow(ctx, "SELECT COUNT(*) FROM webhook_deliveries").Scan(&rows); err != nil {
+	if err := e.d.QueryRow(ctx, "SELECT COUNT(*) FROM outbox_messages").Scan(&rows); err != nil {
 		t.Fatal(err)
 	}
 	if total != 1 || rows != 1 {
@@ -390,46 +355,63 @@ func TestRolledBackEventIsNeverSent(t *testing.T) {
 	}
 }
 
-func TestClaimIsExclusive(t *testing.T) {
-	d := dbtest.Open(t)
-	s := New(d, fastOptions())
+// Deliveries waiting in webhook_deliveries when 00008_outbox runs become outbox messages with
+// their event id, attempts and schedule, and go out signed with the unchanged body.
+func TestMigrationMovesPendingDeliveries(t *testing.T) {
+	dsn := dbtest.DSN(t)
 	ctx := context.Background()
-	c, _ := s.Create(ctx, "Toko Budi", "http://placeholder.invalid/")
-	emit(t, d, s, c.ID, nil)
-	now := time.Now().UnixMicro()
-	// Several dispatchers read the same due row before any of them claims it.
-	const racers = 6
-	var seen [][]delivery
-	for range racers {
-		due, err := s.dueDeliveries(ctx, now, 10)
-		if err != nil || len(due) != 1 {
-			t.Fatalf("due: %v %v", due, err)
+	d, err := db.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	before := fstest.MapFS{}
+	files, _ := fs.Glob(schema.FS, "*.sql")
+	for _, f := range files {
+		if f < "00008" {
+			b, _ := fs.ReadFile(schema.FS, f)
+			before[f] = &fstest.MapFile{Data: b}
 		}
-		seen = append(seen, due)
 	}
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	won := 0
-	for _, due := range seen {
-		wg.Go(func() {
-			ok, err := s.claim(ctx, due[0], now+int64(time.Minute/time.Microsecond))
-			if err != nil {
-				t.Error(err)
-			}
-			if ok {
-				mu.Lock()
-				won++
-				mu.Unlock()
-			}
-		})
+	if err := d.Migrate(ctx, before, nil); err != nil {
+		t.Fatal(err)
 	}
-	wg.Wait()
-	if won != 1 {
-		t.Fatalf("%d of %d dispatchers claimed the same delivery", won, racers)
+	body := `{"id":"evt_old","type":"payment.succeeded","created_at":"2026-11-30T09:00:00Z","data":{"n":1}}`
+	for _, q := range []string{
+		`INSERT INTO merchants (id, name, api_key_hash, api_key_prefix, webhook_url, webhook_secret, created_at)
+			VALUES ('mch_1', 'Toko', 'h', 'sk_live_x', 'https://shop.example/', 'whsec_1', 1)`,
+		`INSERT INTO webhook_deliveries (id, merchant_id, event_id, event_type, payload, status, attempts, next_attempt_at, last_error, created_at)
+			VALUES ('whd_1', 'mch_1', 'evt_old', 'payment.succeeded', '` + body + `', 'pending', 2, 5, 'HTTP 500', 1)`,
+		`INSERT INTO webhook_deliveries (id, merchant_id, event_id, event_type, payload, status, attempts, next_attempt_at, last_error, created_at, delivered_at)
+			VALUES ('whd_2', 'mch_1', 'evt_gone', 'payment.succeeded', '{}', 'failed', 10, 5, 'HTTP 404', 1, 0)`,
+	} {
+		if _, err := d.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if due, _ := s.dueDeliveries(ctx, now, 10); len(due) != 0 {
-		t.Fatalf("a claimed delivery is still due: %+v", due)
+	if err := d.Migrate(ctx, schema.FS, nil); err != nil {
+		t.Fatal(err)
 	}
+	clock := &fakeClock{t: time.Now()}
+	ob := outbox.New(d, outbox.Options{Now: clock.Now})
+	s := New(d, Options{Outbox: ob, Now: clock.Now, AllowPrivateTargets: true})
+	if st, err := outbox.Lookup(ctx, d, "evt_gone"); err != nil || st.Status != outbox.StatusDead || st.Attempts != 10 {
+		t.Fatalf("failed delivery after the migration: %+v %v", st, err)
+	}
+	e := &env{clock: clock}
+	r, srv := e.newReceiver(t, "whsec_1", func(int) int { return http.StatusOK })
+	setURL(t, d, "mch_1", srv.URL)
+	if n, err := ob.DispatchOnce(ctx); n != 1 || err != nil {
+		t.Fatalf("dispatched %d: %v", n, err)
+	}
+	st, err := outbox.Lookup(ctx, d, "evt_old")
+	if err != nil || st.Status != outbox.StatusDelivered || st.Attempts != 3 || st.Topic != Topic {
+		t.Fatalf("migrated delivery: %+v %v", st, err)
+	}
+	if requests, _ := r.counts("evt_old"); requests != 1 {
+		t.Fatalf("receiver saw %d requests", requests)
+	}
+	_ = s
 }
 
 func setURL(t *testing.T, d *db.DB, merchantID, url string) {

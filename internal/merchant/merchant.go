@@ -1,8 +1,10 @@
 // Package merchant keeps the businesses that accept Dompet payments: their API keys (stored
 // hashed, shown once), and the signed webhooks that tell them about payments and refunds. Webhooks
-// go through an outbox: the paying code writes the event row in its own transaction, and a
-// dispatcher sends committed rows with retries, so an event is never lost and never sent for a
-// payment that rolled back.
+// go through the outbox (package outbox): the paying code writes the event row in its own
+// transaction, and the outbox dispatcher sends committed rows with retries, so an event is never
+// lost and never sent for a payment that rolled back. Webhooks never go to loopback, private,
+// link-local or cloud metadata addresses, checked when the URL is saved and again on every
+// connection (so DNS cannot point a saved name there later).
 package merchant
 
 import (
@@ -24,6 +26,7 @@ import (
 	"github.com/dompet/dompet/internal/db"
 	"github.com/dompet/dompet/internal/fault"
 	"github.com/dompet/dompet/internal/id"
+	"github.com/dompet/dompet/internal/outbox"
 )
 
 // Failures of this package, with the codes of API.md.
@@ -59,24 +62,21 @@ type Created struct {
 
 // Options tune a Service; the zero value gives production defaults.
 type Options struct {
-	// Client sends webhooks. Default: 10 s timeout, redirects not followed (a 3xx is a failure).
+	// Outbox carries the webhooks: New registers the handler of Topic on it. Nil: webhooks are
+	// written (EventRow) but this Service sends none (one-shot commands).
+	Outbox *outbox.Outbox
+	// Retry is the webhooks' schedule. Default: 10 s after the first failure, then tripling up
+	// to 12 h between attempts, 10 attempts (about a day), then the message is dead.
+	Retry outbox.Retry
+	// Client sends webhooks. Default: 10 s timeout, redirects not followed (a 3xx is a
+	// failure), and a dialer that refuses private targets unless AllowPrivateTargets. A Client
+	// given here is used as is.
 	Client *http.Client
+	// AllowPrivateTargets lets webhooks go to loopback, private and link-local addresses
+	// (DOMPET_WEBHOOK_ALLOW_PRIVATE: development and tests only).
+	AllowPrivateTargets bool
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
-	// Retry is the wait after the 1st, 2nd, … failed attempt; the last entry repeats. Each wait
-	// gets ±20% jitter so that a merchant coming back is not hit by every retry at once.
-	// Default 10s, 30s, 2m, 10m, 1h, 6h, 12h, 24h.
-	Retry []time.Duration
-	// MaxAttempts is how many attempts a delivery gets before it is marked failed. Default 10.
-	MaxAttempts int
-	// PollInterval is how often the dispatcher looks for due deliveries when not notified.
-	// Default 2 s.
-	PollInterval time.Duration
-	// BatchSize is how many deliveries one dispatcher claims and sends at once. Default 16.
-	BatchSize int
-	// Lease is how long a claimed delivery stays hidden from other dispatchers; it must exceed
-	// the client timeout, or a slow send could be repeated by another process. Default 1 min.
-	Lease time.Duration
 	// AuthCacheTTL is how long Authenticate trusts a key it has looked up, and EventRow a
 	// merchant's webhook URL. Default 30 s; negative disables the cache.
 	AuthCacheTTL time.Duration
@@ -89,7 +89,6 @@ type Service struct {
 	db   *db.DB
 	opts Options
 	log  *slog.Logger
-	wake chan struct{}
 
 	mu    sync.Mutex
 	cache map[string]cached // key hash or "id:"+id → merchant
@@ -108,27 +107,15 @@ func New(d *db.DB, opts Options) *Service {
 	if opts.Client == nil {
 		opts.Client = &http.Client{
 			Timeout:       10 * time.Second,
+			Transport:     webhookTransport(opts.AllowPrivateTargets),
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		}
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	if len(opts.Retry) == 0 {
-		opts.Retry = []time.Duration{10 * time.Second, 30 * time.Second, 2 * time.Minute,
-			10 * time.Minute, time.Hour, 6 * time.Hour, 12 * time.Hour, 24 * time.Hour}
-	}
-	if opts.MaxAttempts <= 0 {
-		opts.MaxAttempts = 10
-	}
-	if opts.PollInterval <= 0 {
-		opts.PollInterval = 2 * time.Second
-	}
-	if opts.BatchSize <= 0 {
-		opts.BatchSize = 16
-	}
-	if opts.Lease <= 0 {
-		opts.Lease = time.Minute
+	if opts.Retry == (outbox.Retry{}) {
+		opts.Retry = outbox.Retry{First: 10 * time.Second, Factor: 3, Max: 12 * time.Hour, Attempts: 10}
 	}
 	if opts.AuthCacheTTL == 0 {
 		opts.AuthCacheTTL = 30 * time.Second
@@ -137,7 +124,11 @@ func New(d *db.DB, opts Options) *Service {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{db: d, opts: opts, log: log, wake: make(chan struct{}, 1), cache: map[string]cached{}}
+	s := &Service{db: d, opts: opts, log: log, cache: map[string]cached{}}
+	if opts.Outbox != nil {
+		opts.Outbox.Handle(Topic, s.deliver, opts.Retry)
+	}
+	return s
 }
 
 // Create registers a merchant and returns its API key and webhook secret, which are not
@@ -150,6 +141,8 @@ func (s *Service) Create(ctx context.Context, name, webhookURL string) (Created,
 	v.Check(n >= 1 && n <= 100, "name", "must be 1 to 100 characters")
 	if webhookURL != "" {
 		v.Check(validURL(webhookURL), "webhook_url", "must be an absolute http or https URL")
+		v.Check(s.opts.AllowPrivateTargets || !privateURL(webhookURL), "webhook_url",
+			"must not point to a loopback, private, link-local or cloud metadata address")
 	}
 	if err := v.Err(); err != nil {
 		return Created{}, err

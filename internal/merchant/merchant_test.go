@@ -16,6 +16,7 @@ import (
 	"github.com/dompet/dompet/internal/db"
 	"github.com/dompet/dompet/internal/db/dbtest"
 	"github.com/dompet/dompet/internal/fault"
+	"github.com/dompet/dompet/internal/outbox"
 )
 
 // fakeClock is a clock tests move by hand.
@@ -36,6 +37,15 @@ func (c *fakeClock) Add(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
+func TestCreateAllowsPrivateTargetsWhenSet(t *testing.T) {
+	s := New(dbtest.Open(t), Options{AllowPrivateTargets: true})
+	for _, u := range []string{"http://127.0.0.1:9000/h", "http://localhost/h", "http://10.0.0.7/h"} {
+		if _, err := s.Create(context.Background(), "Dev", u); err != nil {
+			t.Errorf("Create(%q) with private targets allowed: %v", u, err)
+		}
+	}
+}
+
 func TestCreateValidates(t *testing.T) {
 	s := New(dbtest.Open(t), Options{})
 	ctx := context.Background()
@@ -45,7 +55,22 @@ func TestCreateValidates(t *testing.T) {
 	}{
 		{"Toko Budi", "", nil},
 		{"Toko Budi", "https://shop.example/hooks/dompet?x=1", nil},
-		{"  Warung  ", "http://127.0.0.1:9000/h", nil},
+		{"  Warung  ", "http://203.0.113.9:9000/h", nil},
+		{"Toko", "http://127.0.0.1:9000/h", []string{"webhook_url"}},
+		{"Toko", "http://localhost:9000/h", []string{"webhook_url"}},
+		{"Toko", "http://shop.localhost/h", []string{"webhook_url"}},
+		{"Toko", "http://169.254.169.254/latest/meta-data/", []string{"webhook_url"}},
+		{"Toko", "http://[fd00:ec2::254]/", []string{"webhook_url"}},
+		{"Toko", "http://100.100.100.200/", []string{"webhook_url"}},
+		{"Toko", "https://10.1.2.3/h", []string{"webhook_url"}},
+		{"Toko", "https://172.16.0.1/h", []string{"webhook_url"}},
+		{"Toko", "https://192.168.1.1/h", []string{"webhook_url"}},
+		{"Toko", "http://[::1]:8080/h", []string{"webhook_url"}},
+		{"Toko", "http://[::ffff:127.0.0.1]/h", []string{"webhook_url"}},
+		{"Toko", "http://[fe80::1]/h", []string{"webhook_url"}},
+		{"Toko", "http://0.0.0.0:80/h", []string{"webhook_url"}},
+		{"Toko", "http://[::]/h", []string{"webhook_url"}},
+		{"Toko", "http://[64:ff9b::7f00:1]/h", []string{"webhook_url"}},
 		{strings.Repeat("店", 100), "", nil},
 		{"", "", []string{"name"}},
 		{"   ", "", []string{"name"}},
@@ -258,15 +283,22 @@ func TestEventRow(t *testing.T) {
 	if err := d.WithTx(ctx, func(ctx context.Context, tx *db.Tx) error { return tx.InsertRows(ctx, []db.Row{row}) }); err != nil {
 		t.Fatal(err)
 	}
-	var merchantID, eventID, typ, payload, status string
-	var attempts int
-	err = d.QueryRow(ctx, "SELECT merchant_id, event_id, event_type, payload, status, attempts FROM webhook_deliveries").
-		Scan(&merchantID, &eventID, &typ, &payload, &status, &attempts)
+	m := row.Vals[0].(string) // the message id
+	st, err := outbox.Lookup(ctx, d, m)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if merchantID != withHook.ID || typ != EventPaymentSucceeded || status != "pending" || attempts != 0 {
-		t.Fatalf("row: %s %s %s %d", merchantID, typ, status, attempts)
+	if st.Topic != Topic || st.Status != outbox.StatusPending || st.Attempts != 0 {
+		t.Fatalf("message: %+v", st)
+	}
+	var stored string
+	if err := d.QueryRow(ctx, "SELECT payload FROM outbox_messages WHERE id = ?", m).Scan(&stored); err != nil {
+		t.Fatal(err)
+	}
+	merchantID, payload, _ := strings.Cut(stored, " ")
+	eventID := m
+	if merchantID != withHook.ID {
+		t.Fatalf("payload %q", stored)
 	}
 	var ev struct {
 		ID        string         `json:"id"`

@@ -14,6 +14,7 @@ import (
 
 	"github.com/dompet/dompet/internal/db"
 	"github.com/dompet/dompet/internal/id"
+	"github.com/dompet/dompet/internal/outbox"
 )
 
 // Event types sent to merchants. Other dotted names may be used as the product grows.
@@ -38,9 +39,10 @@ type Event struct {
 	Data      json.RawMessage `json:"data"`
 }
 
-// EventRow builds the outbox row that announces an event of eventType with data to a merchant.
-// The caller inserts it (db.Tx.InsertRows) in the transaction that makes the event true, and
-// calls Notify after the commit. ok is false, with no error, when the merchant has no webhook
+// EventRow builds the outbox row (topic Topic) that announces an event of eventType with data to
+// a merchant. The caller inserts it (db.Tx.InsertRows, or ledger.Transfer.Rows) in the
+// transaction that makes the event true, and calls Notify after the commit. The event id is
+// the outbox message id, the same on every attempt, so the merchant can drop duplicates. ok is false, with no error, when the merchant has no webhook
 // URL: there is nothing to send. An unknown merchant is ErrNotFound.
 //
 // EventRow reads outside the caller's transaction (on PostgreSQL it may take a second pool
@@ -63,11 +65,7 @@ func (s *Service) EventRow(ctx context.Context, merchantID, eventType string, da
 	if err != nil {
 		return db.Row{}, false, fmt.Errorf("webhook event %s: %w", eventType, err)
 	}
-	return db.Row{
-		Table: "webhook_deliveries",
-		Cols:  []string{"id", "merchant_id", "event_id", "event_type", "payload", "status", "attempts", "next_attempt_at", "created_at"},
-		Vals:  []any{id.New("whd"), merchantID, ev.ID, eventType, string(payload), "pending", 0, now.UnixMicro(), now.UnixMicro()},
-	}, true, nil
+	return outbox.Row(outbox.Message{ID: ev.ID, Topic: Topic, Payload: append([]byte(merchantID+" "), payload...), CreatedAt: now}), true, nil
 }
 
 // Sign returns the X-Dompet-Signature value for body sent at t:

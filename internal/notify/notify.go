@@ -17,10 +17,18 @@
 // delivery failed: every failure is logged at Error level with the channel, the kind and the
 // masked recipient (never the text, which holds the code), and the user can ask for a new
 // code. Send fails at once only when the queue is full (ErrQueueFull, a 503
-// provider_unavailable) or closed. Messages are not written to the store: one-time codes would
+// provider_unavailable) or closed. One-time codes are not written to the store: they would
 // then sit in clear on disk, and they expire within minutes anyway, so a crash loses at most
-// the few messages waiting in memory. Close delivers what waits before the process exits and
-// logs anything it could not.
+// the few codes waiting in memory (the user asks for a new one). Close delivers what waits
+// before the process exits and logs anything it could not.
+//
+// # Durable messages: the outbox
+//
+// Security alerts and receipts must not be lost, and must not be sent for a change that rolled
+// back: they go through the outbox (package outbox) instead. Row gives the outbox row of a
+// Message (topic Topic), written in the transaction of the change it reports; Handler is the
+// outbox handler that sends it with a provider Sender, at least once, with the outbox message
+// id as the Message's ID.
 package notify
 
 import (
@@ -36,6 +44,10 @@ const (
 
 // Message is one SMS or email. Text is already in the recipient's language.
 type Message struct {
+	// ID is the message's stable id: the SMTP Message-ID is made from it and the SMS gateway
+	// gets it as the Idempotency-Key, so a receiver can drop a repeated delivery. Messages from
+	// the outbox carry the outbox message id; "" makes a new one per Send.
+	ID      string
 	Channel string // SMS or Email
 	To      string // E.164 phone number or email address
 	Subject string // email only

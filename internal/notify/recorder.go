@@ -41,6 +41,12 @@ func (r *Recorder) Send(ctx context.Context, m Message) error {
 			return err
 		}
 	}
+	r.Record(m)
+	return nil
+}
+
+// Record keeps m without sending it (for messages sent another way, such as the outbox).
+func (r *Recorder) Record(m Message) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.ring[r.head] = Sent{At: r.now(), Message: m}
@@ -48,7 +54,6 @@ func (r *Recorder) Send(ctx context.Context, m Message) error {
 	if r.head == len(r.ring) {
 		r.head, r.full = 0, true
 	}
-	return nil
 }
 
 // Recent returns the recorded messages, newest first.

@@ -141,7 +141,12 @@ func (s *SMTP) message(m Message) (*gomail.Msg, error) {
 	}
 	msg.Subject(m.Subject)
 	msg.SetDateWithValue(now())
-	msg.SetMessageIDWithValue(strings.TrimPrefix(id.New("ntf"), "ntf_") + "@" + domainOf(from.Address))
+	mid := m.ID
+	if mid == "" {
+		mid = strings.TrimPrefix(id.New("ntf"), "ntf_")
+	}
+	// Stable for a message of the outbox: a repeated delivery has the same Message-ID.
+	msg.SetMessageIDWithValue(mid + "@" + domainOf(from.Address))
 	// RFC 3834: an automatic message; Microsoft servers read the second header instead.
 	msg.SetGenHeader("Auto-Submitted", "auto-generated")
 	msg.SetGenHeader("X-Auto-Response-Suppress", "All")

@@ -52,7 +52,10 @@ func (w Webhook) Send(ctx context.Context, m Message) error {
 	if log == nil {
 		log = slog.Default()
 	}
-	key := id.New("sms")
+	key := m.ID // the same for every delivery of an outbox message
+	if key == "" {
+		key = id.New("sms")
+	}
 	return w.Retry.do(ctx, log, "sms webhook", m, func(ctx context.Context) error {
 		return w.post(ctx, client, key, body)
 	})
