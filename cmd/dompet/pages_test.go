@@ -29,7 +29,7 @@ func TestDemoMessagesPage(t *testing.T) {
 		if err := a.Notify.Send(ctx, notify.Message{Channel: notify.SMS, To: "+6281234567890", Text: "Kode 918273", Kind: "recovery_code"}); err != nil {
 			t.Fatal(err)
 		}
-		api, err := httpapi.New(httpapi.Options{Config: cfg, DB: a.DB, Version: "test", Identity: a.Identity,
+		api, err := httpapi.New(httpapi.Options{Config: cfg, DB: a.DB, Version: "test", Identity: a.Identity, Staff: a.Staff, Audit: a.Audit,
 			Merchants: a.Merchants, Wallet: a.Wallet, Registry: a.Registry, Fallback: pages(a)})
 		if err != nil {
 			t.Fatal(err)

@@ -60,7 +60,7 @@ func serve(ctx context.Context, c *cli, args []string) error {
 	}
 
 	api, err := httpapi.New(httpapi.Options{Config: cfg, DB: a.DB, Log: c.log, Version: buildVersion(),
-		Identity: a.Identity, Merchants: a.Merchants, Wallet: a.Wallet, Registry: a.Registry, Fallback: pages(a)})
+		Identity: a.Identity, Staff: a.Staff, Audit: a.Audit, Merchants: a.Merchants, Wallet: a.Wallet, Registry: a.Registry, Fallback: pages(a)})
 	if err != nil {
 		return err
 	}
