@@ -16,7 +16,7 @@ import (
 
 // Who may administer what (API.md "Staff administration"):
 //   - admins change any member's role, team, capacity and disabled flag, but never their own
-//     role or flag (so that the last admin cannot lock everyone out by mistake);
+//     role or flag (so that no admin locks themselves out by mistake);
 //   - supervisors change the team and capacity of agents, nothing else;
 //   - supervisors and admins create and change teams;
 //   - admins and supervisors list staff; every member lists teams; admins read the audit log;
@@ -110,7 +110,8 @@ func (s *Service) Update(ctx context.Context, by Actor, staffID string, c Change
 		v.Check(*c.Capacity >= 0 && *c.Capacity <= MaxCapacity, "capacity", fmt.Sprintf("must be from 0 to %d", MaxCapacity))
 	}
 	if c.Team != nil {
-		*c.Team = strings.TrimSpace(*c.Team)
+		team := strings.TrimSpace(*c.Team) // a copy: the caller's value stays as it was
+		c.Team = &team
 	}
 	checkReason(&v, c.Reason)
 	switch by.role() {
