@@ -145,6 +145,10 @@ func TestStaffAdminRoles(t *testing.T) {
 	e.wantProblem(t, e.call(t, "PATCH", "/api/v1/agent/staff/stf_nope", m["admin"].token, map[string]any{"capacity": 2, "reason": "x"}), 404, "not_found")
 	e.wantProblem(t, e.call(t, "PATCH", "/api/v1/agent/staff/"+m["admin"].ID, m["admin"].token, map[string]any{"disabled": true, "reason": "x"}), 403, "forbidden")
 	e.wantProblem(t, e.call(t, "POST", "/api/v1/agent/teams", m["admin"].token, map[string]any{"slug": "x2", "name": "X", "topics": []string{"refund"}, "reason": "x"}), 409, "already_exists")
+	if zh := e.callLangBody(t, "POST", "/api/v1/agent/teams", m["admin"].token, "zh-CN",
+		map[string]any{"slug": "x3", "name": "X", "topics": []string{"fees"}, "reason": "x"}); zh.body["detail"] != `话题 "fees" 已属于团队 "payments"。` {
+		t.Errorf("zh-CN conflict: %s", zh)
+	}
 	e.wantProblem(t, e.call(t, "PATCH", "/api/v1/agent/teams/nope", m["admin"].token, map[string]any{"name": "X", "reason": "x"}), 404, "not_found")
 	bad := map[string]any{"business_hours": map[string]any{"time_zone": "Asia/Jakarta", "weekly": []any{map[string]any{"day": "mon", "start": "12:00", "end": "08:00"}}}, "reason": "x"}
 	p := e.wantProblem(t, e.call(t, "PATCH", "/api/v1/agent/teams/general", m["admin"].token, bad), 400, "invalid_request")
@@ -173,7 +177,12 @@ func TestStaffAdminRoles(t *testing.T) {
 
 func (e *fxEnv) callLang(t testing.TB, method, path, token, lang string) fxReply {
 	t.Helper()
-	status, header, raw, err := sendJSON(e.srv.Client(), method, e.srv.URL+path, token, nil, hdr{"Accept-Language", lang})
+	return e.callLangBody(t, method, path, token, lang, nil)
+}
+
+func (e *fxEnv) callLangBody(t testing.TB, method, path, token, lang string, body any) fxReply {
+	t.Helper()
+	status, header, raw, err := sendJSON(e.srv.Client(), method, e.srv.URL+path, token, body, hdr{"Accept-Language", lang})
 	if err != nil {
 		t.Fatal(err)
 	}

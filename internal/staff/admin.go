@@ -57,9 +57,7 @@ func (a Actor) audit(reason string) audit.Actor {
 	return audit.Actor{Type: audit.ActorSystem, Reason: reason}
 }
 
-func forbidden(en, zh string) error {
-	return ErrForbidden.Because(en).Explained(map[string]string{"en": en, "zh-CN": zh})
-}
+func forbidden(en, zh string) error { return explained(ErrForbidden, en, zh) }
 
 var (
 	errNotAdmin = forbidden("Only admins may do this.", "只有管理员可以执行此操作。")

@@ -219,12 +219,18 @@ func (s *Service) Create(ctx context.Context, email, name, role, team, password 
 			map[string]any{"email": email, "role": role, "team": team}))
 	})
 	if db.IsUniqueViolation(err) {
-		return Staff{}, "", "", ErrAlreadyExists.Because("a staff member with this email already exists").With("field", "email")
+		return Staff{}, "", "", explained(ErrAlreadyExists, "A staff member with this email already exists.",
+			"已有工作人员使用此邮箱。").With("field", "email")
 	}
 	if err != nil {
 		return Staff{}, "", "", fmt.Errorf("create staff %s: %w", email, err)
 	}
 	return st, secret, password, nil
+}
+
+// explained is f with its English message and its words in each language of the API.
+func explained(f *fault.Error, en, zh string) *fault.Error {
+	return f.Because(en).Explained(map[string]string{"en": en, "zh-CN": zh})
 }
 
 // teamExists is nil when team names a team, else an invalid_request about the field.

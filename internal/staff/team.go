@@ -258,7 +258,7 @@ func (s *Service) CreateTeam(ctx context.Context, by Actor, in NewTeam) (Team, e
 			map[string]any{"name": t.Name, "topics": t.Topics, "business_hours": t.BusinessHours}))
 	})
 	if db.IsUniqueViolation(err) {
-		return Team{}, ErrAlreadyExists.Because("a team with this slug already exists").With("field", "slug")
+		return Team{}, explained(ErrAlreadyExists, "A team with this slug already exists.", "该团队标识已被使用。").With("field", "slug")
 	}
 	if err != nil {
 		if _, ok := fault.As(err); ok {
@@ -367,8 +367,8 @@ func topicsFree(ctx context.Context, tx *db.Tx, slug string, topics []string) er
 		}
 		for _, topic := range topics {
 			if slices.Contains(t.Topics, topic) {
-				return ErrAlreadyExists.Because(fmt.Sprintf("topic %q belongs to team %q", topic, t.Slug)).
-					With("field", "topics")
+				return explained(ErrAlreadyExists, fmt.Sprintf("Topic %q belongs to team %q.", topic, t.Slug),
+					fmt.Sprintf("话题 %q 已属于团队 %q。", topic, t.Slug)).With("field", "topics")
 			}
 		}
 	}
