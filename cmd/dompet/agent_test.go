@@ -13,6 +13,7 @@ import (
 
 	"github.com/dompet/dompet/internal/db"
 	"github.com/dompet/dompet/internal/identity"
+	"github.com/dompet/dompet/internal/staff"
 )
 
 // TestAgentCreate runs `dompet agent create` and checks what it prints (API.md: exactly
@@ -52,8 +53,8 @@ func TestAgentCreate(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	ids := identity.New(store, identity.Options{})
-	ss, st, err := ids.StaffLogin(ctx, identity.StaffLoginInput{Email: out.Email, Password: out.Password,
+	ids := staff.New(store, identity.New(store, identity.Options{}), staff.Options{})
+	ss, st, err := ids.Login(ctx, staff.LoginInput{Email: out.Email, Password: out.Password,
 		OTP: oathtoolNow(t, out.TOTPSecret)})
 	if err != nil {
 		t.Fatalf("login with what agent create printed: %v", err)
@@ -90,8 +91,8 @@ func TestAgentCreate(t *testing.T) {
 				t.Fatalf("stdout %s", stdout)
 			}
 			if tt.name == "default role and team" {
-				list, _ := ids.ListStaff(ctx)
-				i := slices.IndexFunc(list, func(s identity.Staff) bool { return s.Email == "c@dompet.example" })
+				list, _ := ids.List(ctx)
+				i := slices.IndexFunc(list, func(s staff.Staff) bool { return s.Email == "c@dompet.example" })
 				if i < 0 || list[i].Role != "agent" || list[i].Team != "general" {
 					t.Fatalf("staff %+v", list)
 				}

@@ -20,6 +20,8 @@ func commands() []command {
 		versionCmd,
 		merchantCreateCmd,
 		agentCreateCmd,
+		agentListCmd,
+		agentUpdateCmd,
 		demoCmd,
 		benchCmd,
 		ledgerVerifyCmd,

@@ -12,6 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/dompet/dompet/internal/audit"
 	"github.com/dompet/dompet/internal/config"
 	"github.com/dompet/dompet/internal/db"
 	"github.com/dompet/dompet/internal/identity"
@@ -20,6 +21,7 @@ import (
 	"github.com/dompet/dompet/internal/notify"
 	"github.com/dompet/dompet/internal/outbox"
 	"github.com/dompet/dompet/internal/schema"
+	"github.com/dompet/dompet/internal/staff"
 	"github.com/dompet/dompet/internal/wallet"
 )
 
@@ -29,6 +31,8 @@ type App struct {
 	DB        *db.DB
 	Ledger    *ledger.Ledger
 	Identity  *identity.Service
+	Staff     *staff.Service // staff accounts, teams, staff logins; shares Identity's credentials
+	Audit     *audit.Log
 	Merchants *merchant.Service
 	// Outbox delivers the messages written with state changes: merchant webhooks (topic
 	// merchant.Topic) and durable SMS and email (notify.Topic). Its dispatcher runs with
@@ -58,6 +62,8 @@ type Options struct {
 	DB *db.DB
 	// Identity options (tests pass cheap password hashing).
 	Identity identity.Options
+	// Staff options (the Sealer of TOTP secrets; the clock in tests).
+	Staff staff.Options
 	// Background starts the settlement loop and the outbox dispatcher (the server wants them;
 	// one-shot commands do not: what they write to the outbox waits for the next server).
 	Background bool
@@ -118,6 +124,15 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*
 	}
 	accessSettings(&io, cfg)
 	a.Identity = identity.New(a.DB, io)
+	so := o.Staff
+	if so.Log == nil {
+		so.Log = log
+	}
+	if so.Now == nil {
+		so.Now = io.Now
+	}
+	a.Staff = staff.New(a.DB, a.Identity, so)
+	a.Audit = audit.New(a.DB, io.Now)
 	a.Merchants = merchant.New(a.DB, merchant.Options{Logger: log, Outbox: a.Outbox, AllowPrivateTargets: cfg.WebhookAllowPrivate})
 	if !cfg.Sandbox {
 		a.close()

@@ -106,3 +106,12 @@ func TestStatementCacheIsBounded(t *testing.T) {
 		t.Fatalf("%d statements cached", n)
 	}
 }
+
+func TestForDialect(t *testing.T) {
+	src := "A;\n-- +dialect sqlite\nS;\n-- +dialect postgres\nP;\n-- +dialect all\nB;\n"
+	for d, want := range map[db.Dialect]string{db.SQLite: "A;\n\nS;\n\n\n\nB;\n", db.Postgres: "A;\n\n\n\nP;\n\nB;\n"} {
+		if got := string(db.ForDialect([]byte(src), d)); got != want {
+			t.Errorf("%s: %q, want %q", d, got, want)
+		}
+	}
+}

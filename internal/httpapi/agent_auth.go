@@ -4,15 +4,15 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/dompet/dompet/internal/identity"
+	"github.com/dompet/dompet/internal/staff"
 )
 
-// Staff (agents, supervisors, admins) log in with a password and a TOTP code, always; their
-// tokens authenticate the authStaff routes only.
+// Staff (agents, reviewers, supervisors, admins) log in with a password and a TOTP code,
+// always; their tokens authenticate the authStaff routes only (package staff).
 
 // staffOf returns the staff member of an authStaff request.
-func staffOf(r *http.Request) (identity.StaffPrincipal, bool) {
-	return userOf[identity.StaffPrincipal](r)
+func staffOf(r *http.Request) (staff.Principal, bool) {
+	return userOf[staff.Principal](r)
 }
 
 type agentLoginRequest struct {
@@ -22,9 +22,9 @@ type agentLoginRequest struct {
 }
 
 type agentLoginResponse struct {
-	Token     string         `json:"token"`
-	ExpiresAt time.Time      `json:"expires_at"`
-	Agent     identity.Staff `json:"agent"`
+	Token     string      `json:"token"`
+	ExpiresAt time.Time   `json:"expires_at"`
+	Agent     staff.Staff `json:"agent"`
 }
 
 func (s *Server) agentLogin(w http.ResponseWriter, r *http.Request) error {
@@ -32,7 +32,7 @@ func (s *Server) agentLogin(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	ss, st, err := s.identity.StaffLogin(r.Context(), identity.StaffLoginInput{
+	ss, st, err := s.staff.Login(r.Context(), staff.LoginInput{
 		Email: req.Email, Password: req.Password, OTP: req.OTP, IP: clientIP(r), UserAgent: r.UserAgent()})
 	if err != nil {
 		return err
@@ -44,7 +44,9 @@ func (s *Server) agentLogin(w http.ResponseWriter, r *http.Request) error {
 var agentLoginDoc = operation{
 	Summary: "Staff login (password and TOTP)",
 	Description: "Five wrong passwords or codes in a row lock the staff account for 30 minutes " +
-		"(`423 account_locked`). A code is accepted once.",
+		"(`423 account_locked`). A code is accepted once. An unknown email and the email of a " +
+		"disabled member are answered exactly like a wrong password (`attempts_remaining` " +
+		"counting down, then `423 account_locked`).",
 	Tag:      "agent",
 	Request:  agentLoginRequest{},
 	Response: agentLoginResponse{},
@@ -53,7 +55,7 @@ var agentLoginDoc = operation{
 
 func (s *Server) agentLogout(w http.ResponseWriter, r *http.Request) error {
 	p, _ := staffOf(r)
-	if err := s.identity.StaffLogout(r.Context(), p, clientIP(r)); err != nil {
+	if err := s.staff.Logout(r.Context(), p, clientIP(r)); err != nil {
 		return err
 	}
 	return noContent(w)
@@ -66,4 +68,4 @@ func (s *Server) agentMe(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, p.Staff)
 }
 
-var agentMeDoc = operation{Summary: "The logged-in staff member", Tag: "agent", Response: identity.Staff{}}
+var agentMeDoc = operation{Summary: "The logged-in staff member", Tag: "agent", Response: staff.Staff{}}

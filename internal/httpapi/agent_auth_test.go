@@ -7,13 +7,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dompet/dompet/internal/identity"
+	"github.com/dompet/dompet/internal/audit"
 )
 
 func TestAgentLoginOverHTTP(t *testing.T) {
 	e := newFxEnv(t)
 	ctx := context.Background()
-	st, secret, pw, err := e.id.CreateStaff(ctx, "sari@dompet.example", "Sari", "supervisor", "accounts", "")
+	st, secret, pw, err := e.staff.Create(ctx, "sari@dompet.example", "Sari", "supervisor", "accounts", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +54,7 @@ func TestAgentLoginOverHTTP(t *testing.T) {
 	e.wantProblem(t, e.call(t, "POST", "/api/v1/me/two-factor/totp", staffToken, nil), 401, "unauthenticated")
 	e.wantProblem(t, e.call(t, "GET", "/api/v1/agent/me", "", nil), 401, "unauthenticated")
 
-	entries, _, err := e.id.AuditLog(ctx, identity.AuditQuery{ActorType: identity.ActorStaff, ActorID: st.ID, Action: "staff.login"})
+	entries, _, err := e.audit.List(ctx, audit.Query{ActorType: audit.ActorStaff, Actor: st.ID, Action: "staff.login"})
 	if err != nil || len(entries) != 1 || entries[0].IP != "127.0.0.1" || entries[0].Detail["user_agent"] != "fx-test/1.0" {
 		t.Fatalf("audit %+v %v", entries, err)
 	}
@@ -65,7 +65,7 @@ func TestAgentLoginOverHTTP(t *testing.T) {
 
 func TestAgentLockoutOverHTTP(t *testing.T) {
 	e := newFxEnv(t)
-	st, secret, pw, err := e.id.CreateStaff(context.Background(), "agent@dompet.example", "Agent", "agent", "", "")
+	st, secret, pw, err := e.staff.Create(context.Background(), "agent@dompet.example", "Agent", "agent", "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func TestAgentLockoutOverHTTP(t *testing.T) {
 // FuzzAgentLogin: whatever the body, a JSON answer below 500.
 func FuzzAgentLogin(f *testing.F) {
 	e := newFxEnv(f)
-	st, _, pw, err := e.id.CreateStaff(context.Background(), "fuzz@dompet.example", "Fuzz", "agent", "", "")
+	st, _, pw, err := e.staff.Create(context.Background(), "fuzz@dompet.example", "Fuzz", "agent", "", "")
 	if err != nil {
 		f.Fatal(err)
 	}

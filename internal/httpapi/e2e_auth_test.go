@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dompet/dompet/internal/identity"
+	"github.com/dompet/dompet/internal/staff"
 )
 
 // e2eRouteTable is every route of the API with who may call it and a request path to try it
@@ -64,9 +64,15 @@ var e2eRouteTable = map[string]struct {
 	"GET /api/v1/merchant/balance":                        {authMerchant, "/api/v1/merchant/balance"},
 	"GET /api/v1/merchant/payments":                       {authMerchant, "/api/v1/merchant/payments"},
 
-	"POST /api/v1/agent/auth/login":  {authNone, "/api/v1/agent/auth/login"},
-	"POST /api/v1/agent/auth/logout": {authStaff, "/api/v1/agent/auth/logout"},
-	"GET /api/v1/agent/me":           {authStaff, "/api/v1/agent/me"},
+	"POST /api/v1/agent/auth/login":    {authNone, "/api/v1/agent/auth/login"},
+	"POST /api/v1/agent/auth/logout":   {authStaff, "/api/v1/agent/auth/logout"},
+	"GET /api/v1/agent/me":             {authStaff, "/api/v1/agent/me"},
+	"GET /api/v1/agent/staff":          {authStaff, "/api/v1/agent/staff"},
+	"PATCH /api/v1/agent/staff/{id}":   {authStaff, "/api/v1/agent/staff/stf_nope"},
+	"GET /api/v1/agent/teams":          {authStaff, "/api/v1/agent/teams"},
+	"POST /api/v1/agent/teams":         {authStaff, "/api/v1/agent/teams"},
+	"PATCH /api/v1/agent/teams/{slug}": {authStaff, "/api/v1/agent/teams/nope"},
+	"GET /api/v1/agent/audit":          {authStaff, "/api/v1/agent/audit"},
 }
 
 // securityName is how the OpenAPI document names each kind of caller.
@@ -414,11 +420,11 @@ func e2eStaffTokens(t *testing.T, e *e2eEnv) map[string]string {
 	ctx := context.Background()
 	out := map[string]string{}
 	for _, role := range []string{"agent", "supervisor", "admin"} {
-		st, secret, pw, err := e.app.Identity.CreateStaff(ctx, role+"-"+e.run+"@dompet.example", "Staff "+role, role, "general", "")
+		st, secret, pw, err := e.app.Staff.Create(ctx, role+"-"+e.run+"@dompet.example", "Staff "+role, role, "general", "")
 		if err != nil {
 			t.Fatal(err)
 		}
-		sess, _, err := e.app.Identity.StaffLogin(ctx, identity.StaffLoginInput{Email: st.Email, Password: pw, OTP: fxOathtool(t, secret, time.Now()), IP: "127.0.0.1"})
+		sess, _, err := e.app.Staff.Login(ctx, staff.LoginInput{Email: st.Email, Password: pw, OTP: fxOathtool(t, secret, time.Now()), IP: "127.0.0.1"})
 		if err != nil {
 			t.Fatalf("%s login: %v", role, err)
 		}

@@ -86,6 +86,14 @@ func (s *Server) routes() []route {
 		{"POST /api/v1/agent/auth/logout", authStaff, s.agentLogout, agentLogoutDoc},
 		{"GET /api/v1/agent/me", authStaff, s.agentMe, agentMeDoc},
 
+		// Staff administration: staff, teams, audit log (agent_admin.go)
+		{"GET /api/v1/agent/staff", authStaff, s.listStaff, listStaffDoc},
+		{"PATCH /api/v1/agent/staff/{id}", authStaff, s.updateStaff, updateStaffDoc},
+		{"GET /api/v1/agent/teams", authStaff, s.listTeams, listTeamsDoc},
+		{"POST /api/v1/agent/teams", authStaff, s.createTeam, createTeamDoc},
+		{"PATCH /api/v1/agent/teams/{slug}", authStaff, s.updateTeam, updateTeamDoc},
+		{"GET /api/v1/agent/audit", authStaff, s.auditLog, auditLogDoc},
+
 		// Telephony (telephony.go)
 	}
 }

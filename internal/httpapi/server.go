@@ -9,11 +9,13 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/dompet/dompet/internal/audit"
 	"github.com/dompet/dompet/internal/config"
 	"github.com/dompet/dompet/internal/db"
 	"github.com/dompet/dompet/internal/front"
 	"github.com/dompet/dompet/internal/identity"
 	"github.com/dompet/dompet/internal/merchant"
+	"github.com/dompet/dompet/internal/staff"
 	"github.com/dompet/dompet/internal/wallet"
 )
 
@@ -33,6 +35,8 @@ type Options struct {
 	Identity  *identity.Service
 	Merchants *merchant.Service
 	Wallet    *wallet.Wallet
+	Staff     *staff.Service // staff logins and administration (authStaff routes)
+	Audit     *audit.Log     // read by admins at /api/v1/agent/audit
 
 	// Front is the HTTP front the API's routes are mounted on, beside the pages (built with
 	// Errors: WriteFrontError). Nil makes one from Config holding the API alone.
@@ -49,6 +53,8 @@ type Server struct {
 	identity  *identity.Service
 	merchants *merchant.Service
 	wallet    *wallet.Wallet
+	staff     *staff.Service
+	audit     *audit.Log
 
 	front    *front.Front
 	registry *prometheus.Registry
@@ -97,10 +103,12 @@ func newServer(o Options, extra []route) (*Server, error) {
 	}
 	s.registry = s.front.Registry()
 
-	s.identity, s.merchants, s.wallet = o.Identity, o.Merchants, o.Wallet
+	s.identity, s.merchants, s.wallet, s.staff, s.audit = o.Identity, o.Merchants, o.Wallet, o.Staff, o.Audit
 	if o.Identity != nil {
 		s.authUser = requireUser(Authenticator[identity.Principal](o.Identity.Authenticate))
-		s.authStaff = requireUser(Authenticator[identity.StaffPrincipal](o.Identity.AuthenticateStaff))
+	}
+	if o.Staff != nil {
+		s.authStaff = requireUser(Authenticator[staff.Principal](o.Staff.Authenticate))
 	}
 	if o.Merchants != nil {
 		s.authMerchant = requireMerchant(Authenticator[merchant.Merchant](o.Merchants.Authenticate))

@@ -16,18 +16,22 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dompet/dompet/internal/audit"
 	"github.com/dompet/dompet/internal/config"
 	"github.com/dompet/dompet/internal/db/dbtest"
 	"github.com/dompet/dompet/internal/identity"
 	"github.com/dompet/dompet/internal/notify"
+	"github.com/dompet/dompet/internal/staff"
 )
 
 // fxEnv is a real HTTP server on the identity service with a settable clock (TOTP codes
 // depend on it) and a notify.Sender that records what it sends.
 type fxEnv struct {
-	srv  *httptest.Server
-	id   *identity.Service
-	logs *logBuffer
+	srv   *httptest.Server
+	id    *identity.Service
+	staff *staff.Service
+	audit *audit.Log
+	logs  *logBuffer
 
 	mu   sync.Mutex
 	now  time.Time
@@ -41,7 +45,9 @@ func newFxEnv(t testing.TB) *fxEnv {
 	log := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e.id = identity.New(d, identity.Options{Argon2: identity.Argon2Params{Time: 1, MemoryKiB: 64, Threads: 1},
 		Now: e.clock, Notify: e, Log: log, CacheTTL: -1})
-	api, err := New(Options{Config: config.Default(), DB: d, Log: log, Identity: e.id})
+	e.staff = staff.New(d, e.id, staff.Options{Now: e.clock, Log: log})
+	e.audit = audit.New(d, e.clock)
+	api, err := New(Options{Config: config.Default(), DB: d, Log: log, Identity: e.id, Staff: e.staff, Audit: e.audit})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,9 +1,12 @@
 // Package identity owns wallet users and their credentials: registration with a password
-// policy, argon2id password hashes, login, opaque session tokens (stored only as SHA-256
-// hashes), authentication of API calls and an append-only log of security events.
+// policy, argon2id password hashes computed through a bounded gate, login, opaque session
+// tokens (stored only as SHA-256 hashes, cached for a few seconds per process), lockout and
+// rate limits, second factors (TOTP, codes by SMS and email, new devices and networks),
+// recovery, the payment PIN, and each user's security events (also written to the audit log,
+// package audit).
 //
-// Lockout, two-factor, devices, recovery and staff accounts come later; the places where they
-// plug in are marked (see lockout.go).
+// Staff accounts are not here: package staff holds them, sharing this package's credential
+// machinery through the methods of credentials.go.
 package identity
 
 import (
