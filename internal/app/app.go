@@ -19,6 +19,7 @@ import (
 	"github.com/dompet/dompet/internal/merchant"
 	"github.com/dompet/dompet/internal/notify"
 	"github.com/dompet/dompet/internal/schema"
+	"github.com/dompet/dompet/internal/secret"
 	"github.com/dompet/dompet/internal/wallet"
 )
 
@@ -38,6 +39,8 @@ type App struct {
 	Notify notify.Sender
 	// Recorder keeps the last messages sent, for the demo page; nil unless cfg.Demo.
 	Recorder *notify.Recorder
+	// Secrets seals secrets at rest (TOTP secrets) under the server key.
+	Secrets *secret.Box
 
 	notifyQueue *notify.Queue
 
@@ -58,6 +61,10 @@ type Options struct {
 	// Notify delivers SMS and email instead of the providers of cfg (still queued, and
 	// recorded in demo mode); nil: the SMS webhook and the SMTP relay, or the log.
 	Notify notify.Sender
+	// Secrets is the box sealing secrets at rest. nil: the server key of cfg
+	// (DOMPET_SECRET_KEY, or the key file in the data directory) when New opens the store;
+	// with a store of the caller's (tests, benchmarks), a key for this App's lifetime only.
+	Secrets *secret.Box
 }
 
 // New builds the App.
@@ -76,6 +83,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*
 			return nil, err
 		}
 		a.DB, a.ownDB = d, true
+	}
+	if err := a.openSecrets(ctx, cfg, o); err != nil {
+		a.close()
+		return nil, err
 	}
 	fees, err := wallet.LoadFees(cfg.FeesFile)
 	if err != nil {
@@ -106,6 +117,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*
 		io.Notify = a.Notify
 	}
 	accessSettings(&io, cfg)
+	io.Secrets = a.Secrets
 	a.Identity = identity.New(a.DB, io)
 	a.Merchants = merchant.New(a.DB, merchant.Options{Logger: log})
 	if !cfg.Sandbox {
@@ -149,6 +161,38 @@ func (a *App) close() error {
 	}
 	if a.ownDB && a.DB != nil {
 		return a.DB.Close()
+	}
+	return nil
+}
+
+// SecretColumns are the sealed columns of every package, walked on start (to seal values
+// stored before sealing existed) and by `dompet secrets rotate`. A package that seals a
+// column adds its list here.
+func SecretColumns() []secret.Column {
+	return identity.SecretColumns()
+}
+
+// openSecrets sets a.Secrets (see Options.Secrets) and seals the plain values left in the
+// sealed columns by a version before sealing.
+func (a *App) openSecrets(ctx context.Context, cfg config.Config, o Options) error {
+	switch {
+	case o.Secrets != nil:
+		a.Secrets = o.Secrets
+	case !a.ownDB:
+		a.Secrets = secret.Ephemeral()
+	default:
+		b, err := secret.Load(cfg.DataDir, cfg.SecretKey)
+		if err != nil {
+			return err
+		}
+		a.Secrets = b
+	}
+	n, err := secret.SealPlain(ctx, a.DB, a.Secrets, SecretColumns())
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		a.Log.Info("sealed secrets stored in clear by an earlier version", "count", n)
 	}
 	return nil
 }

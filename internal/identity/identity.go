@@ -17,6 +17,7 @@ import (
 	"github.com/dompet/dompet/internal/db"
 	"github.com/dompet/dompet/internal/fault"
 	"github.com/dompet/dompet/internal/notify"
+	"github.com/dompet/dompet/internal/secret"
 )
 
 // Failures of this package, with the codes of API.md.
@@ -119,6 +120,10 @@ type Options struct {
 	LockoutDuration  time.Duration // how long such a lock lasts; zero: 30 min
 	PasswordMaxAge   time.Duration // older passwords are due for a change; zero: 180 days, negative: never
 	RateLimits       RateLimits
+
+	// Secrets seals TOTP secrets at rest (totp.go); nil: a key that lives as long as the
+	// process (tests). The app passes the server's key.
+	Secrets *secret.Box
 }
 
 // Service is the identity domain on one store.
@@ -132,6 +137,7 @@ type Service struct {
 	gate   hashGate
 	cache  *sessionCache // nil when disabled
 	notify notify.Sender
+	box    *secret.Box // seals TOTP secrets
 
 	acc *access // lockout, rate limits, recovery and PIN settings and state
 
@@ -152,6 +158,10 @@ func New(d *db.DB, opts Options) *Service {
 		common: parseCommonList(commonPasswordsTxt),
 		notify: opts.Notify,
 		acc:    newAccess(opts),
+		box:    opts.Secrets,
+	}
+	if s.box == nil {
+		s.box = secret.Ephemeral()
 	}
 	if s.ttl <= 0 {
 		s.ttl = 30 * 24 * time.Hour
