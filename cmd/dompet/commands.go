@@ -23,5 +23,6 @@ func commands() []command {
 		demoCmd,
 		benchCmd,
 		ledgerVerifyCmd,
+		secretsRotateCmd,
 	}
 }
