@@ -175,7 +175,7 @@ func (w *Wallet) AttachmentContent(ctx context.Context, userID, attachmentID str
 
 // ConvertAttachments moves attachments stored as base64 text (before migration 00011) into
 // the binary column, a few per transaction (each may be 10 MB), and returns how many it
-// moved. It is idempotent: the app runs it on every start, and a converted row has data ''.
+// moved. It is idempotent: the app runs it on every start, and a converted row's data is empty.
 // A row whose text is not base64 is left as it is and logged: one corrupt old file must not
 // keep the server from starting, and reading it answers an error.
 func (w *Wallet) ConvertAttachments(ctx context.Context) (int, error) {
