@@ -121,8 +121,8 @@ type Options struct {
 	PasswordMaxAge   time.Duration // older passwords are due for a change; zero: 180 days, negative: never
 	RateLimits       RateLimits
 
-	// Secrets seals TOTP secrets at rest (totp.go); nil: a key that lives as long as the
-	// process (tests). The app passes the server's key.
+	// Secrets seals TOTP secrets at rest (totp.go): the server's key, which the app passes.
+	// nil: enrolling and checking TOTP fail (never a throwaway key that would lose them).
 	Secrets *secret.Box
 }
 
@@ -159,9 +159,6 @@ func New(d *db.DB, opts Options) *Service {
 		notify: opts.Notify,
 		acc:    newAccess(opts),
 		box:    opts.Secrets,
-	}
-	if s.box == nil {
-		s.box = secret.Ephemeral()
 	}
 	if s.ttl <= 0 {
 		s.ttl = 30 * 24 * time.Hour

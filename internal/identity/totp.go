@@ -2,6 +2,7 @@ package identity
 
 import (
 	"crypto/subtle"
+	"errors"
 	"fmt"
 	"time"
 
@@ -80,8 +81,14 @@ func SecretColumns() []secret.Column {
 	}
 }
 
+// errNoKey is a Service built without Options.Secrets meeting a TOTP secret.
+var errNoKey = errors.New("identity: no server key to seal TOTP secrets (Options.Secrets)")
+
 // sealTOTP seals a user's TOTP secret for storing.
 func (s *Service) sealTOTP(userID, plain string) (string, error) {
+	if s.box == nil {
+		return "", errNoKey
+	}
 	v, err := s.box.Seal([]byte(plain), totpAAD(userID))
 	if err != nil {
 		return "", fmt.Errorf("seal totp secret of %s: %w", userID, err)
@@ -92,6 +99,9 @@ func (s *Service) sealTOTP(userID, plain string) (string, error) {
 // openTOTP opens a stored TOTP secret. A value that does not open (plain text written behind
 // the server's back, another server's key, tampering) is an error, never a secret to use.
 func (s *Service) openTOTP(userID, sealed string) (string, error) {
+	if s.box == nil {
+		return "", errNoKey
+	}
 	v, err := s.box.Open(sealed, totpAAD(userID))
 	if err != nil {
 		return "", fmt.Errorf("totp secret of %s: %w", userID, err)

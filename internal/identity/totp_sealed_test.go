@@ -110,3 +110,17 @@ func TestPlainTOTPSecretsSealedOnStart(t *testing.T) {
 		t.Fatalf("login with the sealed secret: %v", err)
 	}
 }
+
+// TestTOTPNeedsTheServerKey: a Service built without Options.Secrets refuses to enrol rather
+// than seal under a key nobody keeps.
+func TestTOTPNeedsTheServerKey(t *testing.T) {
+	f := newFixture(t, Options{})
+	bare := New(f.d, Options{Argon2: cheapArgon, Now: f.clock.Now})
+	u := f.register(t, 1)
+	if _, err := bare.EnrollTOTP(context.Background(), u.ID); err == nil {
+		t.Fatal("enrolled without a server key")
+	}
+	if n := f.count(t, "SELECT COUNT(*) FROM user_totp"); n != 0 {
+		t.Fatalf("%d user_totp rows", n)
+	}
+}
