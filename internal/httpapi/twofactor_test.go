@@ -20,6 +20,7 @@ import (
 	"github.com/dompet/dompet/internal/db/dbtest"
 	"github.com/dompet/dompet/internal/identity"
 	"github.com/dompet/dompet/internal/notify"
+	"github.com/dompet/dompet/internal/secret"
 )
 
 // fxEnv is a real HTTP server on the identity service with a settable clock (TOTP codes
@@ -40,7 +41,7 @@ func newFxEnv(t testing.TB) *fxEnv {
 	d := dbtest.Open(t)
 	log := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e.id = identity.New(d, identity.Options{Argon2: identity.Argon2Params{Time: 1, MemoryKiB: 64, Threads: 1},
-		Now: e.clock, Notify: e, Log: log, CacheTTL: -1})
+		Now: e.clock, Notify: e, Log: log, CacheTTL: -1, Secrets: secret.Ephemeral()})
 	api, err := New(Options{Config: config.Default(), DB: d, Log: log, Identity: e.id})
 	if err != nil {
 		t.Fatal(err)
