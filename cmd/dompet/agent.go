@@ -12,6 +12,7 @@ import (
 	"github.com/dompet/dompet/internal/db"
 	"github.com/dompet/dompet/internal/fault"
 	"github.com/dompet/dompet/internal/identity"
+	"github.com/dompet/dompet/internal/secret"
 	"github.com/dompet/dompet/internal/staff"
 )
 
@@ -50,8 +51,14 @@ func (c *cli) staffService(ctx context.Context, cfg config.Config) (*staff.Servi
 	if err != nil {
 		return nil, nil, err
 	}
-	ids := identity.New(store, identity.Options{Log: c.log})
-	return staff.New(store, ids, staff.Options{Log: c.log}), store, nil
+	// The server's key seals the TOTP secrets this command writes, as the server does.
+	box, err := secret.Load(cfg.DataDir, cfg.SecretKey)
+	if err != nil {
+		store.Close()
+		return nil, nil, err
+	}
+	ids := identity.New(store, identity.Options{Log: c.log, Secrets: box})
+	return staff.New(store, ids, staff.Options{Log: c.log, Sealer: box}), store, nil
 }
 
 // asUsage makes a refusal of bad input a usage error (exit 2).

@@ -25,5 +25,6 @@ func commands() []command {
 		demoCmd,
 		benchCmd,
 		ledgerVerifyCmd,
+		secretsRotateCmd,
 	}
 }

@@ -32,8 +32,9 @@ func buildDompet(t *testing.T) string {
 	return bin
 }
 
-// crashEnv is the test's environment without DOMPET_* settings, plus the store and no SMTP
-// listener (several servers of parallel tests must not clash on its port).
+// crashEnv is the test's environment without DOMPET_* settings, plus the store, a fixed
+// server key (every process of a test must open what the others sealed) and no SMTP listener
+// (several servers of parallel tests must not clash on its port).
 func crashEnv(dsn string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
@@ -43,7 +44,8 @@ func crashEnv(dsn string) []string {
 	}
 	// Every client is 127.0.0.1, limited like any address: budgets the test never reaches.
 	return append(env, "DOMPET_DB="+dsn, "DOMPET_SMTP_LISTEN=", "DOMPET_ADDR=127.0.0.1:0", "DOMPET_LOG_LEVEL=warn",
-		"DOMPET_RATE_REGISTER_PER_IP=1000000/1m", "DOMPET_RATE_LOGIN_PER_IP=1000000/1m")
+		"DOMPET_RATE_REGISTER_PER_IP=1000000/1m", "DOMPET_RATE_LOGIN_PER_IP=1000000/1m",
+		"DOMPET_SECRET_KEY=AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")
 }
 
 // runDompet runs a one-shot subcommand and returns its stdout, stderr and exit error.

@@ -142,8 +142,9 @@ func TestDemoCommand(t *testing.T) {
 		dsn = dbtest.DSN(t)
 	}
 	var runs [2]demoSummary
+	dataDir := t.TempDir() // the server key file, with PostgreSQL
 	for i := range runs {
-		code, stdout, stderr := runTest(t, nil, "demo", "--db", dsn, "--log-level", "warn")
+		code, stdout, stderr := runTest(t, nil, "demo", "--db", dsn, "--data-dir", dataDir, "--log-level", "warn")
 		if code != 0 {
 			t.Fatalf("run %d: exit %d\n%s", i, code, stderr)
 		}

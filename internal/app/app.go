@@ -21,6 +21,7 @@ import (
 	"github.com/dompet/dompet/internal/notify"
 	"github.com/dompet/dompet/internal/outbox"
 	"github.com/dompet/dompet/internal/schema"
+	"github.com/dompet/dompet/internal/secret"
 	"github.com/dompet/dompet/internal/staff"
 	"github.com/dompet/dompet/internal/wallet"
 )
@@ -47,6 +48,8 @@ type App struct {
 	Notify notify.Sender
 	// Recorder keeps the last messages sent, for the demo page; nil unless cfg.Demo.
 	Recorder *notify.Recorder
+	// Secrets seals secrets at rest (TOTP secrets) under the server key.
+	Secrets *secret.Box
 
 	notifyQueue  *notify.Queue
 	outboxSender notify.Sender // the providers, without the queue: the outbox learns each outcome
@@ -70,6 +73,10 @@ type Options struct {
 	// Notify delivers SMS and email instead of the providers of cfg (still queued, and
 	// recorded in demo mode); nil: the SMS webhook and the SMTP relay, or the log.
 	Notify notify.Sender
+	// Secrets is the box sealing secrets at rest. nil: the server key of cfg
+	// (DOMPET_SECRET_KEY, or the key file in the data directory) when New opens the store;
+	// with a store of the caller's (tests, benchmarks), a key for this App's lifetime only.
+	Secrets *secret.Box
 }
 
 // New builds the App.
@@ -88,6 +95,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*
 			return nil, err
 		}
 		a.DB, a.ownDB = d, true
+	}
+	if err := a.openSecrets(ctx, cfg, o); err != nil {
+		a.close()
+		return nil, err
 	}
 	fees, err := wallet.LoadFees(cfg.FeesFile)
 	if err != nil {
@@ -123,6 +134,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*
 		io.Outbox = a.Outbox
 	}
 	accessSettings(&io, cfg)
+	io.Secrets = a.Secrets
 	a.Identity = identity.New(a.DB, io)
 	so := o.Staff
 	if so.Log == nil {
@@ -130,6 +142,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*
 	}
 	if so.Now == nil {
 		so.Now = io.Now
+	}
+	if so.Sealer == nil {
+		so.Sealer = a.Secrets
 	}
 	a.Staff = staff.New(a.DB, a.Identity, so)
 	a.Audit = audit.New(a.DB, io.Now)
@@ -148,6 +163,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*
 	if err != nil {
 		a.close()
 		return nil, err
+	}
+	if n, err := a.Wallet.ConvertAttachments(ctx); err != nil {
+		a.close()
+		return nil, err
+	} else if n > 0 {
+		log.Info("attachments stored as base64 moved to the binary column", "count", n)
 	}
 	if o.Background {
 		bctx, cancel := context.WithCancel(context.Background())
@@ -185,6 +206,38 @@ func (a *App) close() error {
 	}
 	if a.ownDB && a.DB != nil {
 		return a.DB.Close()
+	}
+	return nil
+}
+
+// SecretColumns are the sealed columns of every package, walked on start (to seal values
+// stored before sealing existed) and by `dompet secrets rotate`. A package that seals a
+// column adds its list here.
+func SecretColumns() []secret.Column {
+	return append(identity.SecretColumns(), staff.SecretColumns()...)
+}
+
+// openSecrets sets a.Secrets (see Options.Secrets) and seals the plain values left in the
+// sealed columns by a version before sealing.
+func (a *App) openSecrets(ctx context.Context, cfg config.Config, o Options) error {
+	switch {
+	case o.Secrets != nil:
+		a.Secrets = o.Secrets
+	case !a.ownDB:
+		a.Secrets = secret.Ephemeral()
+	default:
+		b, err := secret.Load(cfg.DataDir, cfg.SecretKey)
+		if err != nil {
+			return err
+		}
+		a.Secrets = b
+	}
+	n, err := secret.SealPlain(ctx, a.DB, a.Secrets, SecretColumns())
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		a.Log.Info("sealed secrets stored in clear by an earlier version", "count", n)
 	}
 	return nil
 }

@@ -14,11 +14,13 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/dompet/dompet/internal/money"
+	"github.com/dompet/dompet/internal/secret"
 )
 
 // Config is every setting of a Dompet process, parsed and validated.
@@ -42,6 +44,8 @@ type Config struct {
 	LockoutThreshold    int           // consecutive wrong passwords that lock an account
 	LockoutDuration     time.Duration // how long such a lock lasts
 	PasswordMaxAge      time.Duration // after this a password change is suggested; 0 never
+	SecretKey           string        // server key(s) sealing secrets at rest, comma-separated; "" uses the key file
+	DataDir             string        // files of the server (the key file); "" in the table: the SQLite file's directory, or ./data
 
 	TrustedProxies []netip.Prefix // reverse proxies whose X-Forwarded-For/-Proto are believed
 	FrameAncestors []string       // origins allowed to frame embeddable pages (the chat widget)
@@ -129,6 +133,10 @@ var settings = []setting{
 		set: func(c *Config, v string) (err error) { c.RateRecoveryPerIP, err = rateOf(v); return err }},
 	{flag: "rate-verify-per-ip", env: "DOMPET_RATE_VERIFY_PER_IP", def: "10/1m", usage: "recovery and PIN-reset code checks from one address: N/DURATION",
 		set: func(c *Config, v string) (err error) { c.RateVerifyPerIP, err = rateOf(v); return err }},
+	{flag: "secret-key", env: "DOMPET_SECRET_KEY", usage: "32-byte server key(s), base64 or hex, comma-separated, the sealing one first; prefer the variable to the flag; empty uses the key file in the data directory",
+		set: func(c *Config, v string) error { c.SecretKey = v; return secretKeys(v) }},
+	{flag: "data-dir", env: "DOMPET_DATA_DIR", usage: "directory of the server's files (the secret key file); empty: the SQLite file's directory, or ./data with PostgreSQL",
+		set: func(c *Config, v string) error { c.DataDir = v; return nil }},
 }
 
 // LookupEnv is how the environment is read; os.LookupEnv in production, a map in tests.
@@ -169,6 +177,9 @@ func Bind(fs *flag.FlagSet, env LookupEnv) func() (Config, error) {
 		if err := errors.Join(errs...); err != nil {
 			return Config{}, fmt.Errorf("config: %w", err)
 		}
+		if c.DataDir == "" {
+			c.DataDir = defaultDataDir(c.DB)
+		}
 		return c, nil
 	}
 }
@@ -193,11 +204,16 @@ func Default() Config {
 	return c
 }
 
-// LogValue hides secrets when a Config is logged: the telephony secret and URL passwords.
+// LogValue hides secrets when a Config is logged: the telephony secret, the server key and
+// URL passwords.
 func (c Config) LogValue() slog.Value {
 	secret := ""
 	if c.TelephonySecret != "" {
 		secret = "redacted"
+	}
+	key := "key file"
+	if c.SecretKey != "" {
+		key = "redacted"
 	}
 	codes := make([]string, len(c.Currencies))
 	for i, cur := range c.Currencies {
@@ -230,6 +246,8 @@ func (c Config) LogValue() slog.Value {
 		slog.String("rate_login_per_account", c.RateLoginPerAccount.String()),
 		slog.String("rate_recovery_per_ip", c.RateRecoveryPerIP.String()),
 		slog.String("rate_verify_per_ip", c.RateVerifyPerIP.String()),
+		slog.String("secret_key", key),
+		slog.String("data_dir", c.DataDir),
 	)
 }
 
@@ -433,4 +451,22 @@ func rateOf(v string) (Rate, error) {
 		return Rate{}, bad
 	}
 	return r, nil
+}
+
+// secretKeys checks DOMPET_SECRET_KEY the way the server will read it, so that a malformed key
+// is a usage error at start rather than a surprise at the first sealing.
+func secretKeys(v string) error {
+	if v == "" {
+		return nil
+	}
+	_, err := secret.ParseKeys(v)
+	return err
+}
+
+// defaultDataDir is the data directory when none is set: beside the SQLite file, or ./data.
+func defaultDataDir(dsn string) string {
+	if path, ok := strings.CutPrefix(dsn, "sqlite:"); ok {
+		return filepath.Dir(path)
+	}
+	return "data"
 }

@@ -231,19 +231,48 @@ func TestUnknownFlag(t *testing.T) {
 func TestLogValueRedacts(t *testing.T) {
 	c, _, err := Parse("t", nil, envOf(map[string]string{
 		"DOMPET_TELEPHONY_SECRET": "topsecret", "DOMPET_SMTP_RELAY": "smtp://me:hunter2@relay:25",
-		"DOMPET_DB": "postgres://app:pgpass@127.0.0.1/d"}))
+		"DOMPET_DB": "postgres://app:pgpass@127.0.0.1/d", "DOMPET_SECRET_KEY": testKey}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
 	slog.New(slog.NewJSONHandler(&buf, nil)).Info("config", "config", c)
 	out := buf.String()
-	for _, secret := range []string{"topsecret", "hunter2", "pgpass"} {
+	for _, secret := range []string{"topsecret", "hunter2", "pgpass", testKey} {
 		if strings.Contains(out, secret) {
 			t.Errorf("log shows %q: %s", secret, out)
 		}
 	}
 	if !strings.Contains(out, `"addr":"127.0.0.1:8080"`) || !strings.Contains(out, "relay:25") {
 		t.Errorf("log lacks settings: %s", out)
+	}
+}
+
+// testKey is a well-formed DOMPET_SECRET_KEY (32 bytes, base64).
+const testKey = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+
+func TestDataDirAndSecretKey(t *testing.T) {
+	for _, c := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{nil, "data"},
+		{map[string]string{"DOMPET_DB": "sqlite:/var/lib/dompet/d.db"}, "/var/lib/dompet"},
+		{map[string]string{"DOMPET_DB": "postgres://u@h/d"}, "data"},
+		{map[string]string{"DOMPET_DB": "postgres://u@h/d", "DOMPET_DATA_DIR": "/srv/dompet"}, "/srv/dompet"},
+		{map[string]string{"DOMPET_DB": "sqlite:/a/d.db", "DOMPET_DATA_DIR": "/b"}, "/b"},
+	} {
+		cfg, _, err := Parse("t", nil, envOf(c.env))
+		if err != nil || cfg.DataDir != c.want {
+			t.Errorf("%v: DataDir = %q, %v; want %q", c.env, cfg.DataDir, err, c.want)
+		}
+	}
+	if _, _, err := Parse("t", nil, envOf(map[string]string{"DOMPET_SECRET_KEY": testKey + "," + testKey})); err != nil {
+		t.Errorf("two keys refused: %v", err)
+	}
+	for _, bad := range []string{"short", testKey[:20], testKey + ",nope"} {
+		if _, _, err := Parse("t", nil, envOf(map[string]string{"DOMPET_SECRET_KEY": bad})); err == nil {
+			t.Errorf("DOMPET_SECRET_KEY=%q accepted", bad)
+		}
 	}
 }

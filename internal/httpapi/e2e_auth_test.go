@@ -58,6 +58,7 @@ var e2eRouteTable = map[string]struct {
 	"GET /api/v1/refund-requests":                         {authUser, "/api/v1/refund-requests"},
 	"GET /api/v1/refund-requests/{id}":                    {authUser, "/api/v1/refund-requests/rfr_nope"},
 	"POST /api/v1/attachments":                            {authUser, "/api/v1/attachments"},
+	"GET /api/v1/attachments/{id}":                        {authUser, "/api/v1/attachments/att_nope"},
 	"POST /api/v1/merchant/refunds":                       {authMerchant, "/api/v1/merchant/refunds"},
 	"GET /api/v1/merchant/refund-requests":                {authMerchant, "/api/v1/merchant/refund-requests"},
 	"POST /api/v1/merchant/refund-requests/{id}/decision": {authMerchant, "/api/v1/merchant/refund-requests/rfr_nope/decision"},

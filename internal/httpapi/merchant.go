@@ -1,14 +1,11 @@
 package httpapi
 
 import (
-	"io"
 	"net/http"
 
 	"github.com/dompet/dompet/internal/merchant"
 	"github.com/dompet/dompet/internal/wallet"
 )
-
-func readFull(r io.Reader, buf []byte) (int, error) { return io.ReadFull(r, buf) }
 
 func (s *Server) merchantRefund(w http.ResponseWriter, r *http.Request) error {
 	key, err := idempotencyKey(r)

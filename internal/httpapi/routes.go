@@ -69,6 +69,7 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/refund-requests", authUser, s.refundRequests, refundRequestsDoc},
 		{"GET /api/v1/refund-requests/{id}", authUser, s.refundRequest, refundRequestDoc},
 		{"POST /api/v1/attachments", authUser, s.uploadAttachment, uploadAttachmentDoc},
+		{"GET /api/v1/attachments/{id}", authUser, s.downloadAttachment, downloadAttachmentDoc},
 
 		// Merchants (merchant.go)
 		{"POST /api/v1/merchant/refunds", authMerchant, s.merchantRefund, merchantRefundDoc},

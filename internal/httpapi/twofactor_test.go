@@ -21,6 +21,7 @@ import (
 	"github.com/dompet/dompet/internal/db/dbtest"
 	"github.com/dompet/dompet/internal/identity"
 	"github.com/dompet/dompet/internal/notify"
+	"github.com/dompet/dompet/internal/secret"
 	"github.com/dompet/dompet/internal/staff"
 )
 
@@ -44,7 +45,7 @@ func newFxEnv(t testing.TB) *fxEnv {
 	d := dbtest.Open(t)
 	log := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e.id = identity.New(d, identity.Options{Argon2: identity.Argon2Params{Time: 1, MemoryKiB: 64, Threads: 1},
-		Now: e.clock, Notify: e, Log: log, CacheTTL: -1})
+		Now: e.clock, Notify: e, Log: log, CacheTTL: -1, Secrets: secret.Ephemeral()})
 	e.staff = staff.New(d, e.id, staff.Options{Now: e.clock, Log: log})
 	e.audit = audit.New(d, e.clock)
 	api, err := New(Options{Config: config.Default(), DB: d, Log: log, Identity: e.id, Staff: e.staff, Audit: e.audit})

@@ -308,35 +308,3 @@ func (s *Server) refundRequest(w http.ResponseWriter, r *http.Request) error {
 }
 
 var refundRequestDoc = operation{Summary: "One refund request", Tag: "refund-requests", Response: wallet.RefundRequest{}}
-
-// maxUpload is the largest multipart body taken: a 10 MB file plus its envelope.
-const maxUpload = wallet.MaxAttachment + 64<<10
-
-func (s *Server) uploadAttachment(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, maxUpload)
-	if err := r.ParseMultipartForm(1 << 20); err != nil {
-		if _, ok := err.(*http.MaxBytesError); ok {
-			return fault.New("too_large", "the file is larger than 10 MB")
-		}
-		return fault.Invalid("file", "send multipart/form-data with one part named file")
-	}
-	defer r.MultipartForm.RemoveAll()
-	f, hdr, err := r.FormFile("file")
-	if err != nil {
-		return fault.Invalid("file", "is required")
-	}
-	defer f.Close()
-	data := make([]byte, hdr.Size)
-	if _, err := readFull(f, data); err != nil {
-		return fault.Invalid("file", "could not be read")
-	}
-	p, _ := userOf[identity.Principal](r)
-	a, err := s.wallet.AddAttachment(r.Context(), p.User.ID, hdr.Filename, data)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusCreated, a)
-}
-
-var uploadAttachmentDoc = operation{Summary: "Upload evidence (image or PDF, at most 10 MB) as multipart field \"file\"", Tag: "attachments",
-	Status: http.StatusCreated, Response: wallet.Attachment{}, Errors: []string{"invalid_request", "too_large"}, MaxBody: maxUpload}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/dompet/dompet/internal/db"
 	"github.com/dompet/dompet/internal/db/dbtest"
+	"github.com/dompet/dompet/internal/secret"
 )
 
 // cheap argon2 parameters: tests check behaviour, not cost.
@@ -48,6 +49,9 @@ func newFixture(t testing.TB, opts Options) *fixture {
 	}
 	if opts.Now == nil {
 		opts.Now = f.clock.Now
+	}
+	if opts.Secrets == nil {
+		opts.Secrets = secret.Ephemeral()
 	}
 	f.s = New(f.d, opts)
 	return f

@@ -20,6 +20,7 @@ import (
 	"github.com/dompet/dompet/internal/db"
 	"github.com/dompet/dompet/internal/fault"
 	"github.com/dompet/dompet/internal/notify"
+	"github.com/dompet/dompet/internal/secret"
 )
 
 // Failures of this package, with the codes of API.md.
@@ -128,6 +129,10 @@ type Options struct {
 	LockoutDuration  time.Duration // how long such a lock lasts; zero: 30 min
 	PasswordMaxAge   time.Duration // older passwords are due for a change; zero: 180 days, negative: never
 	RateLimits       RateLimits
+
+	// Secrets seals TOTP secrets at rest (totp.go): the server's key, which the app passes.
+	// nil: enrolling and checking TOTP fail (never a throwaway key that would lose them).
+	Secrets *secret.Box
 }
 
 // Service is the identity domain on one store.
@@ -141,7 +146,8 @@ type Service struct {
 	gate   hashGate
 	cache  *sessionCache // nil when disabled
 	notify notify.Sender
-	outbox Waker // nil: alerts from memory
+	outbox Waker       // nil: alerts from memory
+	box    *secret.Box // seals TOTP secrets
 
 	acc *access // lockout, rate limits, recovery and PIN settings and state
 
@@ -163,6 +169,7 @@ func New(d *db.DB, opts Options) *Service {
 		notify: opts.Notify,
 		outbox: opts.Outbox,
 		acc:    newAccess(opts),
+		box:    opts.Secrets,
 	}
 	if s.ttl <= 0 {
 		s.ttl = 30 * 24 * time.Hour

@@ -2,12 +2,15 @@ package identity
 
 import (
 	"crypto/subtle"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/hotp"
 	"github.com/pquerna/otp/totp"
+
+	"github.com/dompet/dompet/internal/secret"
 )
 
 // TOTP as every authenticator app does it (RFC 6238): SHA-1, 6 digits, 30-second steps.
@@ -62,6 +65,48 @@ func matchTOTP(secret, code string, now time.Time, lastStep int64) int64 {
 		}
 	}
 	return 0
+}
+
+// TOTP secrets are sealed at rest (package secret) with the user's id as aad, so a value
+// copied into another user's row does not open there. pending_secret and secret share the
+// aad: confirming an enrolment moves the sealed value from one column to the other as is.
+func totpAAD(userID string) []byte { return []byte("user_totp:" + userID) }
+
+// SecretColumns are identity's sealed columns, for sealing plain values left from before
+// sealing existed (on start) and for `dompet secrets rotate`.
+func SecretColumns() []secret.Column {
+	return []secret.Column{
+		{Table: "user_totp", IDCol: "user_id", ValueCol: "secret", AAD: totpAAD},
+		{Table: "user_totp", IDCol: "user_id", ValueCol: "pending_secret", AAD: totpAAD},
+	}
+}
+
+// errNoKey is a Service built without Options.Secrets meeting a TOTP secret.
+var errNoKey = errors.New("identity: no server key to seal TOTP secrets (Options.Secrets)")
+
+// sealTOTP seals a user's TOTP secret for storing.
+func (s *Service) sealTOTP(userID, plain string) (string, error) {
+	if s.box == nil {
+		return "", errNoKey
+	}
+	v, err := s.box.Seal([]byte(plain), totpAAD(userID))
+	if err != nil {
+		return "", fmt.Errorf("seal totp secret of %s: %w", userID, err)
+	}
+	return v, nil
+}
+
+// openTOTP opens a stored TOTP secret. A value that does not open (plain text written behind
+// the server's back, another server's key, tampering) is an error, never a secret to use.
+func (s *Service) openTOTP(userID, sealed string) (string, error) {
+	if s.box == nil {
+		return "", errNoKey
+	}
+	v, err := s.box.Open(sealed, totpAAD(userID))
+	if err != nil {
+		return "", fmt.Errorf("totp secret of %s: %w", userID, err)
+	}
+	return string(v), nil
 }
 
 func allDigits(s string) bool {

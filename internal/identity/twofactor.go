@@ -70,10 +70,14 @@ func (s *Service) EnrollTOTP(ctx context.Context, userID string) (TOTPEnrollment
 	if err != nil {
 		return TOTPEnrollment{}, err
 	}
+	sealed, err := s.sealTOTP(userID, secret)
+	if err != nil {
+		return TOTPEnrollment{}, err
+	}
 	now := micros(s.now())
 	_, err = s.db.Exec(ctx, `INSERT INTO user_totp (user_id, pending_secret, pending_at, updated_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (user_id) DO UPDATE SET pending_secret = excluded.pending_secret,
-			pending_at = excluded.pending_at, updated_at = excluded.updated_at`, userID, secret, now, now)
+			pending_at = excluded.pending_at, updated_at = excluded.updated_at`, userID, sealed, now, now)
 	if err != nil {
 		return TOTPEnrollment{}, fmt.Errorf("enroll totp for %s: %w", userID, err)
 	}
@@ -105,6 +109,9 @@ func (s *Service) ConfirmTOTP(ctx context.Context, userID, code string) ([]strin
 			return ErrInvalidState.Because("no TOTP enrollment is waiting: POST /api/v1/me/two-factor/totp first")
 		}
 		if err != nil {
+			return err
+		}
+		if pending, err = s.openTOTP(userID, pending); err != nil {
 			return err
 		}
 		step := matchTOTP(pending, strings.TrimSpace(code), now, last)
@@ -245,6 +252,9 @@ func (s *Service) spendTOTP(ctx context.Context, userID, code string, now time.T
 	}
 	if err != nil {
 		return false, fmt.Errorf("totp of %s: %w", userID, err)
+	}
+	if secret, err = s.openTOTP(userID, secret); err != nil {
+		return false, err
 	}
 	step := matchTOTP(secret, code, now, last)
 	if step == 0 {

@@ -29,6 +29,7 @@ import (
 	"github.com/dompet/dompet/internal/db"
 	"github.com/dompet/dompet/internal/fault"
 	"github.com/dompet/dompet/internal/id"
+	"github.com/dompet/dompet/internal/secret"
 )
 
 // Failures of this package, with the codes of API.md. The login's share the codes of users'
@@ -379,54 +380,8 @@ func clip(s string) string {
 	return strings.ToValidUTF8(s, "")
 }
 
-// Reseal re-encrypts every staff TOTP secret with the service's Sealer, opening each with
-// from: the sealer they were stored with (nil: they are stored as they are, as by a service
-// without a Sealer). It is how secrets stored in the clear get encrypted when a key is first
-// configured, and how a key is rotated. All or nothing, in one transaction; it returns how
-// many secrets it resealed.
-func (s *Service) Reseal(ctx context.Context, from Sealer) (int, error) {
-	if from == nil {
-		from = plain{}
-	}
-	n := 0
-	err := s.db.WithTx(ctx, func(ctx context.Context, tx *db.Tx) error {
-		n = 0
-		rows, err := tx.Query(ctx, "SELECT id, totp_secret FROM staff ORDER BY id"+tx.ForUpdate())
-		if err != nil {
-			return err
-		}
-		type secretRow struct{ id, sealed string }
-		var all []secretRow
-		for rows.Next() {
-			var r secretRow
-			if err := rows.Scan(&r.id, &r.sealed); err != nil {
-				rows.Close()
-				return err
-			}
-			all = append(all, r)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		for _, r := range all {
-			secret, err := from.Open(r.sealed, []byte(r.id))
-			if err != nil {
-				return fmt.Errorf("open the TOTP secret of %s: %w", r.id, err)
-			}
-			sealed, err := s.sealer.Seal(secret, []byte(r.id))
-			if err != nil {
-				return fmt.Errorf("seal the TOTP secret of %s: %w", r.id, err)
-			}
-			if _, err := tx.Exec(ctx, "UPDATE staff SET totp_secret = ? WHERE id = ?", sealed, r.id); err != nil {
-				return err
-			}
-			n++
-		}
-		return nil
-	})
-	if err != nil {
-		return 0, fmt.Errorf("reseal staff secrets: %w", err)
-	}
-	return n, nil
+// SecretColumns is the sealed column of the staff package, for the server key's walks:
+// sealing the secrets a store without a key kept in the clear, and `dompet secrets rotate`.
+func SecretColumns() []secret.Column {
+	return []secret.Column{{Table: "staff", IDCol: "id", ValueCol: "totp_secret", AAD: func(id string) []byte { return []byte(id) }}}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/dompet/dompet/internal/audit"
 	"github.com/dompet/dompet/internal/fault"
+	"github.com/dompet/dompet/internal/secret"
 )
 
 func TestCreate(t *testing.T) {
@@ -353,13 +354,14 @@ func TestUpdateRoles(t *testing.T) {
 	}
 }
 
-// TestReseal: secrets stored in the clear (no Sealer) are encrypted by Reseal, and the
-// members log in as before; a second Reseal with a new key rotates them.
-func TestReseal(t *testing.T) {
+// TestSecretColumns: secrets a store without a key kept in the clear are sealed by the server
+// key's walk over SecretColumns (what a start does), members log in as before, and a
+// rotation re-seals them under the new key.
+func TestSecretColumns(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	inClear := New(f.d, f.ids, Options{Now: f.clock.Now})
-	st, secret, pw, err := inClear.Create(ctx, "sari@dompet.example", "Sari", RoleAgent, "", "")
+	st, totp, pw, err := inClear.Create(ctx, "sari@dompet.example", "Sari", RoleAgent, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -370,25 +372,46 @@ func TestReseal(t *testing.T) {
 		}
 		return v
 	}
-	if stored() != secret {
+	if stored() != totp {
 		t.Fatal("without a Sealer the secret is stored as it is")
 	}
-	if n, err := f.s.Reseal(ctx, nil); err != nil || n != 1 {
-		t.Fatalf("reseal %d %v", n, err)
+	oldKey, newKey := secret.NewKey(), secret.NewKey()
+	box, err := secret.New(oldKey)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if v := stored(); strings.Contains(v, secret) {
+	if n, err := secret.SealPlain(ctx, f.d, box, SecretColumns()); err != nil || n != 1 {
+		t.Fatalf("seal plain: %d %v", n, err)
+	}
+	if v := stored(); strings.Contains(v, totp) || !secret.IsSealed(v) {
 		t.Fatalf("still in the clear: %q", v)
 	}
-	f.login(t, st, secret, pw)
-	rotated := New(f.d, f.ids, Options{Now: f.clock.Now, Sealer: newGCMSealer(t)})
-	if _, err := rotated.Reseal(ctx, newGCMSealer(t)); err == nil {
-		t.Fatal("opened secrets with the wrong key")
+	login := func(s *Service) error {
+		f.clock.Advance(time.Minute) // a fresh TOTP step: a code is accepted once
+		_, _, err := s.Login(ctx, LoginInput{Email: st.Email, Password: pw, OTP: oathtool(t, totp, f.clock.Now())})
+		return err
 	}
-	if n, err := rotated.Reseal(ctx, f.s.sealer); err != nil || n != 1 {
-		t.Fatalf("rotate %d %v", n, err)
+	if err := login(New(f.d, f.ids, Options{Now: f.clock.Now, Sealer: box})); err != nil {
+		t.Fatalf("login with the sealed secret: %v", err)
 	}
-	f.clock.Advance(time.Minute)
-	if _, _, err := rotated.Login(ctx, LoginInput{Email: st.Email, Password: pw, OTP: oathtool(t, secret, f.clock.Now())}); err != nil {
+	both, err := secret.New(newKey, oldKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := secret.Reseal(ctx, f.d, both, SecretColumns()); err != nil || n != 1 {
+		t.Fatalf("rotate: %d %v", n, err)
+	}
+	if kid, _ := secret.SealedKeyID(stored()); kid != secret.KeyID(newKey) {
+		t.Fatalf("sealed under %s, want the new key %s", kid, secret.KeyID(newKey))
+	}
+	onlyNew, err := secret.New(newKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := login(New(f.d, f.ids, Options{Now: f.clock.Now, Sealer: onlyNew})); err != nil {
 		t.Fatalf("login after rotation: %v", err)
+	}
+	if err := login(New(f.d, f.ids, Options{Now: f.clock.Now, Sealer: box})); err == nil {
+		t.Fatal("the retired key still opens the rotated secret")
 	}
 }

@@ -1,9 +1,14 @@
 package wallet
 
 import (
+	"bytes"
 	"context"
+	"database/sql"
 	"encoding/base64"
+	"errors"
 	"fmt"
+	"io"
+	"mime"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -17,9 +22,28 @@ import (
 // MaxAttachment is the largest evidence file accepted.
 const MaxAttachment = 10 << 20
 
+// ErrTooLarge is a file over MaxAttachment.
+var ErrTooLarge = fault.New("too_large", "the file is larger than 10 MB")
+
+// attachmentTypes are the types evidence may have, as sniffed from the bytes. Everything a
+// browser could run (HTML, SVG, XML, scripts) sniffs as something else and is refused.
 var attachmentTypes = map[string]bool{
-	"image/png": true, "image/jpeg": true, "image/gif": true, "image/webp": true, "application/pdf": true,
+	"image/png": true, "image/jpeg": true, "image/gif": true, "image/webp": true, "image/heic": true,
+	"application/pdf": true,
 }
+
+// AttachmentType is the type an attachment is served with: its stored type when that is on
+// the allow-list, or else application/octet-stream (a row from elsewhere is never trusted to
+// say text/html).
+func AttachmentType(ct string) string {
+	if attachmentTypes[ct] {
+		return ct
+	}
+	return "application/octet-stream"
+}
+
+// sniffLen is how much of a file the type is read from (http.DetectContentType's window).
+const sniffLen = 512
 
 // Attachment is an uploaded evidence file.
 type Attachment struct {
@@ -29,37 +53,178 @@ type Attachment struct {
 	Size        int64  `json:"size"`
 }
 
-// AddAttachment stores an image or PDF uploaded by a user as evidence. The type is sniffed
-// from the content, not trusted from the client.
+// AddAttachment is StoreAttachment of a file already in memory, with no declared type.
 func (w *Wallet) AddAttachment(ctx context.Context, userID, filename string, data []byte) (Attachment, error) {
-	if len(data) == 0 {
+	return w.StoreAttachment(ctx, userID, filename, "", bytes.NewReader(data))
+}
+
+// StoreAttachment stores an image or PDF uploaded by a user as evidence, reading it from r.
+// The type is sniffed from the first bytes, before the rest is read, and must be on the
+// allow-list and agree with declared, the type the client claims ("" or
+// application/octet-stream: none). More than MaxAttachment bytes is ErrTooLarge. The bytes
+// are stored as they came, in a binary column.
+func (w *Wallet) StoreAttachment(ctx context.Context, userID, filename, declared string, r io.Reader) (Attachment, error) {
+	head := make([]byte, sniffLen)
+	n, err := io.ReadFull(r, head)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return Attachment{}, fmt.Errorf("read attachment: %w", err)
+	}
+	head = head[:n]
+	if n == 0 {
 		return Attachment{}, fault.Invalid("file", "is empty")
 	}
-	if len(data) > MaxAttachment {
-		return Attachment{}, fault.Invalid("file", "is larger than 10 MB")
+	ct, err := attachmentType(head, declared)
+	if err != nil {
+		return Attachment{}, err
 	}
-	ct := http.DetectContentType(data)
+	var buf bytes.Buffer
+	buf.Write(head)
+	if n == sniffLen {
+		if _, err := io.Copy(&buf, io.LimitReader(r, MaxAttachment+1-int64(n))); err != nil {
+			return Attachment{}, fmt.Errorf("read attachment: %w", err)
+		}
+	}
+	if buf.Len() > MaxAttachment {
+		return Attachment{}, ErrTooLarge
+	}
+	a := Attachment{ID: id.New("att"), Filename: attachmentName(filename), ContentType: ct, Size: int64(buf.Len())}
+	_, err = w.db.Exec(ctx, `INSERT INTO wallet_attachments (id, owner, filename, content_type, size, data, content, created_at)
+		VALUES (?, ?, ?, ?, ?, '', ?, ?)`, a.ID, userOwner(userID), a.Filename, a.ContentType, a.Size,
+		buf.Bytes(), w.now().UnixMicro())
+	if err != nil {
+		return Attachment{}, fmt.Errorf("store attachment: %w", err)
+	}
+	return a, nil
+}
+
+// attachmentType sniffs head and checks it against the allow-list and the declared type.
+func attachmentType(head []byte, declared string) (string, error) {
+	ct := sniff(head)
+	if !attachmentTypes[ct] {
+		return "", fault.Invalid("file", "must be an image (PNG, JPEG, GIF, WebP, HEIC) or a PDF")
+	}
+	if declared != "" {
+		d, _, err := mime.ParseMediaType(declared)
+		if err != nil {
+			return "", fault.Invalid("file", "has a malformed Content-Type")
+		}
+		if d == "image/jpg" || d == "image/pjpeg" {
+			d = "image/jpeg"
+		}
+		if d == "image/heif" {
+			d = "image/heic"
+		}
+		if d != "application/octet-stream" && d != ct {
+			return "", fault.Invalid("file", "is declared as "+d+" but its content is "+ct)
+		}
+	}
+	return ct, nil
+}
+
+// sniff is http.DetectContentType (the WHATWG algorithm) plus HEIC, which it does not know:
+// an ISO-BMFF "ftyp" box whose major brand is one of HEIF's image brands.
+func sniff(head []byte) string {
+	if len(head) >= 12 && string(head[4:8]) == "ftyp" {
+		switch string(head[8:12]) {
+		case "heic", "heix", "heim", "heis", "hevc", "hevx", "mif1", "msf1":
+			return "image/heic"
+		}
+	}
+	ct := http.DetectContentType(head)
 	if i := strings.IndexByte(ct, ';'); i >= 0 {
 		ct = ct[:i]
 	}
-	if !attachmentTypes[ct] {
-		return Attachment{}, fault.Invalid("file", "must be an image (PNG, JPEG, GIF, WebP) or a PDF")
-	}
+	return ct
+}
+
+// attachmentName keeps the base name of what the client called the file, or "attachment".
+func attachmentName(filename string) string {
 	name := filepath.Base(strings.ReplaceAll(filename, "\\", "/"))
 	if !utf8.ValidString(name) || name == "." || name == "/" || name == "" {
 		name = "attachment"
 	}
 	if len(name) > 200 {
-		name = name[:200]
+		name = strings.ToValidUTF8(name[:200], "")
 	}
-	a := Attachment{ID: id.New("att"), Filename: name, ContentType: ct, Size: int64(len(data))}
-	_, err := w.db.Exec(ctx, `INSERT INTO wallet_attachments (id, owner, filename, content_type, size, data, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, a.ID, userOwner(userID), a.Filename, a.ContentType, a.Size,
-		base64.StdEncoding.EncodeToString(data), w.now().UnixMicro())
+	return name
+}
+
+// AttachmentContent returns userID's attachment and its bytes; another user's, or none, is
+// ErrNotFound (the two are not told apart).
+func (w *Wallet) AttachmentContent(ctx context.Context, userID, attachmentID string) (Attachment, []byte, error) {
+	var (
+		a       Attachment
+		legacy  string
+		content []byte
+	)
+	err := w.db.QueryRow(ctx, `SELECT id, filename, content_type, size, data, content FROM wallet_attachments
+		WHERE id = ? AND owner = ?`, attachmentID, userOwner(userID)).Scan(&a.ID, &a.Filename, &a.ContentType, &a.Size, &legacy, &content)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Attachment{}, nil, ErrNotFound.Because("attachment not found")
+	}
 	if err != nil {
-		return Attachment{}, fmt.Errorf("store attachment: %w", err)
+		return Attachment{}, nil, fmt.Errorf("attachment %s: %w", attachmentID, err)
 	}
-	return a, nil
+	if content == nil { // stored as base64 before content existed, not yet converted
+		if content, err = base64.StdEncoding.DecodeString(legacy); err != nil {
+			return Attachment{}, nil, fmt.Errorf("attachment %s: %w", attachmentID, err)
+		}
+	}
+	return a, content, nil
+}
+
+// ConvertAttachments moves attachments stored as base64 text (before migration 00011) into
+// the binary column, a few per transaction (each may be 10 MB), and returns how many it
+// moved. It is idempotent: the app runs it on every start, and a converted row's data is empty.
+// A row whose text is not base64 is left as it is and logged: one corrupt old file must not
+// keep the server from starting, and reading it answers an error.
+func (w *Wallet) ConvertAttachments(ctx context.Context) (int, error) {
+	total, after := 0, ""
+	for {
+		type row struct{ id, data string }
+		var page []row
+		rows, err := w.db.Query(ctx, "SELECT id, data FROM wallet_attachments WHERE content IS NULL AND id > ? ORDER BY id LIMIT 4", after)
+		if err != nil {
+			return total, fmt.Errorf("convert attachments: %w", err)
+		}
+		for rows.Next() {
+			var r row
+			if err := rows.Scan(&r.id, &r.data); err != nil {
+				rows.Close()
+				return total, fmt.Errorf("convert attachments: %w", err)
+			}
+			page = append(page, r)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return total, fmt.Errorf("convert attachments: %w", err)
+		}
+		if len(page) == 0 {
+			return total, nil
+		}
+		after = page[len(page)-1].id
+		moved := 0
+		err = w.db.WithTx(ctx, func(ctx context.Context, tx *db.Tx) error {
+			moved = 0 // a retried transaction starts over
+			for _, r := range page {
+				b, err := base64.StdEncoding.DecodeString(r.data)
+				if err != nil {
+					w.o.Log.Error("attachment stored as text is not base64; left as it is", "attachment", r.id, "error", err)
+					continue
+				}
+				if _, err := tx.Exec(ctx, "UPDATE wallet_attachments SET content = ?, data = '' WHERE id = ? AND content IS NULL",
+					b, r.id); err != nil {
+					return err
+				}
+				moved++
+			}
+			return nil
+		})
+		if err != nil {
+			return total, fmt.Errorf("convert attachments: %w", err)
+		}
+		total += moved
+	}
 }
 
 func (w *Wallet) ownsAttachment(ctx context.Context, owner, attachmentID string) error {
