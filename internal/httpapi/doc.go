@@ -52,7 +52,8 @@
 // "internal" whose details are logged with the request id, never shown. A new code goes into
 // codes.go with its status and its en and zh-CN text. Validate input with fault.Validation or
 // fault.Invalid; decode already refuses non-JSON Content-Types, bodies over 1 MiB (413
-// too_large), unknown fields and wrong types, naming the field.
+// too_large), unknown, repeated or wrongly cased names, invalid UTF-8 and wrong types,
+// naming the field.
 //
 // # Documentation
 //
