@@ -50,9 +50,11 @@ func (w *Wallet) QuoteFX(ctx context.Context, u Party, in QuoteInput) (Quote, er
 		in.Purpose = PurposeConversion
 	}
 	var v fault.Validation
+	v.Check(in.FromCurrency != "", "from_currency", "is required")
+	v.Check(in.ToCurrency != "", "to_currency", "is required")
 	v.Check(in.Amount > 0, "amount", "must be a positive integer in minor units")
 	v.Check(in.Purpose == PurposeConversion || in.Purpose == PurposeRemittance, "purpose", "must be conversion or remittance")
-	v.Check(in.FromCurrency != in.ToCurrency, "to_currency", "must differ from from_currency")
+	v.Check(in.ToCurrency == "" || in.FromCurrency != in.ToCurrency, "to_currency", "must differ from from_currency")
 	if err := v.Err(); err != nil {
 		return Quote{}, err
 	}

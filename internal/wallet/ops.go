@@ -14,10 +14,12 @@ import (
 	"github.com/dompet/dompet/internal/money"
 )
 
-// checkCall validates what every money movement needs.
-func checkCall(c Call, amount int64, v *fault.Validation) {
+// checkCall validates what every money movement needs. A missing currency is a missing
+// field (400), not an unsupported currency (422).
+func checkCall(c Call, amount int64, currency string, v *fault.Validation) {
 	checkKey(c.Key, v)
 	v.Check(amount > 0, "amount", "must be a positive integer in minor units")
+	v.Check(currency != "", "currency", "is required")
 }
 
 // checkKey validates an idempotency key (the HTTP layer checks it first; Go callers such as
@@ -56,7 +58,7 @@ type TopUpInput struct {
 // TopUp collects money from a bank transfer or card and credits the wallet, less the top-up fee.
 func (w *Wallet) TopUp(ctx context.Context, c Call, in TopUpInput) (Transaction, error) {
 	var v fault.Validation
-	checkCall(c, in.Amount, &v)
+	checkCall(c, in.Amount, in.Currency, &v)
 	v.Check(in.Source.Type == "bank_transfer" || in.Source.Type == "card", "source.type", "must be bank_transfer or card")
 	v.Check(in.Source.Reference != "" && len(in.Source.Reference) <= 128, "source.reference", "is required, at most 128 characters")
 	if err := v.Err(); err != nil {
@@ -151,9 +153,10 @@ type PayInput struct {
 // receives the amount less its fee (MDR), and the merchant is told by webhook.
 func (w *Wallet) Pay(ctx context.Context, c Call, in PayInput) (Transaction, error) {
 	var v fault.Validation
-	checkCall(c, in.Amount, &v)
+	checkCall(c, in.Amount, in.Currency, &v)
 	v.Check(in.MerchantID != "", "merchant_id", "is required")
-	v.Check(utf8.RuneCountInString(in.OrderRef) <= 128, "order_ref", "at most 128 characters")
+	n := utf8.RuneCountInString(strings.TrimSpace(in.OrderRef))
+	v.Check(n >= 1 && utf8.RuneCountInString(in.OrderRef) <= 128, "order_ref", "is required, at most 128 characters")
 	if err := v.Err(); err != nil {
 		return Transaction{}, err
 	}
@@ -246,7 +249,7 @@ type TransferInput struct {
 // Transfer sends money to another Dompet user found by phone, email or id; the fee is on top.
 func (w *Wallet) Transfer(ctx context.Context, c Call, in TransferInput) (Transaction, error) {
 	var v fault.Validation
-	checkCall(c, in.Amount, &v)
+	checkCall(c, in.Amount, in.Currency, &v)
 	v.Check(strings.TrimSpace(in.To) != "", "to", "is required: a phone number, email or user id")
 	v.Check(utf8.RuneCountInString(in.Note) <= 140, "note", "at most 140 characters")
 	if err := v.Err(); err != nil {
@@ -323,7 +326,7 @@ func checkBankAccount(prefix string, b BankAccount, v *fault.Validation) {
 // settles or rejects later, and a rejection gives both back.
 func (w *Wallet) Withdraw(ctx context.Context, c Call, in WithdrawInput) (Transaction, error) {
 	var v fault.Validation
-	checkCall(c, in.Amount, &v)
+	checkCall(c, in.Amount, in.Currency, &v)
 	checkBankAccount("bank_account", in.BankAccount, &v)
 	if err := v.Err(); err != nil {
 		return Transaction{}, err
