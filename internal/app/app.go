@@ -58,6 +58,8 @@ type Options struct {
 	// Notify delivers SMS and email instead of the providers of cfg (still queued, and
 	// recorded in demo mode); nil: the SMS webhook and the SMTP relay, or the log.
 	Notify notify.Sender
+	// WalletHooks let tests order racing money requests (nil: none).
+	WalletHooks *wallet.Hooks
 }
 
 // New builds the App.
@@ -117,7 +119,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*
 		DB: a.DB, Ledger: a.Ledger, Users: Users{a.Identity}, Merchants: Merchants{a.Merchants},
 		Currencies: cfg.Currencies, Fees: fees, Limits: limits, Rates: rates,
 		Funding: a.Sandbox, Bank: a.Sandbox, SettleAfter: cfg.SandboxSettleAfter, Log: log,
-		CheckPIN: a.Identity.CheckPIN,
+		CheckPIN: a.Identity.CheckPIN, Hooks: o.WalletHooks,
 	})
 	if err != nil {
 		a.close()
