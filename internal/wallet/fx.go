@@ -198,7 +198,7 @@ func (w *Wallet) Remit(ctx context.Context, c Call, in RemitInput) (Transaction,
 	v.Check(len(in.Recipient.Country) == 2 && strings.ToUpper(in.Recipient.Country) == in.Recipient.Country, "recipient.country", "must be an ISO 3166 alpha-2 code such as SG")
 	n := utf8.RuneCountInString(strings.TrimSpace(in.Recipient.Name))
 	v.Check(n >= 1 && n <= 100, "recipient.name", "is required, at most 100 characters")
-	checkBankAccount("recipient", BankAccount{BankCode: in.Recipient.BankCode, AccountNumber: in.Recipient.AccountNumber, HolderName: in.Recipient.Name}, &v)
+	checkBankNumbers("recipient", in.Recipient.BankCode, in.Recipient.AccountNumber, &v) // the name is checked above, as recipient.name
 	if err := v.Err(); err != nil {
 		return Transaction{}, err
 	}

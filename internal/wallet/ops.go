@@ -316,10 +316,15 @@ var (
 )
 
 func checkBankAccount(prefix string, b BankAccount, v *fault.Validation) {
-	v.Check(bankCodeRE.MatchString(b.BankCode), prefix+".bank_code", "must be 3-11 letters or digits")
-	v.Check(accountRE.MatchString(b.AccountNumber), prefix+".account_number", "must be 5-34 digits")
+	checkBankNumbers(prefix, b.BankCode, b.AccountNumber, v)
 	n := utf8.RuneCountInString(strings.TrimSpace(b.HolderName))
 	v.Check(n >= 1 && n <= 100, prefix+".holder_name", "is required, at most 100 characters")
+}
+
+// checkBankNumbers checks a bank code and an account number, named under prefix.
+func checkBankNumbers(prefix, bankCode, accountNumber string, v *fault.Validation) {
+	v.Check(bankCodeRE.MatchString(bankCode), prefix+".bank_code", "must be 3-11 letters or digits")
+	v.Check(accountRE.MatchString(accountNumber), prefix+".account_number", "must be 5-34 digits")
 }
 
 // Withdraw holds the amount and the fee and pays them out to a bank account; the bank
