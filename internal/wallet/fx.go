@@ -186,7 +186,7 @@ type Recipient struct {
 type RemitInput struct {
 	QuoteID   string    `json:"quote_id"`
 	Recipient Recipient `json:"recipient"`
-	PIN       string    `json:"pin,omitempty"`
+	PIN       string    `json:"pin,omitempty" doc:"the 6-digit payment PIN: required once the account has one (without it, 422 invalid_pin)"`
 }
 
 // Remit holds the quoted amount and fee and pays the recipient's bank abroad in the quoted

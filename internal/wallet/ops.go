@@ -145,8 +145,8 @@ type PayInput struct {
 	MerchantID string `json:"merchant_id"`
 	Amount     int64  `json:"amount"`
 	Currency   string `json:"currency"`
-	OrderRef   string `json:"order_ref"`
-	PIN        string `json:"pin,omitempty"`
+	OrderRef   string `json:"order_ref" doc:"the merchant's order reference, 1-128 characters"`
+	PIN        string `json:"pin,omitempty" doc:"the 6-digit payment PIN: required once the account has one (without it, 422 invalid_pin)"`
 }
 
 // Pay pays a merchant: the user is debited the amount plus the payer fee, the merchant
@@ -243,7 +243,7 @@ type TransferInput struct {
 	Amount   int64  `json:"amount"`
 	Currency string `json:"currency"`
 	Note     string `json:"note,omitempty"`
-	PIN      string `json:"pin,omitempty"`
+	PIN      string `json:"pin,omitempty" doc:"the 6-digit payment PIN: required once the account has one (without it, 422 invalid_pin)"`
 }
 
 // Transfer sends money to another Dompet user found by phone, email or id; the fee is on top.
@@ -307,7 +307,7 @@ type WithdrawInput struct {
 	Amount      int64       `json:"amount"`
 	Currency    string      `json:"currency"`
 	BankAccount BankAccount `json:"bank_account"`
-	PIN         string      `json:"pin,omitempty"`
+	PIN         string      `json:"pin,omitempty" doc:"the 6-digit payment PIN: required once the account has one (without it, 422 invalid_pin)"`
 }
 
 var (

@@ -284,7 +284,7 @@ func (w *Wallet) RefundRequest(ctx context.Context, userID, requestID string) (R
 // Decision is a merchant's answer to a refund request.
 type Decision struct {
 	Decision string `json:"decision"` // approve | reject
-	Reason   string `json:"reason"`
+	Reason   string `json:"reason" doc:"why, shown to the customer; required for both decisions"`
 }
 
 // DecideRefundRequest approves (and refunds at once) or rejects a refund request. Approving
