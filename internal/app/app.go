@@ -77,6 +77,8 @@ type Options struct {
 	// (DOMPET_SECRET_KEY, or the key file in the data directory) when New opens the store;
 	// with a store of the caller's (tests, benchmarks), a key for this App's lifetime only.
 	Secrets *secret.Box
+	// WalletHooks let tests order racing money requests (nil: none).
+	WalletHooks *wallet.Hooks
 }
 
 // New builds the App.
@@ -158,7 +160,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*
 		DB: a.DB, Ledger: a.Ledger, Users: Users{a.Identity}, Merchants: Merchants{a.Merchants},
 		Currencies: cfg.Currencies, Fees: fees, Limits: limits, Rates: rates,
 		Funding: a.Sandbox, Bank: a.Sandbox, SettleAfter: cfg.SandboxSettleAfter, Log: log,
-		CheckPIN: a.Identity.CheckPIN,
+		CheckPIN: a.Identity.CheckPIN, Hooks: o.WalletHooks,
 	})
 	if err != nil {
 		a.close()

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -15,8 +16,12 @@ type decodeTarget struct {
 		Type      string `json:"type"`
 		Reference string `json:"reference"`
 	} `json:"source"`
-	Tags  []string      `json:"tags,omitempty"`
-	Total *money.Amount `json:"total,omitempty"`
+	Tags  []string          `json:"tags,omitempty"`
+	Total *money.Amount     `json:"total,omitempty"`
+	Meta  map[string]string `json:"meta,omitempty"`
+	Items []struct {
+		N int `json:"n"`
+	} `json:"items,omitempty"`
 }
 
 func TestDecode(t *testing.T) {
@@ -48,7 +53,7 @@ func TestDecode(t *testing.T) {
 		{"syntax error", jsonCT, `{"amount" 1}`, 400, "body"},
 		{"truncated", jsonCT, `{"amount":1`, 400, "body"},
 		{"unknown field", jsonCT, `{"amount":1,"amuont":2}`, 400, "amuont"},
-		{"unknown nested field", jsonCT, `{"source":{"kind":"card"}}`, 400, "kind"},
+		{"unknown nested field", jsonCT, `{"source":{"kind":"card"}}`, 400, "source.kind"},
 		{"wrong type", jsonCT, `{"amount":"150000"}`, 400, "amount"},
 		{"fraction in integer", jsonCT, `{"amount":1.5}`, 400, "amount"},
 		{"overflow", jsonCT, `{"amount":99999999999999999999}`, 400, "amount"},
@@ -58,6 +63,29 @@ func TestDecode(t *testing.T) {
 		{"two values", jsonCT, `{"amount":1}{"amount":2}`, 400, "body"},
 		{"trailing garbage", jsonCT, `{"amount":1} x`, 400, "body"},
 		{"too large", jsonCT, `{"currency":"` + strings.Repeat("a", maxBody) + `"}`, 413, ""},
+		// Strictness: what encoding/json alone would accept.
+		{"duplicate", jsonCT, `{"amount":-5,"currency":"IDR","amount":1}`, 400, "amount"},
+		{"duplicate escaped", jsonCT, `{"amount":1,"\u0061mount":2}`, 400, "amount"},
+		{"duplicate nested", jsonCT, `{"source":{"type":"card","type":"bank_transfer"}}`, 400, "source.type"},
+		{"duplicate in a map", jsonCT, `{"meta":{"a":"1","b":"2","a":"3"}}`, 400, "meta.a"},
+		{"duplicate in an array element", jsonCT, `{"items":[{"n":1},{"n":2,"n":3}]}`, 400, "items.n"},
+		{"same name in two objects is fine", jsonCT, `{"items":[{"n":1},{"n":2}],"meta":{"n":"x"}}`, 200, ""},
+		{"wrong case", jsonCT, `{"AMOUNT":1}`, 400, "AMOUNT"},
+		{"wrong case beside the right one", jsonCT, `{"amount":1,"Amount":2}`, 400, "Amount"},
+		{"wrong case nested", jsonCT, `{"source":{"Type":"card"}}`, 400, "source.Type"},
+		{"wrong case by Unicode folding", jsonCT, `{"currency":"IDR","ſource":{}}`, 400, "ſource"},
+		{"invalid UTF-8", jsonCT, "{\"currency\":\"ID\xffR\"}", 400, "currency"},
+		{"invalid UTF-8 nested", jsonCT, "{\"source\":{\"reference\":\"\xc3\x28\"}}", 400, "source.reference"},
+		{"invalid UTF-8 in an array", jsonCT, "{\"tags\":[\"ok\",\"\xed\xa0\x80\"]}", 400, "tags"},
+		{"invalid UTF-8 in a name", jsonCT, "{\"source\":{\"ty\xffpe\":\"card\"}}", 400, "source"},
+		{"overlong UTF-8", jsonCT, "{\"currency\":\"\xc0\xaf\"}", 400, "currency"},
+		{"lone high surrogate", jsonCT, `{"currency":"\ud800"}`, 400, "currency"},
+		{"lone low surrogate", jsonCT, `{"currency":"\udc00x"}`, 400, "currency"},
+		{"high surrogate then not a low one", jsonCT, `{"currency":"\ud800\u0041"}`, 400, "currency"},
+		{"NUL escape", jsonCT, `{"currency":"I\u0000DR"}`, 400, "currency"},
+		{"surrogate pair is fine", jsonCT, `{"currency":"\ud83d\ude00","source":{"reference":"好的 ✓"}}`, 200, ""},
+		{"U+FFFD itself is fine", jsonCT, `{"currency":"\ufffd�"}`, 200, ""},
+		{"invalid UTF-8 at the top", jsonCT, "\"\xff\"", 400, "body"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -124,6 +152,8 @@ func TestIdempotencyKey(t *testing.T) {
 		{"max length", strings.Repeat("k", 255), ""},
 		{"too long", strings.Repeat("k", 256), "invalid_request"},
 		{"control character", "abc\x01", "invalid_request"},
+		{"two headers", "k1\nk2", "invalid_request"},
+		{"two equal headers", "k1\nk1", "invalid_request"},
 	}
 	s := newTestServer(t, testRoute("POST /t/idem", func(w http.ResponseWriter, r *http.Request) error {
 		k, err := idempotencyKey(r)
@@ -134,11 +164,14 @@ func TestIdempotencyKey(t *testing.T) {
 	}))
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var hdr []string
+			req := httptest.NewRequest("POST", "/t/idem", nil)
 			if tt.key != "" {
-				hdr = []string{"Idempotency-Key", tt.key}
+				for k := range strings.SplitSeq(tt.key, "\n") {
+					req.Header.Add("Idempotency-Key", k)
+				}
 			}
-			rec := s.do(t, "POST", "/t/idem", "", hdr...)
+			rec := httptest.NewRecorder()
+			s.ServeHTTP(rec, req)
 			if tt.code == "" {
 				if rec.Code != 201 {
 					t.Fatalf("%d %s", rec.Code, rec.Body)
@@ -173,5 +206,31 @@ func TestPageParams(t *testing.T) {
 	}
 	if p := newPage[int](nil, ""); p.Items == nil || p.NextCursor != nil {
 		t.Errorf("empty page %+v", p)
+	}
+}
+
+// TestDecodeStrictExplains: the strict refusals are explained in both locales.
+func TestDecodeStrictExplains(t *testing.T) {
+	s := newTestServer(t, testRoute("POST /t/decode", func(w http.ResponseWriter, r *http.Request) error {
+		var v decodeTarget
+		if err := decode(r, &v); err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, v)
+	}))
+	tests := []struct{ body, lang, want string }{
+		{`{"amount":-5,"amount":1}`, "zh-CN", "amount 重复出现"},
+		{`{"amount":-5,"amount":1}`, "en", "amount: appears more than once"},
+		{`{"AMOUNT":1}`, "zh-CN", `应写作 "amount"`},
+		{`{"AMOUNT":1}`, "en", `write "amount"`},
+		{"{\"currency\":\"\xff\"}", "zh-CN", "currency 必须是有效的 UTF-8 文本"},
+		{"{\"currency\":\"\xff\"}", "en", "currency: must be valid UTF-8 text"},
+	}
+	for _, tt := range tests {
+		rec := s.do(t, "POST", "/t/decode", tt.body, "Content-Type", "application/json", "Accept-Language", tt.lang)
+		p := problemOf(t, rec)
+		if rec.Code != 400 || p["code"] != "invalid_request" || !strings.Contains(p["detail"].(string), tt.want) {
+			t.Errorf("%s %s: %d %v, want detail with %q", tt.lang, tt.body, rec.Code, p, tt.want)
+		}
 	}
 }

@@ -48,9 +48,9 @@
 // 429 and 503 get Retry-After. db.ErrNotFound answers 404 not_found. Any other error is a 500
 // "internal" whose details are logged with the request id, never shown. A new code goes into
 // codes.go with its status and its en and zh-CN text. Validate input with fault.Validation or
-// fault.Invalid; decode already refuses non-JSON Content-Types, unknown fields and wrong
-// types, naming the field. The HTTP front refuses a body over the route's limit (1 MB unless
-// the operation's MaxBody says more) with 413 too_large.
+// fault.Invalid; decode already refuses non-JSON Content-Types, unknown, repeated or wrongly
+// cased names, invalid UTF-8 and wrong types, naming the field. The HTTP front refuses a body
+// over the route's limit (1 MB unless the operation's MaxBody says more) with 413 too_large.
 //
 // # Documentation
 //

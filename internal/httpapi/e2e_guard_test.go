@@ -6,54 +6,47 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
-	"time"
 
-	"github.com/dompet/dompet/internal/db"
+	"github.com/dompet/dompet/internal/app"
+	"github.com/dompet/dompet/internal/wallet"
 )
-
-// holdStore blocks the first request of TestE2EDuplicateOutlivesCanceledFirst in the store:
-// on SQLite by holding its one writer connection, on PostgreSQL by locking the transactions
-// table. The returned function lets go.
-func holdStore(t *testing.T, e *e2eEnv) func() {
-	t.Helper()
-	ctx := context.Background()
-	if e.app.DB.Dialect == db.Postgres {
-		tx, err := e.app.DB.W.BeginTx(ctx, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := tx.ExecContext(ctx, "LOCK TABLE wallet_transactions IN ACCESS EXCLUSIVE MODE"); err != nil {
-			t.Fatal(err)
-		}
-		return func() { _ = tx.Rollback() }
-	}
-	conn, err := e.app.DB.W.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return func() { _ = conn.Close() }
-}
 
 // TestE2EDuplicateOutlivesCanceledFirst: a duplicate that arrives while the first request is
 // running waits for it (API.md); when the first one's client goes away before anything was
 // decided, the duplicate must still get a real answer, not the first one's cancellation.
+// The wallet's hooks order the race: the first holds the key until the server sees its
+// client leave, and the duplicate is known to wait before that happens.
 func TestE2EDuplicateOutlivesCanceledFirst(t *testing.T) {
-	e := newE2E(t)
+	key := "k-patience"
+	var runs atomic.Int32
+	running := make(chan struct{}, 2)
+	waiting := make(chan struct{}, 1)
+	hooks := &wallet.Hooks{
+		Run: func(ctx context.Context, k string) {
+			if k != key {
+				return
+			}
+			running <- struct{}{}
+			if runs.Add(1) == 1 {
+				<-ctx.Done() // the first holds the key until the server sees its client leave
+			}
+		},
+		Wait: func(ctx context.Context, k string) {
+			if k == key {
+				waiting <- struct{}{}
+			}
+		},
+	}
+	e := newE2E(t, func(o *app.Options) { o.WalletHooks = hooks })
 	m := e.newMerchant(t, "Warung Sabar", "")
 	u := e.newUser(t, userOpts{})
 	e.topUp(t, u, 10_000_00, "IDR")
-	key := e.key()
 	body := `{"merchant_id":"` + m.ID + `","amount":100000,"currency":"IDR","order_ref":"patience"}`
 
-	release := holdStore(t, e)
-	released := false
-	defer func() {
-		if !released {
-			release()
-		}
-	}()
 	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	first := make(chan struct{})
 	go func() {
 		defer close(first)
@@ -65,7 +58,7 @@ func TestE2EDuplicateOutlivesCanceledFirst(t *testing.T) {
 			resp.Body.Close()
 		}
 	}()
-	time.Sleep(150 * time.Millisecond) // the first holds the key and waits for the store
+	<-running // the first holds the key
 	second := make(chan reply, 1)
 	go func() {
 		r, err := e.send("POST", "/api/v1/payments", u.Token, body, hdr{"Idempotency-Key", key})
@@ -74,17 +67,17 @@ func TestE2EDuplicateOutlivesCanceledFirst(t *testing.T) {
 		}
 		second <- r
 	}()
-	time.Sleep(150 * time.Millisecond) // the duplicate waits for the first
+	<-waiting // the duplicate waits for the first
 	cancel()
 	<-first
-	time.Sleep(50 * time.Millisecond) // the server notices the first client left
-	release()
-	released = true
 
 	r := <-second
 	tx := txOf(t, want(t, r, http.StatusCreated))
 	if tx.Status != "succeeded" {
 		t.Errorf("payment %+v", tx)
+	}
+	if n := runs.Load(); n != 2 {
+		t.Errorf("the operation ran %d times, want 2: the cancelled first, then the duplicate on its own", n)
 	}
 	if got := e.balance(t, u.Token, "IDR").Available; got != 10_000_00-1_000_00 {
 		t.Errorf("available %d, want %d (paid once)", got, 10_000_00-1_000_00)
@@ -135,7 +128,7 @@ func TestE2EPaymentPIN(t *testing.T) {
 	for i := range rs {
 		key := e.key()
 		wg.Go(func() {
-			rs[i], _ = e.send("POST", "/api/v1/payments", u.Token, map[string]any{"merchant_id": m.ID, "amount": 100, "currency": "IDR", "pin": fmt.Sprintf("9%05d", i)},
+			rs[i], _ = e.send("POST", "/api/v1/payments", u.Token, map[string]any{"merchant_id": m.ID, "amount": 100, "currency": "IDR", "order_ref": "obat", "pin": fmt.Sprintf("9%05d", i)},
 				hdr{"Idempotency-Key", key})
 		})
 	}

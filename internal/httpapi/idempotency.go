@@ -17,8 +17,18 @@ var errIdempotencyKeyRequired = fault.New("idempotency_key_required",
 // idempotencyKey returns the Idempotency-Key header every money-moving POST must carry.
 // The key, with requestHash of the body, goes to the service that stores the first answer
 // and replays it (same key, same hash) or refuses with idempotency_conflict (different hash).
+// Two headers are refused rather than one of them chosen: a proxy that keeps the other would
+// replay another request than the one executed.
 func idempotencyKey(r *http.Request) (string, error) {
-	k := r.Header.Get("Idempotency-Key")
+	ks := r.Header.Values("Idempotency-Key")
+	if len(ks) > 1 {
+		return "", fault.Invalid("Idempotency-Key", "must be sent once, not in several headers").
+			Explained(map[string]string{"zh-CN": "Idempotency-Key 请求头只能发送一次。"})
+	}
+	var k string
+	if len(ks) == 1 {
+		k = ks[0]
+	}
 	switch {
 	case k == "":
 		return "", errIdempotencyKeyRequired

@@ -50,9 +50,11 @@ func (w *Wallet) QuoteFX(ctx context.Context, u Party, in QuoteInput) (Quote, er
 		in.Purpose = PurposeConversion
 	}
 	var v fault.Validation
+	v.Check(in.FromCurrency != "", "from_currency", "is required")
+	v.Check(in.ToCurrency != "", "to_currency", "is required")
 	v.Check(in.Amount > 0, "amount", "must be a positive integer in minor units")
 	v.Check(in.Purpose == PurposeConversion || in.Purpose == PurposeRemittance, "purpose", "must be conversion or remittance")
-	v.Check(in.FromCurrency != in.ToCurrency, "to_currency", "must differ from from_currency")
+	v.Check(in.ToCurrency == "" || in.FromCurrency != in.ToCurrency, "to_currency", "must differ from from_currency")
 	if err := v.Err(); err != nil {
 		return Quote{}, err
 	}
@@ -184,7 +186,7 @@ type Recipient struct {
 type RemitInput struct {
 	QuoteID   string    `json:"quote_id"`
 	Recipient Recipient `json:"recipient"`
-	PIN       string    `json:"pin,omitempty"`
+	PIN       string    `json:"pin,omitempty" doc:"the 6-digit payment PIN: required once the account has one (without it, 422 invalid_pin)"`
 }
 
 // Remit holds the quoted amount and fee and pays the recipient's bank abroad in the quoted
@@ -196,7 +198,7 @@ func (w *Wallet) Remit(ctx context.Context, c Call, in RemitInput) (Transaction,
 	v.Check(len(in.Recipient.Country) == 2 && strings.ToUpper(in.Recipient.Country) == in.Recipient.Country, "recipient.country", "must be an ISO 3166 alpha-2 code such as SG")
 	n := utf8.RuneCountInString(strings.TrimSpace(in.Recipient.Name))
 	v.Check(n >= 1 && n <= 100, "recipient.name", "is required, at most 100 characters")
-	checkBankAccount("recipient", BankAccount{BankCode: in.Recipient.BankCode, AccountNumber: in.Recipient.AccountNumber, HolderName: in.Recipient.Name}, &v)
+	checkBankNumbers("recipient", in.Recipient.BankCode, in.Recipient.AccountNumber, &v) // the name is checked above, as recipient.name
 	if err := v.Err(); err != nil {
 		return Transaction{}, err
 	}

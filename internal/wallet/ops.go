@@ -14,10 +14,12 @@ import (
 	"github.com/dompet/dompet/internal/money"
 )
 
-// checkCall validates what every money movement needs.
-func checkCall(c Call, amount int64, v *fault.Validation) {
+// checkCall validates what every money movement needs. A missing currency is a missing
+// field (400), not an unsupported currency (422).
+func checkCall(c Call, amount int64, currency string, v *fault.Validation) {
 	checkKey(c.Key, v)
 	v.Check(amount > 0, "amount", "must be a positive integer in minor units")
+	v.Check(currency != "", "currency", "is required")
 }
 
 // checkKey validates an idempotency key (the HTTP layer checks it first; Go callers such as
@@ -56,7 +58,7 @@ type TopUpInput struct {
 // TopUp collects money from a bank transfer or card and credits the wallet, less the top-up fee.
 func (w *Wallet) TopUp(ctx context.Context, c Call, in TopUpInput) (Transaction, error) {
 	var v fault.Validation
-	checkCall(c, in.Amount, &v)
+	checkCall(c, in.Amount, in.Currency, &v)
 	v.Check(in.Source.Type == "bank_transfer" || in.Source.Type == "card", "source.type", "must be bank_transfer or card")
 	v.Check(in.Source.Reference != "" && len(in.Source.Reference) <= 128, "source.reference", "is required, at most 128 characters")
 	if err := v.Err(); err != nil {
@@ -143,17 +145,18 @@ type PayInput struct {
 	MerchantID string `json:"merchant_id"`
 	Amount     int64  `json:"amount"`
 	Currency   string `json:"currency"`
-	OrderRef   string `json:"order_ref"`
-	PIN        string `json:"pin,omitempty"`
+	OrderRef   string `json:"order_ref" doc:"the merchant's order reference, 1-128 characters"`
+	PIN        string `json:"pin,omitempty" doc:"the 6-digit payment PIN: required once the account has one (without it, 422 invalid_pin)"`
 }
 
 // Pay pays a merchant: the user is debited the amount plus the payer fee, the merchant
 // receives the amount less its fee (MDR), and the merchant is told by webhook.
 func (w *Wallet) Pay(ctx context.Context, c Call, in PayInput) (Transaction, error) {
 	var v fault.Validation
-	checkCall(c, in.Amount, &v)
+	checkCall(c, in.Amount, in.Currency, &v)
 	v.Check(in.MerchantID != "", "merchant_id", "is required")
-	v.Check(utf8.RuneCountInString(in.OrderRef) <= 128, "order_ref", "at most 128 characters")
+	n := utf8.RuneCountInString(strings.TrimSpace(in.OrderRef))
+	v.Check(n >= 1 && utf8.RuneCountInString(in.OrderRef) <= 128, "order_ref", "is required, at most 128 characters")
 	if err := v.Err(); err != nil {
 		return Transaction{}, err
 	}
@@ -240,13 +243,13 @@ type TransferInput struct {
 	Amount   int64  `json:"amount"`
 	Currency string `json:"currency"`
 	Note     string `json:"note,omitempty"`
-	PIN      string `json:"pin,omitempty"`
+	PIN      string `json:"pin,omitempty" doc:"the 6-digit payment PIN: required once the account has one (without it, 422 invalid_pin)"`
 }
 
 // Transfer sends money to another Dompet user found by phone, email or id; the fee is on top.
 func (w *Wallet) Transfer(ctx context.Context, c Call, in TransferInput) (Transaction, error) {
 	var v fault.Validation
-	checkCall(c, in.Amount, &v)
+	checkCall(c, in.Amount, in.Currency, &v)
 	v.Check(strings.TrimSpace(in.To) != "", "to", "is required: a phone number, email or user id")
 	v.Check(utf8.RuneCountInString(in.Note) <= 140, "note", "at most 140 characters")
 	if err := v.Err(); err != nil {
@@ -304,7 +307,7 @@ type WithdrawInput struct {
 	Amount      int64       `json:"amount"`
 	Currency    string      `json:"currency"`
 	BankAccount BankAccount `json:"bank_account"`
-	PIN         string      `json:"pin,omitempty"`
+	PIN         string      `json:"pin,omitempty" doc:"the 6-digit payment PIN: required once the account has one (without it, 422 invalid_pin)"`
 }
 
 var (
@@ -313,17 +316,22 @@ var (
 )
 
 func checkBankAccount(prefix string, b BankAccount, v *fault.Validation) {
-	v.Check(bankCodeRE.MatchString(b.BankCode), prefix+".bank_code", "must be 3-11 letters or digits")
-	v.Check(accountRE.MatchString(b.AccountNumber), prefix+".account_number", "must be 5-34 digits")
+	checkBankNumbers(prefix, b.BankCode, b.AccountNumber, v)
 	n := utf8.RuneCountInString(strings.TrimSpace(b.HolderName))
 	v.Check(n >= 1 && n <= 100, prefix+".holder_name", "is required, at most 100 characters")
+}
+
+// checkBankNumbers checks a bank code and an account number, named under prefix.
+func checkBankNumbers(prefix, bankCode, accountNumber string, v *fault.Validation) {
+	v.Check(bankCodeRE.MatchString(bankCode), prefix+".bank_code", "must be 3-11 letters or digits")
+	v.Check(accountRE.MatchString(accountNumber), prefix+".account_number", "must be 5-34 digits")
 }
 
 // Withdraw holds the amount and the fee and pays them out to a bank account; the bank
 // settles or rejects later, and a rejection gives both back.
 func (w *Wallet) Withdraw(ctx context.Context, c Call, in WithdrawInput) (Transaction, error) {
 	var v fault.Validation
-	checkCall(c, in.Amount, &v)
+	checkCall(c, in.Amount, in.Currency, &v)
 	checkBankAccount("bank_account", in.BankAccount, &v)
 	if err := v.Err(); err != nil {
 		return Transaction{}, err

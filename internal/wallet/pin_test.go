@@ -49,7 +49,7 @@ func TestPINGuardsOutgoingMoney(t *testing.T) {
 	}
 	ops := map[string]func(c wallet.Call, pin string) (wallet.Transaction, error){
 		"payment": func(c wallet.Call, pin string) (wallet.Transaction, error) {
-			return e.w.Pay(e.ctx, c, wallet.PayInput{MerchantID: e.shop, Amount: 10_000, Currency: "IDR", PIN: pin})
+			return e.w.Pay(e.ctx, c, wallet.PayInput{MerchantID: e.shop, Amount: 10_000, Currency: "IDR", OrderRef: "order-1", PIN: pin})
 		},
 		"transfer": func(c wallet.Call, pin string) (wallet.Transaction, error) {
 			return e.w.Transfer(e.ctx, c, wallet.TransferInput{To: "usr_bob", Amount: 10_000, Currency: "IDR", PIN: pin})

@@ -36,7 +36,8 @@ func (w *Wallet) Refund(ctx context.Context, mc MerchantCall, in RefundInput) (T
 	checkKey(mc.Key, &v)
 	v.Check(in.PaymentID != "", "payment_id", "is required")
 	v.Check(in.Amount > 0, "amount", "must be a positive integer in minor units")
-	v.Check(utf8.RuneCountInString(in.Reason) <= 500, "reason", "at most 500 characters")
+	n := utf8.RuneCountInString(strings.TrimSpace(in.Reason))
+	v.Check(n >= 1 && utf8.RuneCountInString(in.Reason) <= 500, "reason", "is required, at most 500 characters")
 	if err := v.Err(); err != nil {
 		return Transaction{}, err
 	}
@@ -283,7 +284,7 @@ func (w *Wallet) RefundRequest(ctx context.Context, userID, requestID string) (R
 // Decision is a merchant's answer to a refund request.
 type Decision struct {
 	Decision string `json:"decision"` // approve | reject
-	Reason   string `json:"reason"`
+	Reason   string `json:"reason" doc:"why, shown to the customer; required for both decisions"`
 }
 
 // DecideRefundRequest approves (and refunds at once) or rejects a refund request. Approving
@@ -291,8 +292,8 @@ type Decision struct {
 func (w *Wallet) DecideRefundRequest(ctx context.Context, merchantID, requestID string, d Decision) (RefundRequest, error) {
 	var v fault.Validation
 	v.Check(d.Decision == "approve" || d.Decision == "reject", "decision", "must be approve or reject")
-	v.Check(utf8.RuneCountInString(d.Reason) <= 500, "reason", "at most 500 characters")
-	v.Check(d.Decision != "reject" || strings.TrimSpace(d.Reason) != "", "reason", "is required when rejecting")
+	n := utf8.RuneCountInString(strings.TrimSpace(d.Reason))
+	v.Check(n >= 1 && utf8.RuneCountInString(d.Reason) <= 500, "reason", "is required, at most 500 characters")
 	if err := v.Err(); err != nil {
 		return RefundRequest{}, err
 	}

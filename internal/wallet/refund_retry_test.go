@@ -13,7 +13,7 @@ func TestRefundRequestRetriedAfterRefusal(t *testing.T) {
 	e := newEnv(t)
 	e.topup(e.alice, 1_000_000)
 	e.topup(e.bob, 1_000_000)
-	pay, err := e.w.Pay(e.ctx, e.call(e.alice), wallet.PayInput{MerchantID: e.shop, Amount: 100_000, Currency: "IDR"})
+	pay, err := e.w.Pay(e.ctx, e.call(e.alice), wallet.PayInput{MerchantID: e.shop, Amount: 100_000, Currency: "IDR", OrderRef: "order-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -22,16 +22,16 @@ func TestRefundRequestRetriedAfterRefusal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.w.DecideRefundRequest(e.ctx, e.shop, rr.ID, wallet.Decision{Decision: "approve"}); !errors.Is(err, wallet.ErrInsufficientBalance) {
+	if _, err := e.w.DecideRefundRequest(e.ctx, e.shop, rr.ID, wallet.Decision{Decision: "approve", Reason: "ok"}); !errors.Is(err, wallet.ErrInsufficientBalance) {
 		t.Fatalf("first approval: %v, want insufficient_balance", err)
 	}
 	if got, _ := e.w.RefundRequest(e.ctx, e.alice.ID, rr.ID); got.Status != wallet.RequestSubmitted {
 		t.Fatalf("after a refused refund the request is %s, want submitted", got.Status)
 	}
-	if _, err := e.w.Pay(e.ctx, e.call(e.bob), wallet.PayInput{MerchantID: e.shop, Amount: 50_000, Currency: "IDR"}); err != nil {
+	if _, err := e.w.Pay(e.ctx, e.call(e.bob), wallet.PayInput{MerchantID: e.shop, Amount: 50_000, Currency: "IDR", OrderRef: "order-1"}); err != nil {
 		t.Fatal(err)
 	}
-	got, err := e.w.DecideRefundRequest(e.ctx, e.shop, rr.ID, wallet.Decision{Decision: "approve"})
+	got, err := e.w.DecideRefundRequest(e.ctx, e.shop, rr.ID, wallet.Decision{Decision: "approve", Reason: "ok"})
 	if err != nil || got.Status != wallet.RequestRefunded {
 		t.Fatalf("second approval: %+v %v", got, err)
 	}

@@ -80,6 +80,28 @@ type Options struct {
 	// refuses it without recording a transaction, so that a retry under the same
 	// Idempotency-Key with the right PIN goes through. nil: no PINs.
 	CheckPIN func(ctx context.Context, userID, pin string) error
+	// Hooks are told how calls under one Idempotency-Key proceed; nil outside tests.
+	Hooks *Hooks
+}
+
+// Hooks let a test order the requests that race under one Idempotency-Key, instead of
+// sleeping. Each is called in the request's goroutine with its context; a hook that blocks
+// holds that request there.
+type Hooks struct {
+	Run  func(ctx context.Context, key string) // a call holds its key and starts its operation
+	Wait func(ctx context.Context, key string) // a duplicate starts waiting for the call holding its key
+}
+
+func (h *Hooks) run(ctx context.Context, key string) {
+	if h != nil && h.Run != nil {
+		h.Run(ctx, key)
+	}
+}
+
+func (h *Hooks) wait(ctx context.Context, key string) {
+	if h != nil && h.Wait != nil {
+		h.Wait(ctx, key)
+	}
 }
 
 // Wallet runs the money operations.
@@ -197,6 +219,7 @@ func (w *Wallet) once(ctx context.Context, owner string, c Call, op func() (Tran
 	f := &flight{done: make(chan struct{}), hash: c.Hash}
 	if v, loaded := w.flights.LoadOrStore(k, f); loaded {
 		other := v.(*flight)
+		w.o.Hooks.wait(ctx, c.Key)
 		select {
 		case <-other.done:
 		case <-ctx.Done():
@@ -220,6 +243,7 @@ func (w *Wallet) once(ctx context.Context, owner string, c Call, op func() (Tran
 		f.tx, f.err = tx, err
 		return tx, err
 	}
+	w.o.Hooks.run(ctx, c.Key)
 	f.tx, f.err = op()
 	return f.tx, f.err
 }

@@ -139,7 +139,7 @@ func TestInsufficientBalanceIsRecordedAsFailed(t *testing.T) {
 	e := newEnv(t)
 	e.topup(e.alice, 50_000)
 	c := e.call(e.alice)
-	failed, err := e.w.Pay(e.ctx, c, wallet.PayInput{MerchantID: e.shop, Amount: 60_000, Currency: "IDR"})
+	failed, err := e.w.Pay(e.ctx, c, wallet.PayInput{MerchantID: e.shop, Amount: 60_000, Currency: "IDR", OrderRef: "order-1"})
 	if !errors.Is(err, wallet.ErrInsufficientBalance) || failed.Status != wallet.StatusFailed || failed.ID == "" {
 		t.Fatalf("got %+v, %v", failed, err)
 	}
@@ -157,7 +157,7 @@ func TestInsufficientBalanceIsRecordedAsFailed(t *testing.T) {
 	}
 	// Replaying the key replays the refusal, even after a top-up.
 	e.topup(e.alice, 50_000)
-	if _, err := e.w.Pay(e.ctx, c, wallet.PayInput{MerchantID: e.shop, Amount: 60_000, Currency: "IDR"}); !errors.Is(err, wallet.ErrInsufficientBalance) {
+	if _, err := e.w.Pay(e.ctx, c, wallet.PayInput{MerchantID: e.shop, Amount: 60_000, Currency: "IDR", OrderRef: "order-1"}); !errors.Is(err, wallet.ErrInsufficientBalance) {
 		t.Fatalf("replay: %v", err)
 	}
 	if got := e.available(e.alice, "IDR"); got != 100_000 {
@@ -193,17 +193,17 @@ func TestLimits(t *testing.T) {
 		e.topup(e.alice, 4_000_000_00)
 	}
 	for i := range 2 {
-		if _, err := e.w.Pay(e.ctx, e.call(e.alice), wallet.PayInput{MerchantID: e.shop, Amount: 10_000_000_00, Currency: "IDR"}); err != nil {
+		if _, err := e.w.Pay(e.ctx, e.call(e.alice), wallet.PayInput{MerchantID: e.shop, Amount: 10_000_000_00, Currency: "IDR", OrderRef: "order-1"}); err != nil {
 			t.Fatalf("payment %d: %v", i, err)
 		}
 		e.topup(e.alice, 4_000_000_00)
 	}
-	_, err = e.w.Pay(e.ctx, e.call(e.alice), wallet.PayInput{MerchantID: e.shop, Amount: 1, Currency: "IDR"})
+	_, err = e.w.Pay(e.ctx, e.call(e.alice), wallet.PayInput{MerchantID: e.shop, Amount: 1, Currency: "IDR", OrderRef: "order-1"})
 	if f, _ := fault.As(err); f == nil || f.Fields["limit"] != "daily_outgoing" {
 		t.Fatalf("daily: %v", err)
 	}
 	e.advance(24 * time.Hour) // the next day the daily limit is fresh, the monthly one (40M) still counts
-	if _, err := e.w.Pay(e.ctx, e.call(e.alice), wallet.PayInput{MerchantID: e.shop, Amount: 1, Currency: "IDR"}); err != nil {
+	if _, err := e.w.Pay(e.ctx, e.call(e.alice), wallet.PayInput{MerchantID: e.shop, Amount: 1, Currency: "IDR", OrderRef: "order-1"}); err != nil {
 		t.Fatalf("next day: %v", err)
 	}
 }
@@ -213,7 +213,7 @@ func TestRestrictedAccount(t *testing.T) {
 	e.topup(e.alice, 100_000)
 	r := e.alice
 	r.Status = "restricted"
-	_, err := e.w.Pay(e.ctx, e.call(r), wallet.PayInput{MerchantID: e.shop, Amount: 1_000, Currency: "IDR"})
+	_, err := e.w.Pay(e.ctx, e.call(r), wallet.PayInput{MerchantID: e.shop, Amount: 1_000, Currency: "IDR", OrderRef: "order-1"})
 	if !errors.Is(err, wallet.ErrAccountRestricted) {
 		t.Fatalf("got %v", err)
 	}
@@ -288,7 +288,7 @@ func TestWithdrawalSettlesOrComesBack(t *testing.T) {
 func TestRefundsNeverExceedThePayment(t *testing.T) {
 	e := newEnv(t)
 	e.topup(e.alice, 1_000_000)
-	pay, err := e.w.Pay(e.ctx, e.call(e.alice), wallet.PayInput{MerchantID: e.shop, Amount: 100_000, Currency: "IDR"})
+	pay, err := e.w.Pay(e.ctx, e.call(e.alice), wallet.PayInput{MerchantID: e.shop, Amount: 100_000, Currency: "IDR", OrderRef: "order-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -329,7 +329,7 @@ func TestRefundsNeverExceedThePayment(t *testing.T) {
 func TestRefundRequestFlow(t *testing.T) {
 	e := newEnv(t)
 	e.topup(e.alice, 1_000_000)
-	pay, _ := e.w.Pay(e.ctx, e.call(e.alice), wallet.PayInput{MerchantID: e.shop, Amount: 100_000, Currency: "IDR"})
+	pay, _ := e.w.Pay(e.ctx, e.call(e.alice), wallet.PayInput{MerchantID: e.shop, Amount: 100_000, Currency: "IDR", OrderRef: "order-1"})
 	png := []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00")
 	att, err := e.w.AddAttachment(e.ctx, e.alice.ID, "receipt.png", png)
 	if err != nil {
@@ -355,7 +355,7 @@ func TestRefundRequestFlow(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := e.w.DecideRefundRequest(e.ctx, e.shop, rr.ID, wallet.Decision{Decision: "approve"})
+			_, err := e.w.DecideRefundRequest(e.ctx, e.shop, rr.ID, wallet.Decision{Decision: "approve", Reason: "ok"})
 			switch {
 			case err == nil:
 				won.Add(1)
@@ -472,7 +472,7 @@ func TestMovementsNeedAKey(t *testing.T) {
 			return err
 		},
 		"payment": func() error {
-			_, err := e.w.Pay(e.ctx, noKey, wallet.PayInput{MerchantID: e.shop, Amount: 1, Currency: "IDR"})
+			_, err := e.w.Pay(e.ctx, noKey, wallet.PayInput{MerchantID: e.shop, Amount: 1, Currency: "IDR", OrderRef: "order-1"})
 			return err
 		},
 		"conversion": func() error { _, err := e.w.Convert(e.ctx, noKey, wallet.ConvertInput{QuoteID: "quo_x"}); return err },
