@@ -13,6 +13,7 @@ import (
 
 	"github.com/dompet/dompet/internal/db"
 	"github.com/dompet/dompet/internal/identity"
+	"github.com/dompet/dompet/internal/secret"
 	"github.com/dompet/dompet/internal/staff"
 )
 
@@ -21,7 +22,7 @@ import (
 // made by oathtool from the printed secret.
 func TestAgentCreate(t *testing.T) {
 	dsn := "sqlite:" + filepath.Join(t.TempDir(), "agents.db")
-	code, stdout, stderr := runTest(t, nil, "agent", "create", "--db", dsn,
+	code, stdout, stderr := runTest(t, agentEnv, "agent", "create", "--db", dsn,
 		"--email", "Sari@Dompet.Example", "--name", "Sari Wulandari", "--role", "supervisor", "--team", "accounts")
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, stderr)
@@ -53,7 +54,7 @@ func TestAgentCreate(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	ids := staff.New(store, identity.New(store, identity.Options{}), staff.Options{})
+	ids := staff.New(store, identity.New(store, identity.Options{}), staff.Options{Sealer: agentBox(t)})
 	ss, st, err := ids.Login(ctx, staff.LoginInput{Email: out.Email, Password: out.Password,
 		OTP: oathtoolNow(t, out.TOTPSecret)})
 	if err != nil {
@@ -80,7 +81,7 @@ func TestAgentCreate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, stdout, stderr := runTest(t, nil, append([]string{"agent", "create", "--db", dsn}, tt.args...)...)
+			code, stdout, stderr := runTest(t, agentEnv, append([]string{"agent", "create", "--db", dsn}, tt.args...)...)
 			if code != tt.code || !strings.Contains(stderr, tt.stderr) {
 				t.Fatalf("exit %d, want %d; stderr %s", code, tt.code, stderr)
 			}
@@ -116,4 +117,21 @@ func oathtoolNow(t *testing.T, secret string) string {
 		t.Fatalf("oathtool: %v", err)
 	}
 	return strings.TrimSpace(string(out))
+}
+
+// agentEnv gives the agent commands of these tests a server key, so that they seal TOTP
+// secrets as a server would (and leave no key file behind); agentBox opens them.
+var agentEnv = map[string]string{"DOMPET_SECRET_KEY": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="}
+
+func agentBox(t *testing.T) *secret.Box {
+	t.Helper()
+	keys, err := secret.ParseKeys(agentEnv["DOMPET_SECRET_KEY"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := secret.New(keys...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -39,7 +39,7 @@ func TestAgentListUpdate(t *testing.T) {
 	dsn := "sqlite:" + filepath.Join(t.TempDir(), "agents.db")
 	created := map[string]agentCreated{}
 	for _, email := range []string{"sari@dompet.example", "budi@dompet.example"} {
-		code, stdout, stderr := runTest(t, nil, "agent", "create", "--db", dsn, "--email", email, "--name", "N "+email)
+		code, stdout, stderr := runTest(t, agentEnv, "agent", "create", "--db", dsn, "--email", email, "--name", "N "+email)
 		if code != 0 {
 			t.Fatalf("create: exit %d %s", code, stderr)
 		}
@@ -47,7 +47,7 @@ func TestAgentListUpdate(t *testing.T) {
 		_ = json.Unmarshal([]byte(stdout), &out)
 		created[email] = out
 	}
-	code, stdout, stderr := runTest(t, nil, "agent", "list", "--db", dsn)
+	code, stdout, stderr := runTest(t, agentEnv, "agent", "list", "--db", dsn)
 	var list []staff.Staff
 	if code != 0 || json.Unmarshal([]byte(stdout), &list) != nil || len(list) != 2 || list[0].Capacity != 3 || list[0].Status != "active" {
 		t.Fatalf("list: exit %d %s %s", code, stdout, stderr)
@@ -59,7 +59,7 @@ func TestAgentListUpdate(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	svc := staff.New(store, identity.New(store, identity.Options{}), staff.Options{})
+	svc := staff.New(store, identity.New(store, identity.Options{}), staff.Options{Sealer: agentBox(t)})
 	sari := created["sari@dompet.example"]
 	ss, _, err := svc.Login(ctx, staff.LoginInput{Email: sari.Email, Password: sari.Password, OTP: totpAt(sari.TOTPSecret, time.Now())})
 	if err != nil {
@@ -84,7 +84,7 @@ func TestAgentListUpdate(t *testing.T) {
 		{"disable", []string{"--id", sari.ID, "--reason", "left the company", "--disabled"}, 0, ""},
 	}
 	for _, tt := range tests {
-		code, stdout, stderr := runTest(t, nil, append([]string{"agent", "update", "--db", dsn}, tt.args...)...)
+		code, stdout, stderr := runTest(t, agentEnv, append([]string{"agent", "update", "--db", dsn}, tt.args...)...)
 		if code != tt.code || !strings.Contains(stderr, tt.stderr) {
 			t.Fatalf("%s: exit %d, want %d; stderr %s", tt.name, code, tt.code, stderr)
 		}

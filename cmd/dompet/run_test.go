@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"maps"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
@@ -17,25 +15,10 @@ import (
 func runTest(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	// Commands that seal secrets need the server key. Without one they would make a key file
-	// in ./data (the data directory of a PostgreSQL store) inside the source tree; a test
-	// that does not choose gets a fixed key instead.
-	_, keySet := env["DOMPET_SECRET_KEY"]
-	_, dirSet := env["DOMPET_DATA_DIR"]
-	if !keySet && !dirSet && !slices.Contains(args, "--data-dir") && !slices.Contains(args, "--secret-key") {
-		env = maps.Clone(env)
-		if env == nil {
-			env = map[string]string{}
-		}
-		env["DOMPET_SECRET_KEY"] = testSecretKey
-	}
 	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
 	code = runWith(context.Background(), args, &out, &errb, lookup)
 	return code, out.String(), errb.String()
 }
-
-// testSecretKey is the server key of commands run by tests that choose none.
-const testSecretKey = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
 
 func TestRunDispatch(t *testing.T) {
 	dbPath := "sqlite:" + filepath.Join(t.TempDir(), "d.db")
