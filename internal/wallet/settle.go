@@ -26,7 +26,7 @@ func (w *Wallet) RunSettler(ctx context.Context) {
 		if _, err := w.Settle(ctx); err != nil && ctx.Err() == nil {
 			w.o.Log.Error("settle payouts", "err", err)
 		}
-		if _, err := w.l.ExpirePending(ctx); err != nil && ctx.Err() == nil {
+		if _, err := w.l.ExpirePending(ctx, nil); err != nil && ctx.Err() == nil {
 			w.o.Log.Error("expire holds", "err", err)
 		}
 	}
