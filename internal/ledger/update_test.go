@@ -52,7 +52,9 @@ func TestUpdatesCommitWithTheMoney(t *testing.T) {
 	if _, err := f.d.Exec(ctx, "CREATE TABLE notes (id TEXT PRIMARY KEY, what TEXT NOT NULL)"); err != nil {
 		t.Fatal(err)
 	}
-	note := func(id string) db.Row { return db.Row{Table: "notes", Cols: []string{"id", "what"}, Vals: []any{id, "x"}} }
+	note := func(id string) db.Row {
+		return db.Row{Table: "notes", Cols: []string{"id", "what"}, Vals: []any{id, "x"}}
+	}
 	alice, bob := f.wallet("user:alice"), f.wallet("user:bob")
 	f.fund(alice, 1_000)
 	if _, err := f.d.Exec(ctx, "UPDATE states SET status = 'done' WHERE id = 'c'"); err != nil {
