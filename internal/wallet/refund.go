@@ -49,7 +49,7 @@ func (w *Wallet) Refund(ctx context.Context, mc MerchantCall, in RefundInput) (T
 type approval struct {
 	request                RefundRequest
 	reason                 string
-	decisionKey, decisionH string
+	decisionKey, decisionHash string
 }
 
 // refund moves a refund under the merchant's idempotency key and hash. With a, the refund
@@ -83,7 +83,7 @@ func (w *Wallet) refund(ctx context.Context, merchantID string, in RefundInput, 
 	urec.counterparty = Counterparty{Type: "merchant", ID: merchantID, Name: name}
 	ev, ok, err := w.o.Merchants.EventRow(ctx, merchantID, "refund.succeeded", map[string]any{
 		"refund_id": rec.id, "payment_id": pay.ID, "amount": in.Amount, "currency": pay.Currency,
-		"reason": in.Reason, "refund_request_id": requestID(a), "created_at": rec.at.UTC()})
+		"reason": in.Reason, "refund_request_id": approvedRequest(a), "created_at": rec.at.UTC()})
 	if err != nil {
 		return Transaction{}, fmt.Errorf("refund %s: %w", pay.ID, err)
 	}
@@ -98,7 +98,7 @@ func (w *Wallet) refund(ctx context.Context, merchantID string, in RefundInput, 
 		m.transfer.Updates = []ledger.Update{{
 			SQL: `UPDATE wallet_refund_requests SET status = 'refunded', refund_id = ?, decision_reason = ?, decided_at = ?,
 				decision_key = ?, decision_hash = ? WHERE id = ? AND merchant_id = ? AND status = 'submitted'`,
-			Args:   []any{rec.id, a.reason, rec.at.UnixMicro(), a.decisionKey, a.decisionH, a.request.ID, merchantID},
+			Args:   []any{rec.id, a.reason, rec.at.UnixMicro(), a.decisionKey, a.decisionHash, a.request.ID, merchantID},
 			Reject: errRequestDecided.With("refund_request", a.request.ID)}}
 	}
 	tx, err := w.move(ctx, m)
@@ -281,7 +281,8 @@ func (w *Wallet) RefundRequest(ctx context.Context, userID, requestID string) (R
 	return r, nil
 }
 
-func requestID(a *approval) string {
+// approvedRequest is the id of the request a approves, or "".
+func approvedRequest(a *approval) string {
 	if a == nil {
 		return ""
 	}
@@ -344,7 +345,7 @@ func (w *Wallet) DecideRefundRequest(ctx context.Context, mc MerchantCall, reque
 		reason := strings.TrimSpace(d.Reason)
 		if d.Decision == "approve" {
 			return w.refund(ctx, merchantID, RefundInput{PaymentID: r.TransactionID, Amount: r.Amount, Reason: r.Reason}, c.Key, c.Hash,
-				&approval{request: r, reason: reason, decisionKey: c.Key, decisionH: c.Hash})
+				&approval{request: r, reason: reason, decisionKey: c.Key, decisionHash: c.Hash})
 		}
 		res, err := w.db.Exec(ctx, `UPDATE wallet_refund_requests SET status = 'rejected', decision_reason = ?, decided_at = ?,
 			decision_key = ?, decision_hash = ? WHERE id = ? AND merchant_id = ? AND status = 'submitted'`,
