@@ -47,8 +47,8 @@ func (w *Wallet) Refund(ctx context.Context, mc MerchantCall, in RefundInput) (T
 
 // approval is a refund request being approved, whose refund carries the request's new state.
 type approval struct {
-	request                RefundRequest
-	reason                 string
+	request                   RefundRequest
+	reason                    string
 	decisionKey, decisionHash string
 }
 
