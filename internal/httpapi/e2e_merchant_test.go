@@ -157,14 +157,15 @@ func TestE2ERefunds(t *testing.T) {
 
 // refundRequest is a refund request as API.md shows it.
 type refundRequest struct {
-	ID            string    `json:"id"`
-	TransactionID string    `json:"transaction_id"`
-	Amount        int64     `json:"amount"`
-	Status        string    `json:"status"`
-	Reason        string    `json:"reason"`
-	CreatedAt     time.Time `json:"created_at"`
-	ExpectedBy    time.Time `json:"expected_by"`
-	AttachmentIDs []string  `json:"attachment_ids"`
+	ID             string    `json:"id"`
+	TransactionID  string    `json:"transaction_id"`
+	Amount         int64     `json:"amount"`
+	Status         string    `json:"status"`
+	Reason         string    `json:"reason"`
+	CreatedAt      time.Time `json:"created_at"`
+	ExpectedBy     time.Time `json:"expected_by"`
+	AttachmentIDs  []string  `json:"attachment_ids"`
+	DecisionReason string    `json:"decision_reason"`
 }
 
 func TestE2ERefundRequests(t *testing.T) {
@@ -302,8 +303,8 @@ func TestE2ERefundRequests(t *testing.T) {
 		map[string]any{"decision": "approve", "reason": "ok"}), 422, "refund_not_allowed")
 	var back refundRequest
 	decodeJSON(t, want(t, e.do(t, "GET", "/api/v1/refund-requests/"+rr4.ID, u.Token, nil), http.StatusOK), &back)
-	if back.Status != "submitted" {
-		t.Errorf("a request whose approval failed is %q, want submitted", back.Status)
+	if back.Status != "submitted" || back.DecisionReason != "" {
+		t.Errorf("a request whose approval failed is %q with decision_reason %q, want submitted and nothing stored", back.Status, back.DecisionReason)
 	}
 	if got := e.balance(t, u.Token, "IDR").Available; got != before {
 		t.Errorf("a failed approval moved money: available %d, want %d", got, before)
