@@ -157,14 +157,15 @@ func TestE2ERefunds(t *testing.T) {
 
 // refundRequest is a refund request as API.md shows it.
 type refundRequest struct {
-	ID            string    `json:"id"`
-	TransactionID string    `json:"transaction_id"`
-	Amount        int64     `json:"amount"`
-	Status        string    `json:"status"`
-	Reason        string    `json:"reason"`
-	CreatedAt     time.Time `json:"created_at"`
-	ExpectedBy    time.Time `json:"expected_by"`
-	AttachmentIDs []string  `json:"attachment_ids"`
+	ID             string    `json:"id"`
+	TransactionID  string    `json:"transaction_id"`
+	Amount         int64     `json:"amount"`
+	Status         string    `json:"status"`
+	Reason         string    `json:"reason"`
+	CreatedAt      time.Time `json:"created_at"`
+	ExpectedBy     time.Time `json:"expected_by"`
+	AttachmentIDs  []string  `json:"attachment_ids"`
+	DecisionReason string    `json:"decision_reason"`
 }
 
 func TestE2ERefundRequests(t *testing.T) {
@@ -215,9 +216,19 @@ func TestE2ERefundRequests(t *testing.T) {
 		t.Fatalf("merchant refund requests %+v", list.Items)
 	}
 	before := e.balance(t, u.Token, "IDR").Available
+	// An approval moves money: it needs an Idempotency-Key, and a refused one moves nothing.
+	approval := map[string]any{"decision": "approve", "reason": "sorry about that"}
+	decisionPath := "/api/v1/merchant/refund-requests/" + rr.ID + "/decision"
+	wantProblem(t, e.do(t, "POST", decisionPath, m.APIKey, approval), 400, "idempotency_key_required")
+	key := hdr{"Idempotency-Key", e.key()}
+	first := want(t, e.do(t, "POST", decisionPath, m.APIKey, approval, key), http.StatusOK)
 	var decided refundRequest
-	decodeJSON(t, want(t, e.do(t, "POST", "/api/v1/merchant/refund-requests/"+rr.ID+"/decision", m.APIKey,
-		map[string]any{"decision": "approve", "reason": "sorry about that"}), http.StatusOK), &decided)
+	decodeJSON(t, first, &decided)
+	// The same key and body replay the answer; another body is a conflict.
+	if again := want(t, e.do(t, "POST", decisionPath, m.APIKey, approval, key), http.StatusOK); string(again.body) != string(first.body) {
+		t.Errorf("replayed decision %s, first %s", again.body, first.body)
+	}
+	wantProblem(t, e.do(t, "POST", decisionPath, m.APIKey, map[string]any{"decision": "approve", "reason": "other"}, key), 409, "idempotency_conflict")
 	if decided.Status != "refunded" {
 		t.Errorf("approved request status %q, want refunded", decided.Status)
 	}
@@ -233,7 +244,7 @@ func TestE2ERefundRequests(t *testing.T) {
 		t.Errorf("payment after the approved request %+v", got)
 	}
 	// Approving again moves nothing more.
-	wantProblem(t, e.do(t, "POST", "/api/v1/merchant/refund-requests/"+rr.ID+"/decision", m.APIKey,
+	wantProblem(t, e.post(t, "/api/v1/merchant/refund-requests/"+rr.ID+"/decision", m.APIKey,
 		map[string]any{"decision": "approve", "reason": "again"}), 409, "invalid_state")
 	if got := e.balance(t, u.Token, "IDR").Available; got != before+5_000_00 {
 		t.Errorf("user available %d after a second approval, want %d", got, before+5_000_00)
@@ -247,7 +258,7 @@ func TestE2ERefundRequests(t *testing.T) {
 	statuses := make([]int, 10)
 	for i := range statuses {
 		wg.Go(func() {
-			r, err := e.send("POST", "/api/v1/merchant/refund-requests/"+rr3.ID+"/decision", m.APIKey, map[string]any{"decision": "approve", "reason": "ok"})
+			r, err := e.send("POST", "/api/v1/merchant/refund-requests/"+rr3.ID+"/decision", m.APIKey, map[string]any{"decision": "approve", "reason": "ok"}, hdr{"Idempotency-Key", e.key()})
 			if err == nil {
 				statuses[i] = r.status
 				if r.status != http.StatusOK {
@@ -288,17 +299,17 @@ func TestE2ERefundRequests(t *testing.T) {
 	rr4 := file(10_000_00)
 	want(t, e.refund(t, m.APIKey, p.ID, 5_000_00), http.StatusCreated) // 5000 + 2000 + 5000 refunded of 20000
 	before = e.balance(t, u.Token, "IDR").Available
-	wantProblem(t, e.do(t, "POST", "/api/v1/merchant/refund-requests/"+rr4.ID+"/decision", m.APIKey,
+	wantProblem(t, e.post(t, "/api/v1/merchant/refund-requests/"+rr4.ID+"/decision", m.APIKey,
 		map[string]any{"decision": "approve", "reason": "ok"}), 422, "refund_not_allowed")
 	var back refundRequest
 	decodeJSON(t, want(t, e.do(t, "GET", "/api/v1/refund-requests/"+rr4.ID, u.Token, nil), http.StatusOK), &back)
-	if back.Status != "submitted" {
-		t.Errorf("a request whose approval failed is %q, want submitted", back.Status)
+	if back.Status != "submitted" || back.DecisionReason != "" {
+		t.Errorf("a request whose approval failed is %q with decision_reason %q, want submitted and nothing stored", back.Status, back.DecisionReason)
 	}
 	if got := e.balance(t, u.Token, "IDR").Available; got != before {
 		t.Errorf("a failed approval moved money: available %d, want %d", got, before)
 	}
-	decodeJSON(t, want(t, e.do(t, "POST", "/api/v1/merchant/refund-requests/"+rr4.ID+"/decision", m.APIKey,
+	decodeJSON(t, want(t, e.post(t, "/api/v1/merchant/refund-requests/"+rr4.ID+"/decision", m.APIKey,
 		map[string]any{"decision": "reject", "reason": "already refunded in part"}), http.StatusOK), &back)
 	if back.Status != "rejected" {
 		t.Errorf("status %q, want rejected", back.Status)
@@ -307,14 +318,14 @@ func TestE2ERefundRequests(t *testing.T) {
 	// Rejection, then a second rejection.
 	before = e.balance(t, u.Token, "IDR").Available
 	rr2 := file(1_000_00)
-	decodeJSON(t, want(t, e.do(t, "POST", "/api/v1/merchant/refund-requests/"+rr2.ID+"/decision", m.APIKey,
+	decodeJSON(t, want(t, e.post(t, "/api/v1/merchant/refund-requests/"+rr2.ID+"/decision", m.APIKey,
 		map[string]any{"decision": "reject", "reason": "the photo shows a different cake"}), http.StatusOK), &decided)
 	if decided.Status != "rejected" {
 		t.Errorf("rejected request status %q", decided.Status)
 	}
-	wantProblem(t, e.do(t, "POST", "/api/v1/merchant/refund-requests/"+rr2.ID+"/decision", m.APIKey,
+	wantProblem(t, e.post(t, "/api/v1/merchant/refund-requests/"+rr2.ID+"/decision", m.APIKey,
 		map[string]any{"decision": "reject", "reason": "still no"}), 409, "invalid_state")
-	wantProblem(t, e.do(t, "POST", "/api/v1/merchant/refund-requests/"+rr2.ID+"/decision", m.APIKey,
+	wantProblem(t, e.post(t, "/api/v1/merchant/refund-requests/"+rr2.ID+"/decision", m.APIKey,
 		map[string]any{"decision": "approve", "reason": "changed my mind"}), 409, "invalid_state")
 	if got := e.balance(t, u.Token, "IDR").Available; got != before {
 		t.Errorf("a rejected request moved money: available %d, want %d", got, before)
@@ -328,7 +339,7 @@ func TestE2ERefundRequests(t *testing.T) {
 	}
 	// Another merchant can neither see nor decide it.
 	other := e.newMerchant(t, "Toko Lain", "")
-	wantProblem(t, e.do(t, "POST", "/api/v1/merchant/refund-requests/"+rr2.ID+"/decision", other.APIKey,
+	wantProblem(t, e.post(t, "/api/v1/merchant/refund-requests/"+rr2.ID+"/decision", other.APIKey,
 		map[string]any{"decision": "approve", "reason": "x"}), 404, "not_found")
 	decodeJSON(t, want(t, e.do(t, "GET", "/api/v1/merchant/refund-requests", other.APIKey, nil), http.StatusOK), &list)
 	if len(list.Items) != 0 {
@@ -434,7 +445,7 @@ func TestE2EWebhooks(t *testing.T) {
 	var rr refundRequest
 	decodeJSON(t, r, &rr)
 	check(sink.wait(t, "refund_request.created", func(d map[string]any) bool { return d["id"] == rr.ID }), "refund_request.created")
-	want(t, e.do(t, "POST", "/api/v1/merchant/refund-requests/"+rr.ID+"/decision", m.APIKey, map[string]any{"decision": "approve", "reason": "sorry"}), http.StatusOK)
+	want(t, e.post(t, "/api/v1/merchant/refund-requests/"+rr.ID+"/decision", m.APIKey, map[string]any{"decision": "approve", "reason": "sorry"}), http.StatusOK)
 	check(sink.wait(t, "refund.succeeded", func(d map[string]any) bool { return d["refund_request_id"] == rr.ID }), "refund.succeeded")
 
 	// A refused payment announces nothing.

@@ -138,9 +138,8 @@ func TestE2EStrictInput(t *testing.T) {
 		{name: "merchant refund", path: "/api/v1/merchant/refunds", token: m.APIKey, needsKey: true, status: 201,
 			body:     jobj{{"payment_id", p.ID}, {"amount", 1_000_00}, {"reason", "returned"}},
 			required: []string{"payment_id", "amount", "reason"}, text: "reason"},
-		// needsKey turns true once approving a refund request needs an Idempotency-Key.
 		{name: "refund decision", path: "/api/v1/merchant/refund-requests/" + rr + "/decision", pattern: "/api/v1/merchant/refund-requests/{id}/decision",
-			token: m.APIKey, status: 200,
+			token: m.APIKey, needsKey: true, status: 200,
 			body:     jobj{{"decision", "approve"}, {"reason", "sorry about the cup"}},
 			required: []string{"decision", "reason"}, text: "reason"},
 	}

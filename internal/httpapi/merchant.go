@@ -47,19 +47,24 @@ var merchantRefundRequestsDoc = operation{Summary: "Refund requests from the mer
 	Response: wallet.Page[wallet.RefundRequest]{}}
 
 func (s *Server) merchantDecide(w http.ResponseWriter, r *http.Request) error {
+	key, err := idempotencyKey(r) // an approval moves money
+	if err != nil {
+		return err
+	}
 	var req wallet.Decision
-	if err := decode(r, &req); err != nil {
+	raw, err := decodeRaw(r, &req)
+	if err != nil {
 		return err
 	}
 	m, _ := merchantOf[merchant.Merchant](r)
-	rr, err := s.wallet.DecideRefundRequest(r.Context(), m.ID, r.PathValue("id"), req)
+	rr, err := s.wallet.DecideRefundRequest(r.Context(), wallet.MerchantCall{MerchantID: m.ID, Key: key, Hash: requestHash(raw)}, r.PathValue("id"), req)
 	if err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, rr)
 }
 
-var merchantDecideDoc = operation{Summary: "Approve (and refund at once) or reject a refund request", Tag: "merchant",
+var merchantDecideDoc = operation{Summary: "Approve (and refund at once) or reject a refund request", Tag: "merchant", Idempotent: true,
 	Request: wallet.Decision{}, Response: wallet.RefundRequest{}, Errors: []string{"invalid_state", "refund_not_allowed", "insufficient_balance"}}
 
 type merchantBalance struct {

@@ -174,9 +174,16 @@ func (l *Ledger) Transfer(ctx context.Context, transferID string) (Stored, error
 	return s, rows.Err()
 }
 
+// ExpiryUpdates gives, for pending transfers about to be voided by expiry, the updates each
+// void carries (see Transfer.Updates): the owner's record of a hold marked failed in the
+// same database transaction as the money's return. Holds left out of the map are voided alone.
+type ExpiryUpdates func(ctx context.Context, pendingIDs []string) (map[string][]Update, error)
+
 // ExpirePending voids pending transfers whose timeout has passed and returns how many it
 // voided. Each void has the key "expire:<id>", so concurrent sweepers cannot void twice.
-func (l *Ledger) ExpirePending(ctx context.Context) (int, error) {
+// with, when not nil, gives the updates the voids carry; a void whose update finds its
+// record in another state (an update's Reject, ErrAlreadyResolved, say) is skipped.
+func (l *Ledger) ExpirePending(ctx context.Context, with ExpiryUpdates) (int, error) {
 	now := l.opts.Now().UnixMicro()
 	rows, err := l.db.Query(ctx, `SELECT t.id FROM ledger_transfers t WHERE t.phase = 'pending' AND t.timeout_at > 0
 		AND t.timeout_at <= ? AND NOT EXISTS (SELECT 1 FROM ledger_transfers r WHERE r.pending_id = t.id) LIMIT 500`, now)
@@ -193,9 +200,18 @@ func (l *Ledger) ExpirePending(ctx context.Context) (int, error) {
 		ids = append(ids, s)
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("find expired transfers: %w", err)
+	}
+	var updates map[string][]Update
+	if with != nil && len(ids) > 0 {
+		if updates, err = with(ctx, ids); err != nil {
+			return 0, fmt.Errorf("expire: updates: %w", err)
+		}
+	}
 	n := 0
 	for _, pid := range ids {
-		_, err := l.Submit(ctx, Transfer{Key: "expire:" + pid, Code: "expire", Void: pid})
+		_, err := l.Submit(ctx, Transfer{Key: "expire:" + pid, Code: "expire", Void: pid, Updates: updates[pid]})
 		if err == nil {
 			n++
 		} else if !errors.Is(err, ErrAlreadyResolved) {

@@ -132,13 +132,16 @@ func (l *Ledger) applyTx(ctx context.Context, tx *db.Tx, batch []*request) ([]ou
 			continue
 		}
 		g.keys[r.t.Key] = i
+		if len(r.t.Updates) > 0 {
+			if outs[i], err = g.decideWithUpdates(ctx, tx, &r.t); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		outs[i] = g.decide(&r.t)
 	}
 
-	if err := tx.InsertRows(ctx, g.transfers); err != nil {
-		return nil, err
-	}
-	if err := tx.InsertRows(ctx, g.postings); err != nil {
+	if err := g.flush(ctx, tx); err != nil {
 		return nil, err
 	}
 	if err := g.saveAccounts(ctx, tx); err != nil {
@@ -147,10 +150,79 @@ func (l *Ledger) applyTx(ctx context.Context, tx *db.Tx, batch []*request) ([]ou
 	if err := g.saveUsage(ctx, tx); err != nil {
 		return nil, err
 	}
-	if err := tx.InsertRows(ctx, g.rows); err != nil {
-		return nil, err
+	if l.opts.Hook != nil {
+		if err := l.opts.Hook(StepDecided, batchKeys(batch)); err != nil {
+			return nil, err
+		}
 	}
 	return outs, nil
+}
+
+// flush inserts the journal and the callers' rows gathered so far. Balances and counters
+// are kept in memory until the group ends.
+func (g *group) flush(ctx context.Context, tx *db.Tx) error {
+	if err := tx.InsertRows(ctx, g.transfers); err != nil {
+		return err
+	}
+	if err := tx.InsertRows(ctx, g.postings); err != nil {
+		return err
+	}
+	if err := tx.InsertRows(ctx, g.rows); err != nil {
+		return err
+	}
+	g.transfers, g.postings, g.rows = g.transfers[:0], g.postings[:0], g.rows[:0]
+	return nil
+}
+
+// decideWithUpdates decides a transfer that carries updates. They must run, and be checked,
+// while the transfer is decided, so it gets a savepoint of its own: when an update changes
+// nothing, or the money is refused, the savepoint is rolled back and only the rejection is
+// written. The rows of the transfers decided before it are written first, so that its
+// updates see the group as it stands.
+func (g *group) decideWithUpdates(ctx context.Context, tx *db.Tx, t *Transfer) (outcome, error) {
+	if err := g.flush(ctx, tx); err != nil {
+		return outcome{}, err
+	}
+	if _, err := tx.Exec(ctx, "SAVEPOINT ledger_transfer"); err != nil {
+		return outcome{}, fmt.Errorf("savepoint: %w", err)
+	}
+	var refused *fault.Error
+	for _, u := range t.Updates {
+		res, err := tx.Exec(ctx, u.SQL, u.Args...)
+		if err != nil {
+			return outcome{}, fmt.Errorf("update of transfer %s: %w", t.Key, err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return outcome{}, fmt.Errorf("update of transfer %s: %w", t.Key, err)
+		}
+		if n == 0 {
+			refused = u.Reject
+			if refused == nil {
+				refused = ErrStateChanged
+			}
+			break
+		}
+	}
+	var out outcome
+	if refused != nil {
+		if t.ID == "" {
+			t.ID = id.New("trf")
+		}
+		g.reject(t, refused)
+		out = outcome{err: refused}
+	} else {
+		out = g.decide(t)
+	}
+	if out.err != nil {
+		if _, err := tx.Exec(ctx, "ROLLBACK TO SAVEPOINT ledger_transfer"); err != nil {
+			return outcome{}, fmt.Errorf("rollback to savepoint: %w", err)
+		}
+	}
+	if _, err := tx.Exec(ctx, "RELEASE SAVEPOINT ledger_transfer"); err != nil {
+		return outcome{}, fmt.Errorf("release savepoint: %w", err)
+	}
+	return out, nil
 }
 
 // decide applies one transfer to the group's state, or rejects it leaving the state as it was.

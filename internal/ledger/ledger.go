@@ -35,6 +35,7 @@ var (
 	ErrAlreadyResolved   = fault.New("invalid_state", "the pending transfer was already posted or voided")
 	ErrPendingExpired    = fault.New("invalid_state", "the pending transfer has expired")
 	ErrInvalidTransfer   = fault.New("invalid_request", "malformed transfer")
+	ErrStateChanged      = fault.New("invalid_state", "a record the transfer changes is not in the state it expects")
 	ErrClosed            = errors.New("ledger closed")
 )
 
@@ -86,7 +87,36 @@ type Transfer struct {
 	// Rejected, when set, gives rows to write in the same transaction if it is rejected
 	// (e.g. a failed transaction shown in the user's history).
 	Rejected func(reason *fault.Error) []db.Row
+
+	// Updates are the state change the transfer carries: conditional statements on the
+	// caller's own records ("withdrawal w from pending to succeeded"), run in the transfer's
+	// database transaction when it is decided. Each must change at least one row, or the
+	// transfer is rejected with that update's Reject and none of its effects remain (no
+	// money, counters, Rows or earlier Updates); the other transfers of its group still commit.
+	// The state is checked before the money: a transfer whose records are not in the expected
+	// state is refused with Reject whatever the balances. A transfer without Updates costs
+	// nothing more.
+	Updates []Update
 }
+
+// Update is one conditional statement a transfer carries (see Transfer.Updates).
+type Update struct {
+	SQL  string // an UPDATE (or INSERT, DELETE) with ? placeholders, on the caller's tables
+	Args []any
+	// Reject is the transfer's rejection when the statement changes no row (ErrStateChanged
+	// when nil). It is stored under the transfer's key like any rejection.
+	Reject *fault.Error
+}
+
+// Step is a point in a group's way through the ledger, for Options.Hook.
+type Step int
+
+const (
+	StepQueued    Step = iota // Submit queued the transfer (keys: its key)
+	StepGroup                 // a group was gathered and is about to be written
+	StepDecided               // the group is decided and written, its transaction not yet committed
+	StepCommitted             // the group is durable; its callers do not have their answers yet
+)
 
 // Result is the outcome of an accepted transfer, or of the first one with the same key.
 type Result struct {
@@ -101,6 +131,13 @@ type Options struct {
 	MaxBatch int              // transfers per database transaction (default 1000)
 	Now      func() time.Time // clock, for tests
 	Log      *slog.Logger
+	// Hook, when set, is called at each Step with the keys of the transfers concerned, so
+	// that tests can order events and inject failures. An error at StepDecided fails the
+	// group's database transaction as a broken store would (the group is then retried one
+	// transfer at a time, asking the hook again); an error at StepCommitted is the answer
+	// of each of the group's callers although the group is durable, as when a commit's
+	// acknowledgement is lost. Errors at other steps are ignored. For tests.
+	Hook func(step Step, keys []string) error
 }
 
 // Ledger accepts transfers and commits them in groups.
@@ -196,6 +233,9 @@ func (l *Ledger) Submit(ctx context.Context, t Transfer) (Result, error) {
 		return Result{}, ctx.Err()
 	}
 	l.mu.RUnlock()
+	if l.opts.Hook != nil {
+		_ = l.opts.Hook(StepQueued, []string{t.Key})
+	}
 	// Once queued, the transfer will be decided; wait for the answer even if the caller's
 	// context ends, so that the caller's records never disagree with the ledger.
 	<-r.done
@@ -233,6 +273,11 @@ func validate(t *Transfer) error {
 	for _, u := range t.Usage {
 		if u.Key == "" {
 			return ErrInvalidTransfer.Because("usage key is required")
+		}
+	}
+	for _, u := range t.Updates {
+		if u.SQL == "" {
+			return ErrInvalidTransfer.Because("an update needs its statement")
 		}
 	}
 	return nil
@@ -280,6 +325,9 @@ func (l *Ledger) drainClosed() {
 func (l *Ledger) commit(batch []*request) {
 	ctx := context.Background()
 	start := time.Now()
+	if l.opts.Hook != nil {
+		_ = l.opts.Hook(StepGroup, batchKeys(batch))
+	}
 	outs, err := l.apply(ctx, batch)
 	l.stats.groups.Add(1)
 	l.stats.commitNanos.Add(uint64(time.Since(start)))
@@ -289,6 +337,9 @@ func (l *Ledger) commit(batch []*request) {
 			l.commit([]*request{r})
 		}
 		return
+	}
+	if err == nil && l.opts.Hook != nil {
+		err = l.opts.Hook(StepCommitted, batchKeys(batch))
 	}
 	for i, r := range batch {
 		switch {
@@ -308,4 +359,12 @@ func (l *Ledger) commit(batch []*request) {
 		}
 		close(r.done)
 	}
+}
+
+func batchKeys(batch []*request) []string {
+	keys := make([]string, len(batch))
+	for i, r := range batch {
+		keys[i] = r.t.Key
+	}
+	return keys
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -25,10 +27,15 @@ type fixture struct {
 }
 
 func newFixture(t *testing.T) *fixture {
+	return newFixtureHooked(t, nil)
+}
+
+// newFixtureHooked is newFixture with a ledger Hook.
+func newFixtureHooked(t *testing.T, hook func(ledger.Step, []string) error) *fixture {
 	t.Helper()
 	f := &fixture{t: t, d: dbtest.Open(t)}
 	f.now.Store(time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC).UnixMicro())
-	f.l = ledger.New(f.d, ledger.Options{Now: func() time.Time { return time.UnixMicro(f.now.Load()) }})
+	f.l = ledger.New(f.d, ledger.Options{Now: func() time.Time { return time.UnixMicro(f.now.Load()) }, Hook: hook})
 	t.Cleanup(func() {
 		f.verify()
 		f.l.Close()
@@ -221,7 +228,7 @@ func TestPendingPostVoidExpire(t *testing.T) {
 	if _, err := f.submit(ledger.Transfer{Key: "post4", Code: "settle", Post: h4}); !errors.Is(err, ledger.ErrPendingExpired) {
 		t.Fatalf("post after expiry: %v", err)
 	}
-	n, err := f.l.ExpirePending(context.Background())
+	n, err := f.l.ExpirePending(context.Background(), nil)
 	if err != nil || n != 1 {
 		t.Fatalf("expired %d, %v; want 1", n, err)
 	}
@@ -271,7 +278,9 @@ func TestUsageLimitsAndMaxBalance(t *testing.T) {
 }
 
 func TestRowsWrittenOnlyWithTheirOutcome(t *testing.T) {
-	f := newFixture(t)
+	g := newGrouper()
+	f := newFixtureHooked(t, g.hook)
+	g.f = f
 	ctx := context.Background()
 	if _, err := f.d.Exec(ctx, "CREATE TABLE notes (id TEXT PRIMARY KEY, what TEXT NOT NULL)"); err != nil {
 		t.Fatal(err)
@@ -290,14 +299,7 @@ func TestRowsWrittenOnlyWithTheirOutcome(t *testing.T) {
 	// A transfer whose rows break a constraint fails alone, not with its group.
 	broken := pay("broken", alice, bob, 1)
 	broken.Rows = []db.Row{note("n1", "duplicate id")}
-	var wg sync.WaitGroup
-	errs := make([]error, 3)
-	for i, tr := range []ledger.Transfer{ok, bad, broken} {
-		wg.Add(1)
-		go func() { defer wg.Done(); _, errs[i] = f.submit(tr) }()
-		time.Sleep(5 * time.Millisecond) // keep the order ok, bad, broken
-	}
-	wg.Wait()
+	errs := g.together(ok, bad, broken)
 	if errs[0] != nil || !errors.Is(errs[1], ledger.ErrInsufficientFunds) || errs[2] == nil {
 		t.Fatalf("outcomes: %v", errs)
 	}
@@ -318,6 +320,107 @@ func TestRowsWrittenOnlyWithTheirOutcome(t *testing.T) {
 	if b := f.balance(bob).Balance; b != 60 {
 		t.Fatalf("bob has %d, want 60 (the broken transfer must not move money)", b)
 	}
+}
+
+// grouper makes transfers share one group: it holds the ledger's writer on a gate transfer
+// until each of them is queued, in order, and records the groups written.
+type grouper struct {
+	f       *fixture
+	mu      sync.Mutex
+	queued  map[string]chan struct{}
+	held    chan struct{}
+	release chan struct{}
+	groups  [][]string
+	fail    func(step ledger.Step, keys []string) error // injected failures, optional
+	gates   int
+}
+
+func newGrouper() *grouper { return &grouper{queued: map[string]chan struct{}{}} }
+
+func (g *grouper) signal(key string) chan struct{} {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	c, ok := g.queued[key]
+	if !ok {
+		c = make(chan struct{})
+		g.queued[key] = c
+	}
+	return c
+}
+
+func (g *grouper) hook(step ledger.Step, keys []string) error {
+	switch step {
+	case ledger.StepQueued:
+		c := g.signal(keys[0])
+		select {
+		case <-c: // a replay of the key
+		default:
+			close(c)
+		}
+	case ledger.StepGroup:
+		g.mu.Lock()
+		g.groups = append(g.groups, keys)
+		held, release := g.held, g.release
+		g.mu.Unlock()
+		if len(keys) == 1 && strings.HasPrefix(keys[0], "gate-") && held != nil {
+			close(held)
+			<-release
+		}
+	}
+	if g.fail != nil {
+		return g.fail(step, keys)
+	}
+	return nil
+}
+
+// together submits trs so that they are decided in one group, in this order, and returns
+// their errors. It fails the test unless they really shared a group.
+func (g *grouper) together(trs ...ledger.Transfer) []error {
+	f := g.f
+	f.t.Helper()
+	g.mu.Lock()
+	g.gates++
+	gate := fmt.Sprintf("gate-%d", g.gates)
+	g.held, g.release = make(chan struct{}), make(chan struct{})
+	held, release := g.held, g.release
+	g.mu.Unlock()
+	done := make(chan error)
+	go func() {
+		_, err := f.submit(ledger.Transfer{Key: gate, Code: "topup",
+			Postings: []ledger.Posting{{Debit: f.funding, Credit: f.wallet("user:gate"), Amount: 1, Currency: "IDR"}}})
+		done <- err
+	}()
+	<-held // the writer waits on the gate: what is queued now goes into the next group
+	errs := make([]error, len(trs))
+	var wg sync.WaitGroup
+	for i, tr := range trs {
+		wg.Go(func() { _, errs[i] = f.submit(tr) })
+		<-g.signal(tr.Key)
+	}
+	g.mu.Lock()
+	g.held = nil
+	g.mu.Unlock()
+	close(release)
+	if err := <-done; err != nil {
+		f.t.Fatalf("gate transfer: %v", err)
+	}
+	wg.Wait()
+	var keys []string
+	for _, tr := range trs {
+		keys = append(keys, tr.Key)
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for i, grp := range g.groups {
+		if len(grp) == 1 && grp[0] == gate {
+			if i+1 >= len(g.groups) || !slices.Equal(g.groups[i+1], keys) {
+				f.t.Fatalf("groups %v: %v were not decided together", g.groups, keys)
+			}
+			return errs
+		}
+	}
+	f.t.Fatalf("groups %v: no gate", g.groups)
+	return errs
 }
 
 func TestSameKeyConcurrentlyMovesMoneyOnce(t *testing.T) {
@@ -551,7 +654,7 @@ func TestHoldUsageComesBackOnVoidAndExpiry(t *testing.T) {
 		t.Fatalf("usage %d after a post and a void, want 2500", usage())
 	}
 	f.now.Add(int64(2 * time.Minute / time.Microsecond))
-	if n, err := f.l.ExpirePending(ctx); n != 1 || err != nil {
+	if n, err := f.l.ExpirePending(ctx, nil); n != 1 || err != nil {
 		t.Fatalf("expired %d, %v", n, err)
 	}
 	if usage() != 1_000 {

@@ -163,6 +163,13 @@ func (r Rate) Adjust(bps int64) Rate {
 // Convert turns minor units of from into minor units of to at rate r (to per from, in major
 // units), rounding down so that Dompet never pays out more than the rate allows.
 func (r Rate) Convert(minor int64, from, to Currency) int64 {
+	v, _ := r.TryConvert(minor, from, to)
+	return v
+}
+
+// TryConvert is Convert that also reports whether the result fits in int64; when it does
+// not, the value is meaningless.
+func (r Rate) TryConvert(minor int64, from, to Currency) (int64, bool) {
 	v := new(big.Rat).SetInt64(minor)
 	v.Mul(v, r.r)
 	shift := to.Exponent - from.Exponent
@@ -173,7 +180,7 @@ func (r Rate) Convert(minor int64, from, to Currency) int64 {
 		v.Quo(v, new(big.Rat).SetInt(p))
 	}
 	q := new(big.Int).Quo(v.Num(), v.Denom()) // truncates toward zero; amounts are positive
-	return q.Int64()
+	return q.Int64(), q.IsInt64()
 }
 
 func abs(x int) int {

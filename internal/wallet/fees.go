@@ -170,7 +170,11 @@ func (w *Wallet) QuoteFee(kind string, amount int64, currency, toCurrency string
 		if err != nil {
 			return FeeQuote{}, err
 		}
-		r := money.New(rate.Convert(amount, cur, to), to.Code)
+		v, fits := rate.TryConvert(amount, cur, to)
+		if !fits {
+			return FeeQuote{}, invalidField("amount", "is too large to convert")
+		}
+		r := money.New(v, to.Code)
 		q.Receive, q.Rate = &r, rate.String()
 	}
 	return q, nil

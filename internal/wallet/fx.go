@@ -3,6 +3,7 @@ package wallet
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -75,15 +76,22 @@ func (w *Wallet) QuoteFX(ctx context.Context, u Party, in QuoteInput) (Quote, er
 		feeKind = FeeRemittance
 	}
 	fee := w.o.Fees.Fee(feeKind, from.Code, in.Amount)
-	receive := rate.Convert(in.Amount, from, to)
-	if receive <= 0 {
+	remitFee := w.o.Fees.Fee(FeeRemittance, from.Code, in.Amount)
+	if max(fee, remitFee) > math.MaxInt64-in.Amount { // the total would pass int64, as GET /fees/quote refuses
+		return Quote{}, invalidAmount()
+	}
+	receive, fits := rate.TryConvert(in.Amount, from, to)
+	switch {
+	case !fits:
+		return Quote{}, fault.Invalid("amount", "is too large to convert")
+	case receive <= 0:
 		return Quote{}, fault.Invalid("amount", "is too small to convert")
 	}
 	now := w.now()
 	q := Quote{ID: id.New("quo"), Purpose: in.Purpose, Rate: rate.String(), Amount: money.New(in.Amount, from.Code),
 		Fee: money.New(fee, from.Code), Total: money.New(in.Amount+fee, from.Code), Receive: money.New(receive, to.Code),
 		ExpiresAt: now.Add(w.o.QuoteTTL).UTC().Truncate(time.Second), userID: u.ID,
-		RemittanceFee: money.New(w.o.Fees.Fee(FeeRemittance, from.Code, in.Amount), from.Code)}
+		RemittanceFee: money.New(remitFee, from.Code)}
 	_, err = w.db.Exec(ctx, `INSERT INTO wallet_fx_quotes (id, user_id, purpose, from_currency, to_currency, amount, rate, fee, receive, expires_at, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, q.ID, u.ID, q.Purpose, from.Code, to.Code, in.Amount, q.Rate, fee, receive, q.ExpiresAt.UnixMicro(), now.UnixMicro())
 	if err != nil {
@@ -170,7 +178,7 @@ func (w *Wallet) Convert(ctx context.Context, c Call, in ConvertInput) (Transact
 		}
 		return w.move(ctx, movement{rec: rec, self: src, selfID: c.User.ID, amount: q.Total,
 			transfer: ledger.Transfer{Code: KindFXConversion, Postings: postings,
-				Usage: []ledger.Usage{{Key: "quote:" + q.ID, Amount: 1, Max: 1}}}})
+				Usage: []ledger.Usage{quoteUsage(q.ID)}, Updates: []ledger.Update{useQuote(q.ID, rec.id)}}})
 	})
 }
 
@@ -239,8 +247,25 @@ func (w *Wallet) Remit(ctx context.Context, c Call, in RemitInput) (Transaction,
 		if err != nil {
 			return Transaction{}, err
 		}
-		usage := append(w.outgoing(c.User, q.Amount.Currency, q.Amount.Amount, rec.at), ledger.Usage{Key: "quote:" + q.ID, Amount: 1, Max: 1})
+		usage := append(w.outgoing(c.User, q.Amount.Currency, q.Amount.Amount, rec.at), quoteUsage(q.ID))
 		return w.move(ctx, movement{rec: rec, self: src, selfID: c.User.ID, amount: q.Total,
-			transfer: ledger.Transfer{Code: KindRemittance, Postings: postings, Pending: true, Timeout: w.o.PendingTTL, Usage: usage}})
+			transfer: ledger.Transfer{Code: KindRemittance, Postings: postings, Pending: true, Timeout: w.o.PendingTTL, Usage: usage,
+				Updates: []ledger.Update{useQuote(q.ID, rec.id)}}})
 	})
+}
+
+// errQuoteUsed refuses a second use of a quote.
+var errQuoteUsed = ErrInvalidState.Because("the quote was already used")
+
+// useQuote marks a quote used by the transaction txID in the transaction that moves its
+// money. The quote's state comes before the balance: a used quote is refused as used even
+// when the balance no longer covers it.
+func useQuote(quoteID, txID string) ledger.Update {
+	return ledger.Update{SQL: "UPDATE wallet_fx_quotes SET used_by = ? WHERE id = ? AND used_by = ''", Args: []any{txID, quoteID}, Reject: errQuoteUsed}
+}
+
+// quoteUsage counts a quote's uses (at most one). The update above refuses a second use
+// first; the counter also holds for quotes used before it existed.
+func quoteUsage(quoteID string) ledger.Usage {
+	return ledger.Usage{Key: usageQuote + quoteID, Amount: 1, Max: 1}
 }

@@ -99,19 +99,32 @@ func LoadLimits(path string, rates Rates, set money.Set) (Limits, error) {
 	return l, nil
 }
 
+// Prefixes of the wallet's usage counters in the ledger. The keys are built here and read
+// back by translate when the ledger refuses a movement over one of them.
+const (
+	usageDayOut   = "out:d:"  // + day + ":" + user + ":" + currency
+	usageMonthOut = "out:m:"  // + month + ":" + user + ":" + currency
+	usageMonthIn  = "in:m:"   // + month + ":" + user + ":" + currency
+	usageRefund   = "refund:" // + payment id: never refund more than was paid
+	usageQuote    = "quote:"  // + quote id: a quote is used once
+)
+
 // Counter names: usage counters in the ledger, per user, currency and period. Months start
 // on the 1st in the wallet's time zone, days at midnight.
 func (w *Wallet) dayKey(userID, currency string, t time.Time) string {
-	return "out:d:" + t.In(w.o.Location).Format("2006-01-02") + ":" + userID + ":" + currency
+	return usageDayOut + t.In(w.o.Location).Format("2006-01-02") + ":" + userID + ":" + currency
 }
 
 func (w *Wallet) monthOutKey(userID, currency string, t time.Time) string {
-	return "out:m:" + t.In(w.o.Location).Format("2006-01") + ":" + userID + ":" + currency
+	return usageMonthOut + t.In(w.o.Location).Format("2006-01") + ":" + userID + ":" + currency
 }
 
 func (w *Wallet) monthInKey(userID, currency string, t time.Time) string {
-	return "in:m:" + t.In(w.o.Location).Format("2006-01") + ":" + userID + ":" + currency
+	return usageMonthIn + t.In(w.o.Location).Format("2006-01") + ":" + userID + ":" + currency
 }
+
+// refundKey counts what was refunded of a payment.
+func refundKey(paymentID string) string { return usageRefund + paymentID }
 
 // outgoing returns the counters an outgoing movement of amount adds to.
 func (w *Wallet) outgoing(u Party, currency string, amount int64, at time.Time) []ledger.Usage {

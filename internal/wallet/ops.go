@@ -2,6 +2,7 @@ package wallet
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -170,7 +171,7 @@ func (w *Wallet) Pay(ctx context.Context, c Call, in PayInput) (Transaction, err
 		}
 		name, err := w.o.Merchants.Name(ctx, in.MerchantID)
 		if err != nil {
-			if fault.Code(err) == "not_found" {
+			if errors.Is(err, ErrNotFound) {
 				return Transaction{}, ErrNotFound.Because("merchant not found")
 			}
 			return Transaction{}, fmt.Errorf("pay merchant %s: %w", in.MerchantID, err)
@@ -265,7 +266,7 @@ func (w *Wallet) Transfer(ctx context.Context, c Call, in TransferInput) (Transa
 		}
 		to, err := w.o.Users.Lookup(ctx, strings.TrimSpace(in.To))
 		if err != nil {
-			if fault.Code(err) == "not_found" {
+			if errors.Is(err, ErrNotFound) {
 				return Transaction{}, ErrNotFound.Because("no Dompet user has that phone, email or id")
 			}
 			return Transaction{}, fmt.Errorf("transfer to %s: %w", in.To, err)

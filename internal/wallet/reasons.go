@@ -1,6 +1,7 @@
 package wallet
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -20,9 +21,9 @@ const (
 // differently from one of their own.
 func translate(r *fault.Error, self, selfID string, amount money.Amount) *fault.Error {
 	switch {
-	case errorsIs(r, ledger.ErrInsufficientFunds):
+	case errors.Is(r, ledger.ErrInsufficientFunds):
 		return ErrInsufficientBalance.With("required", amount.Amount, "currency", amount.Currency)
-	case errorsIs(r, ledger.ErrLimitExceeded):
+	case errors.Is(r, ledger.ErrLimitExceeded):
 		key, _ := r.Fields["limit"].(string)
 		acct, _ := r.Fields["account"].(string)
 		who := ""
@@ -30,15 +31,15 @@ func translate(r *fault.Error, self, selfID string, amount money.Amount) *fault.
 			who = "recipient_"
 		}
 		switch {
-		case strings.HasPrefix(key, "refund:"):
+		case strings.HasPrefix(key, usageRefund):
 			return ErrRefundNotAllowed.Because("the refund would exceed what is left of the payment")
-		case strings.HasPrefix(key, "quote:"):
+		case strings.HasPrefix(key, usageQuote):
 			return ErrInvalidState.Because("the quote was already used")
-		case strings.HasPrefix(key, "out:d:"):
+		case strings.HasPrefix(key, usageDayOut):
 			return ErrLimitExceeded.With("limit", "daily_outgoing", "currency", amount.Currency)
-		case strings.HasPrefix(key, "out:m:"):
+		case strings.HasPrefix(key, usageMonthOut):
 			return ErrLimitExceeded.With("limit", "monthly_outgoing", "currency", amount.Currency)
-		case strings.HasPrefix(key, "in:m:"):
+		case strings.HasPrefix(key, usageMonthIn):
 			if !strings.Contains(key, ":"+selfID+":") {
 				who = "recipient_"
 			}
@@ -56,8 +57,6 @@ func translate(r *fault.Error, self, selfID string, amount money.Amount) *fault.
 func explain(f *fault.Error) *fault.Error {
 	return f.Explained(map[string]string{"en": Reason("en", f.Code, f.Fields), "zh-CN": Reason("zh-CN", f.Code, f.Fields)})
 }
-
-func errorsIs(a, b *fault.Error) bool { return a.Code == b.Code }
 
 // Reason explains a failure code to a person, in locale (zh-CN or en).
 func Reason(locale, code string, p map[string]any) string {
@@ -119,6 +118,12 @@ func Reason(locale, code string, p map[string]any) string {
 		}
 		return "The refund is more than what is left to refund on this payment."
 	case "invalid_state":
+		if _, ok := p["refund_request"]; ok {
+			if zh {
+				return "该退款申请已被处理过，未再次退款。"
+			}
+			return "This refund request was already decided; nothing more was refunded."
+		}
 		if zh {
 			return "该汇率报价已被使用过，请重新获取报价。"
 		}

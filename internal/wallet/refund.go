@@ -3,7 +3,6 @@ package wallet
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -43,13 +42,21 @@ func (w *Wallet) Refund(ctx context.Context, mc MerchantCall, in RefundInput) (T
 	}
 	owner := merchantOwner(mc.MerchantID)
 	return w.once(ctx, owner, Call{Key: mc.Key, Hash: mc.Hash}, func() (Transaction, error) {
-		return w.refund(ctx, mc.MerchantID, in, mc.Key, mc.Hash, "")
+		return w.refund(ctx, mc.MerchantID, in, mc.Key, mc.Hash, nil)
 	})
 }
 
-// refund moves a refund; key and hash are the merchant's idempotency key (or empty when
-// the ledger key is derived from a refund request).
-func (w *Wallet) refund(ctx context.Context, merchantID string, in RefundInput, key, hash, requestID string) (Transaction, error) {
+// approval is a refund request being approved, whose refund carries the request's new state.
+type approval struct {
+	request                   RefundRequest
+	reason                    string
+	decisionKey, decisionHash string
+}
+
+// refund moves a refund under the merchant's idempotency key and hash. With a, the refund
+// approves a refund request: the request becomes refunded in the refund's own database
+// transaction, or, if another decision came first, the refund is refused (invalid_state).
+func (w *Wallet) refund(ctx context.Context, merchantID string, in RefundInput, key, hash string, a *approval) (Transaction, error) {
 	owner := merchantOwner(merchantID)
 	pay, err := w.transaction(ctx, owner, in.PaymentID)
 	if err != nil || pay.Kind != KindPayment || pay.Status != StatusSucceeded {
@@ -77,31 +84,23 @@ func (w *Wallet) refund(ctx context.Context, merchantID string, in RefundInput, 
 	urec.counterparty = Counterparty{Type: "merchant", ID: merchantID, Name: name}
 	ev, ok, err := w.o.Merchants.EventRow(ctx, merchantID, "refund.succeeded", map[string]any{
 		"refund_id": rec.id, "payment_id": pay.ID, "amount": in.Amount, "currency": pay.Currency,
-		"reason": in.Reason, "refund_request_id": requestID, "created_at": rec.at.UTC()})
+		"reason": in.Reason, "refund_request_id": approvedRequest(a), "created_at": rec.at.UTC()})
 	if err != nil {
 		return Transaction{}, fmt.Errorf("refund %s: %w", pay.ID, err)
 	}
 	m := movement{rec: rec, others: []record{urec}, self: macct, selfID: merchantID, amount: money.New(in.Amount, pay.Currency),
 		transfer: ledger.Transfer{Code: KindRefund,
 			Postings: []ledger.Posting{{Debit: macct, Credit: uacct, Amount: in.Amount, Currency: pay.Currency}},
-			Usage:    []ledger.Usage{{Key: "refund:" + pay.ID, Amount: in.Amount, Max: pay.Amount}}}}
+			Usage:    []ledger.Usage{{Key: refundKey(pay.ID), Amount: in.Amount, Max: pay.Amount}}}}
 	if ok {
 		m.extra = append(m.extra, ev)
 	}
-	if requestID != "" { // one refund per request, however often it is approved
-		// A refund the ledger refused keeps its key (a replay answers the refusal), so the
-		// next approval of the request gets a key of its own, numbered by the refusals.
-		prefix := "request:" + requestID
-		var refused int
-		err := w.db.QueryRow(ctx, `SELECT COUNT(*) FROM wallet_transactions WHERE owner = ? AND related_id <> '' AND related_id = ? AND status = ?
-			AND (idem_key = ? OR (idem_key > ? AND idem_key < ?))`, owner, pay.ID, StatusFailed, prefix, prefix+":", prefix+";").Scan(&refused)
-		if err != nil {
-			return Transaction{}, fmt.Errorf("refund request %s: count refusals: %w", requestID, err)
-		}
-		m.rec.key = prefix
-		if refused > 0 {
-			m.rec.key = fmt.Sprintf("%s:%d", prefix, refused)
-		}
+	if a != nil { // one refund per request, however often it is approved
+		m.transfer.Updates = []ledger.Update{{
+			SQL: `UPDATE wallet_refund_requests SET status = 'refunded', refund_id = ?, decision_reason = ?, decided_at = ?,
+				decision_key = ?, decision_hash = ? WHERE id = ? AND merchant_id = ? AND status = 'submitted'`,
+			Args:   []any{rec.id, a.reason, rec.at.UnixMicro(), a.decisionKey, a.decisionHash, a.request.ID, merchantID},
+			Reject: errRequestDecided.With("refund_request", a.request.ID)}}
 	}
 	tx, err := w.move(ctx, m)
 	if err == nil && ok {
@@ -134,6 +133,8 @@ type RefundRequest struct {
 	CreatedAt      time.Time  `json:"created_at"`
 	DecidedAt      *time.Time `json:"decided_at,omitempty"`
 	ExpectedBy     time.Time  `json:"expected_by"`
+
+	decisionKey, decisionHash string // the merchant's Idempotency-Key of the decision, and its request
 }
 
 // RefundRequestInput is what a user submits.
@@ -200,14 +201,14 @@ func (w *Wallet) RequestRefund(ctx context.Context, u Party, in RefundRequestInp
 }
 
 const rrCols = `id, transaction_id, merchant_id, user_id, amount, currency, status, reason, decision_reason, attachment_ids,
-	refund_id, created_at, decided_at, expected_by`
+	refund_id, created_at, decided_at, expected_by, decision_key, decision_hash`
 
 func scanRR(sc interface{ Scan(...any) error }) (RefundRequest, error) {
 	var r RefundRequest
 	var atts string
 	var created, decided, expected int64
 	err := sc.Scan(&r.ID, &r.TransactionID, &r.MerchantID, &r.UserID, &r.Amount, &r.Currency, &r.Status, &r.Reason,
-		&r.DecisionReason, &atts, &r.RefundID, &created, &decided, &expected)
+		&r.DecisionReason, &atts, &r.RefundID, &created, &decided, &expected, &r.decisionKey, &r.decisionHash)
 	if err != nil {
 		return r, err
 	}
@@ -281,22 +282,37 @@ func (w *Wallet) RefundRequest(ctx context.Context, userID, requestID string) (R
 	return r, nil
 }
 
+// approvedRequest is the id of the request a approves, or "".
+func approvedRequest(a *approval) string {
+	if a == nil {
+		return ""
+	}
+	return a.request.ID
+}
+
+// errRequestDecided refuses a decision on a refund request that is no longer submitted.
+var errRequestDecided = ErrInvalidState.Because("the refund request was already decided")
+
 // Decision is a merchant's answer to a refund request.
 type Decision struct {
 	Decision string `json:"decision"` // approve | reject
 	Reason   string `json:"reason" doc:"why, shown to the customer; required for both decisions"`
 }
 
-// DecideRefundRequest approves (and refunds at once) or rejects a refund request. Approving
-// again after a failed refund retries it; the refund is made at most once.
-func (w *Wallet) DecideRefundRequest(ctx context.Context, merchantID, requestID string, d Decision) (RefundRequest, error) {
+// DecideRefundRequest approves (and refunds at once) or rejects a refund request under the
+// merchant's idempotency key: the same key and decision answer as the first time. An approval
+// whose refund is refused (the merchant lacks the money, say) leaves the request as it was,
+// submitted, so it can be approved again under a new key; the refund is made at most once.
+func (w *Wallet) DecideRefundRequest(ctx context.Context, mc MerchantCall, requestID string, d Decision) (RefundRequest, error) {
 	var v fault.Validation
+	checkKey(mc.Key, &v)
 	v.Check(d.Decision == "approve" || d.Decision == "reject", "decision", "must be approve or reject")
 	n := utf8.RuneCountInString(strings.TrimSpace(d.Reason))
 	v.Check(n >= 1 && utf8.RuneCountInString(d.Reason) <= 500, "reason", "is required, at most 500 characters")
 	if err := v.Err(); err != nil {
 		return RefundRequest{}, err
 	}
+	merchantID := mc.MerchantID
 	get := func() (RefundRequest, error) {
 		r, err := scanRR(w.db.W.QueryRowContext(ctx, w.db.Rebind("SELECT "+rrCols+" FROM wallet_refund_requests WHERE id = ? AND merchant_id = ?"), requestID, merchantID))
 		if err != nil {
@@ -307,48 +323,44 @@ func (w *Wallet) DecideRefundRequest(ctx context.Context, merchantID, requestID 
 		}
 		return r, nil
 	}
-	now := w.now().UnixMicro()
-	if d.Decision == "reject" {
-		res, err := w.db.Exec(ctx, `UPDATE wallet_refund_requests SET status = 'rejected', decision_reason = ?, decided_at = ?
-			WHERE id = ? AND merchant_id = ? AND status = 'submitted'`, strings.TrimSpace(d.Reason), now, requestID, merchantID)
-		if err != nil {
-			return RefundRequest{}, fmt.Errorf("reject refund request %s: %w", requestID, err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			if _, err := get(); err != nil {
-				return RefundRequest{}, err
-			}
-			return RefundRequest{}, ErrInvalidState.Because("the refund request was already decided")
-		}
-		return get()
-	}
-	// Only one approval wins the request. An approval left behind by a crash before its
-	// refund (approved for over a minute, not refunded) may be taken over: the refund's
-	// ledger key makes sure it is paid once.
-	res, err := w.db.Exec(ctx, `UPDATE wallet_refund_requests SET status = 'approved', decision_reason = ?, decided_at = ?
-		WHERE id = ? AND merchant_id = ? AND (status = 'submitted' OR (status = 'approved' AND decided_at < ?))`,
-		strings.TrimSpace(d.Reason), now, requestID, merchantID, now-time.Minute.Microseconds())
-	if err != nil {
-		return RefundRequest{}, fmt.Errorf("approve refund request %s: %w", requestID, err)
-	}
 	r, err := get()
 	if err != nil {
 		return RefundRequest{}, err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return RefundRequest{}, ErrInvalidState.Because("the refund request is already " + r.Status)
-	}
-	tx, err := w.refund(ctx, merchantID, RefundInput{PaymentID: r.TransactionID, Amount: r.Amount, Reason: r.Reason}, "", "", r.ID)
-	if err != nil {
-		if fault.Code(err) != "" && !errors.Is(err, ErrIdempotencyConflict) {
-			// The money could not move (e.g. more than is left to refund): the request
-			// goes back to the merchant's queue with the reason.
-			_, _ = w.db.Exec(ctx, "UPDATE wallet_refund_requests SET status = 'submitted', decided_at = 0 WHERE id = ? AND status = 'approved'", requestID)
+	// The key names this request's decision: the same key on another request is a conflict.
+	c := Call{Key: mc.Key, Hash: "decision:" + requestID + ":" + mc.Hash}
+	if r.decisionKey == c.Key { // decided under this key: a decided request stays as it is
+		if r.decisionHash != c.Hash {
+			return RefundRequest{}, ErrIdempotencyConflict
 		}
-		return RefundRequest{}, err
+		return r, nil
 	}
-	if _, err := w.db.Exec(ctx, "UPDATE wallet_refund_requests SET status = 'refunded', refund_id = ? WHERE id = ? AND status = 'approved'", tx.ID, requestID); err != nil {
-		return RefundRequest{}, fmt.Errorf("refund request %s refunded: %w", requestID, err)
+	_, err = w.once(ctx, merchantOwner(merchantID), c, func() (Transaction, error) {
+		r, err := get()
+		if err != nil {
+			return Transaction{}, err
+		}
+		if r.Status != RequestSubmitted {
+			return Transaction{}, ErrInvalidState.Because("the refund request is already " + r.Status)
+		}
+		reason := strings.TrimSpace(d.Reason)
+		if d.Decision == "approve" {
+			return w.refund(ctx, merchantID, RefundInput{PaymentID: r.TransactionID, Amount: r.Amount, Reason: r.Reason}, c.Key, c.Hash,
+				&approval{request: r, reason: reason, decisionKey: c.Key, decisionHash: c.Hash})
+		}
+		res, err := w.db.Exec(ctx, `UPDATE wallet_refund_requests SET status = 'rejected', decision_reason = ?, decided_at = ?,
+			decision_key = ?, decision_hash = ? WHERE id = ? AND merchant_id = ? AND status = 'submitted'`,
+			reason, w.now().UnixMicro(), c.Key, c.Hash, requestID, merchantID)
+		if err != nil {
+			return Transaction{}, fmt.Errorf("reject refund request %s: %w", requestID, err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return Transaction{}, errRequestDecided
+		}
+		return Transaction{}, nil
+	})
+	if err != nil {
+		return RefundRequest{}, err
 	}
 	return get()
 }

@@ -22,16 +22,17 @@ func TestRefundRequestRetriedAfterRefusal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.w.DecideRefundRequest(e.ctx, e.shop, rr.ID, wallet.Decision{Decision: "approve", Reason: "ok"}); !errors.Is(err, wallet.ErrInsufficientBalance) {
+	if _, err := e.w.DecideRefundRequest(e.ctx, e.decision(), rr.ID, wallet.Decision{Decision: "approve", Reason: "sorry"}); !errors.Is(err, wallet.ErrInsufficientBalance) {
 		t.Fatalf("first approval: %v, want insufficient_balance", err)
 	}
-	if got, _ := e.w.RefundRequest(e.ctx, e.alice.ID, rr.ID); got.Status != wallet.RequestSubmitted {
-		t.Fatalf("after a refused refund the request is %s, want submitted", got.Status)
+	// A refused approval stores nothing on the request.
+	if got, _ := e.w.RefundRequest(e.ctx, e.alice.ID, rr.ID); got.Status != wallet.RequestSubmitted || got.DecisionReason != "" || got.DecidedAt != nil {
+		t.Fatalf("after a refused refund the request is %+v, want submitted and undecided", got)
 	}
 	if _, err := e.w.Pay(e.ctx, e.call(e.bob), wallet.PayInput{MerchantID: e.shop, Amount: 50_000, Currency: "IDR", OrderRef: "order-1"}); err != nil {
 		t.Fatal(err)
 	}
-	got, err := e.w.DecideRefundRequest(e.ctx, e.shop, rr.ID, wallet.Decision{Decision: "approve", Reason: "ok"})
+	got, err := e.w.DecideRefundRequest(e.ctx, e.decision(), rr.ID, wallet.Decision{Decision: "approve", Reason: "ok"})
 	if err != nil || got.Status != wallet.RequestRefunded {
 		t.Fatalf("second approval: %+v %v", got, err)
 	}

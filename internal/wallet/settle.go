@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
+	"github.com/dompet/dompet/internal/fault"
 	"github.com/dompet/dompet/internal/ledger"
 	"github.com/dompet/dompet/internal/money"
 )
@@ -26,11 +28,15 @@ func (w *Wallet) RunSettler(ctx context.Context) {
 		if _, err := w.Settle(ctx); err != nil && ctx.Err() == nil {
 			w.o.Log.Error("settle payouts", "err", err)
 		}
-		if _, err := w.l.ExpirePending(ctx); err != nil && ctx.Err() == nil {
+		if _, err := w.ExpireHolds(ctx); err != nil && ctx.Err() == nil {
 			w.o.Log.Error("expire holds", "err", err)
 		}
 	}
 }
+
+// errSettled refuses a post or void whose transaction is no longer pending: another run (in
+// this process or another) settled it, with its money. It never reaches a client.
+var errSettled = fault.New("settled", "the payout is no longer pending")
 
 type due struct {
 	owner, id, kind, currency string
@@ -39,8 +45,9 @@ type due struct {
 }
 
 // Settle asks the bank about every payout whose time has come and posts or voids its hold.
-// Each step is idempotent (the ledger keys are "settle:<id>"), so a crash between steps is
-// repaired by the next run, in this process or another.
+// The hold's post or void carries the transaction's new status, so the two commit together
+// and a crash at any point leaves nothing to repair: a payout still pending is asked again.
+// It returns how many payouts it settled and what went wrong with the others.
 func (w *Wallet) Settle(ctx context.Context) (int, error) {
 	now := w.now()
 	rows, err := w.db.Query(ctx, `SELECT owner, id, kind, currency, amount, details FROM wallet_transactions
@@ -49,6 +56,7 @@ func (w *Wallet) Settle(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("find due payouts: %w", err)
 	}
 	var list []due
+	var errs []error
 	for rows.Next() {
 		var d due
 		var det string
@@ -56,33 +64,35 @@ func (w *Wallet) Settle(ctx context.Context) (int, error) {
 			rows.Close()
 			return 0, fmt.Errorf("find due payouts: %w", err)
 		}
-		_ = json.Unmarshal([]byte(det), &d.details)
+		// Without its bank account a payout cannot be made: never pay out to a guess.
+		if err := json.Unmarshal([]byte(det), &d.details); err != nil {
+			errs = append(errs, fmt.Errorf("payout %s: corrupt details: %w", d.id, err))
+			continue
+		}
 		list = append(list, d)
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("find due payouts: %w", err)
+	}
 	n := 0
 	for _, d := range list {
 		if err := w.settleOne(ctx, d); err != nil {
-			w.o.Log.Error("settle payout", "tx", d.id, "err", err)
+			errs = append(errs, err)
 			continue
 		}
 		n++
 	}
-	return n, nil
+	return n, errors.Join(errs...)
 }
 
 func (w *Wallet) settleOne(ctx context.Context, d due) error {
-	// A hold already resolved (expired, or settled by a run that crashed before updating the
-	// transaction) must not be paid out again.
 	st, err := w.l.Transfer(ctx, d.id)
 	if err != nil {
 		return fmt.Errorf("settle %s: %w", d.id, err)
 	}
-	switch st.Resolution {
-	case ledger.PhasePost:
-		return w.setStatus(ctx, d.id, StatusSucceeded, "", nil)
-	case ledger.PhaseVoid:
-		return w.release(ctx, d, FailExpired)
+	if st.Resolution != "" { // cannot happen: the hold and the status change together
+		return fmt.Errorf("settle %s: the hold was resolved (%s) but the transaction is pending", d.id, st.Resolution)
 	}
 	// Pay out only a hold that will still be there to post: past its timeout the ledger
 	// refuses the post and the sweeper voids the hold, and the user would have the money
@@ -90,30 +100,31 @@ func (w *Wallet) settleOne(ctx context.Context, d due) error {
 	if !st.TimeoutAt.IsZero() && !w.now().Add(time.Minute).Before(st.TimeoutAt) {
 		return w.release(ctx, d, FailExpired)
 	}
-	p := Payout{ID: d.id, Amount: money.New(d.amount, d.currency)}
-	if d.details.BankAccount != nil {
-		p.BankAccount = *d.details.BankAccount
+	if d.details.BankAccount == nil {
+		return fmt.Errorf("payout %s: no bank account in its details", d.id)
 	}
+	p := Payout{ID: d.id, Amount: money.New(d.amount, d.currency), BankAccount: *d.details.BankAccount}
 	if d.details.FX != nil {
 		p.Amount = d.details.FX.Receive
 	}
 	err = w.o.Bank.Payout(ctx, p)
 	switch {
 	case err == nil:
-		_, err := w.l.Submit(ctx, ledger.Transfer{Key: "settle:" + d.id, Code: d.kind + "_settled", Post: d.id})
-		if errors.Is(err, ledger.ErrPendingExpired) {
+		_, err := w.l.Submit(ctx, ledger.Transfer{Key: "settle:" + d.id, Code: d.kind + "_settled", Post: d.id,
+			Updates: []ledger.Update{w.statusUpdate(d, StatusSucceeded, "", nil)}})
+		switch {
+		case err == nil, errors.Is(err, errSettled):
+			return nil
+		case errors.Is(err, ledger.ErrPendingExpired):
 			return w.release(ctx, d, FailExpired)
 		}
-		if err != nil {
-			return fmt.Errorf("post %s: %w", d.id, err)
-		}
-		return w.setStatus(ctx, d.id, StatusSucceeded, "", nil)
+		return fmt.Errorf("post %s: %w", d.id, err)
 	case errors.Is(err, errRejected):
 		return w.release(ctx, d, FailBankRejected)
 	case errors.Is(err, errUnavailable):
 		// Ask again later; the hold stays.
-		_, err := w.db.Exec(ctx, "UPDATE wallet_transactions SET settle_after = ? WHERE id = ? AND status = 'pending'",
-			w.now().Add(max(w.o.SettleAfter, 5*time.Second)).UnixMicro(), d.id)
+		_, err := w.db.Exec(ctx, "UPDATE wallet_transactions SET settle_after = ? WHERE owner = ? AND id = ? AND status = 'pending'",
+			w.now().Add(max(w.o.SettleAfter, 5*time.Second)).UnixMicro(), d.owner, d.id)
 		return err
 	default:
 		return fmt.Errorf("payout %s: %w", d.id, err)
@@ -121,21 +132,63 @@ func (w *Wallet) settleOne(ctx context.Context, d due) error {
 }
 
 // release voids a payout's hold, giving back the amount and the fee (and, through the
-// ledger, what the hold added to the user's spending counters), and marks it failed with code.
+// ledger, what the hold added to the user's spending counters), and marks it failed with
+// code in the same database transaction.
 func (w *Wallet) release(ctx context.Context, d due, code string) error {
-	_, err := w.l.Submit(ctx, ledger.Transfer{Key: "settle:" + d.id, Code: d.kind + "_failed", Void: d.id})
-	if err != nil && !errors.Is(err, ledger.ErrAlreadyResolved) {
+	_, err := w.l.Submit(ctx, ledger.Transfer{Key: "release:" + d.id, Code: d.kind + "_failed", Void: d.id,
+		Updates: []ledger.Update{w.statusUpdate(d, StatusFailed, code, map[string]any{"currency": d.currency})}})
+	if err != nil && !errors.Is(err, errSettled) {
 		return fmt.Errorf("void %s: %w", d.id, err)
 	}
-	if errors.Is(err, ledger.ErrAlreadyResolved) {
-		// Voided by expiry or by an earlier run: the money is back either way.
-		st, terr := w.l.Transfer(ctx, d.id)
-		if terr != nil {
-			return terr
-		}
-		if st.Resolution == ledger.PhasePost {
-			return w.setStatus(ctx, d.id, StatusSucceeded, "", nil)
-		}
+	return nil
+}
+
+// statusUpdate moves a pending payout to its final status, or refuses the post or void that
+// carries it with errSettled.
+func (w *Wallet) statusUpdate(d due, status, failureCode string, params map[string]any) ledger.Update {
+	u := pendingDone(d.owner, d.id, status, failureCode, params, w.now())
+	u.Reject = errSettled
+	return u
+}
+
+// pendingDone is the update that moves a pending transaction of owner to its final status.
+func pendingDone(owner, id, status, failureCode string, params map[string]any, now time.Time) ledger.Update {
+	fp := "{}"
+	if len(params) > 0 {
+		b, _ := json.Marshal(params)
+		fp = string(b)
 	}
-	return w.setStatus(ctx, d.id, StatusFailed, code, map[string]any{"currency": d.currency})
+	return ledger.Update{SQL: `UPDATE wallet_transactions SET status = ?, failure_code = ?, failure_params = ?, updated_at = ?
+		WHERE owner = ? AND id = ? AND status = 'pending'`, Args: []any{status, failureCode, fp, now.UnixMicro(), owner, id}}
+}
+
+// ExpireHolds voids the holds whose timeout has passed; a payout's hold is voided together
+// with its transaction becoming failed (expired).
+func (w *Wallet) ExpireHolds(ctx context.Context) (int, error) {
+	return w.l.ExpirePending(ctx, w.expiryUpdates)
+}
+
+func (w *Wallet) expiryUpdates(ctx context.Context, ids []string) (map[string][]ledger.Update, error) {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := w.db.Query(ctx, `SELECT owner, id, currency FROM wallet_transactions WHERE status = 'pending' AND id IN (`+
+		strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("expired payouts: %w", err)
+	}
+	defer rows.Close()
+	now := w.now()
+	out := map[string][]ledger.Update{}
+	for rows.Next() {
+		var owner, id, cur string
+		if err := rows.Scan(&owner, &id, &cur); err != nil {
+			return nil, fmt.Errorf("expired payouts: %w", err)
+		}
+		u := pendingDone(owner, id, StatusFailed, FailExpired, map[string]any{"currency": cur}, now)
+		u.Reject = ledger.ErrAlreadyResolved // settled meanwhile: nothing to expire
+		out[id] = append(out[id], u)
+	}
+	return out, rows.Err()
 }

@@ -44,7 +44,7 @@ func TestExpiredHoldIsNotPaidOut(t *testing.T) {
 	if _, err := w.Settle(e.ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.l.ExpirePending(e.ctx); err != nil {
+	if _, err := w.ExpireHolds(e.ctx); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := w.Transaction(e.ctx, e.alice.ID, wd.ID)

@@ -326,19 +326,3 @@ func (w *Wallet) Transactions(ctx context.Context, userID string, f Filter) (Pag
 func (w *Wallet) Transaction(ctx context.Context, userID, id string) (Transaction, error) {
 	return w.transaction(ctx, userOwner(userID), id)
 }
-
-// setStatus moves a pending transaction (both sides) to its final status. It is idempotent:
-// a transaction no longer pending is left alone.
-func (w *Wallet) setStatus(ctx context.Context, id, status, failureCode string, params map[string]any) error {
-	fp := "{}"
-	if len(params) > 0 {
-		b, _ := json.Marshal(params)
-		fp = string(b)
-	}
-	_, err := w.db.Exec(ctx, `UPDATE wallet_transactions SET status = ?, failure_code = ?, failure_params = ?, updated_at = ?
-		WHERE id = ? AND status = 'pending'`, status, failureCode, fp, w.now().UnixMicro(), id)
-	if err != nil {
-		return fmt.Errorf("set status of %s: %w", id, err)
-	}
-	return nil
-}

@@ -54,12 +54,15 @@ type env struct {
 	merchant *merchant.Service
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvHooked(t, nil) }
+
+// newEnvHooked is newEnv with a ledger Hook, to inject store failures.
+func newEnvHooked(t *testing.T, hook func(ledger.Step, []string) error) *env {
 	t.Helper()
 	e := &env{t: t, ctx: context.Background(), d: dbtest.Open(t), sandbox: &wallet.Sandbox{}}
 	e.now.Store(time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC).UnixMicro())
 	clock := func() time.Time { return time.UnixMicro(e.now.Load()) }
-	e.l = ledger.New(e.d, ledger.Options{Now: clock})
+	e.l = ledger.New(e.d, ledger.Options{Now: clock, Hook: hook})
 	e.merchant = merchant.New(e.d, merchant.Options{Now: clock})
 	m, err := e.merchant.Create(e.ctx, "Warung Kopi", "")
 	if err != nil {
@@ -86,6 +89,11 @@ func newEnv(t *testing.T) *env {
 
 func (e *env) call(u wallet.Party) wallet.Call {
 	return wallet.Call{User: u, Key: fmt.Sprintf("key-%d", e.keys.Add(1)), Hash: "h"}
+}
+
+// decision is the shop's call deciding a refund request under a fresh Idempotency-Key.
+func (e *env) decision() wallet.MerchantCall {
+	return wallet.MerchantCall{MerchantID: e.shop, Key: fmt.Sprintf("key-%d", e.keys.Add(1)), Hash: "h"}
 }
 
 func (e *env) topup(u wallet.Party, amount int64) {
@@ -355,7 +363,7 @@ func TestRefundRequestFlow(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := e.w.DecideRefundRequest(e.ctx, e.shop, rr.ID, wallet.Decision{Decision: "approve", Reason: "ok"})
+			_, err := e.w.DecideRefundRequest(e.ctx, e.decision(), rr.ID, wallet.Decision{Decision: "approve", Reason: "ok"})
 			switch {
 			case err == nil:
 				won.Add(1)
@@ -377,11 +385,11 @@ func TestRefundRequestFlow(t *testing.T) {
 	if a := e.available(e.alice, "IDR"); a != 900_000+40_000 {
 		t.Fatalf("alice has %d", a)
 	}
-	if _, err := e.w.DecideRefundRequest(e.ctx, e.shop, rr.ID, wallet.Decision{Decision: "reject", Reason: "late"}); !errors.Is(err, wallet.ErrInvalidState) {
+	if _, err := e.w.DecideRefundRequest(e.ctx, e.decision(), rr.ID, wallet.Decision{Decision: "reject", Reason: "late"}); !errors.Is(err, wallet.ErrInvalidState) {
 		t.Fatalf("decide twice: %v", err)
 	}
 	rr2, _ := e.w.RequestRefund(e.ctx, e.alice, wallet.RefundRequestInput{TransactionID: pay.ID, Amount: 10_000, Reason: "again"})
-	got, err = e.w.DecideRefundRequest(e.ctx, e.shop, rr2.ID, wallet.Decision{Decision: "reject", Reason: "no"})
+	got, err = e.w.DecideRefundRequest(e.ctx, e.decision(), rr2.ID, wallet.Decision{Decision: "reject", Reason: "no"})
 	if err != nil || got.Status != wallet.RequestRejected || got.DecisionReason != "no" {
 		t.Fatalf("reject: %+v %v", got, err)
 	}
