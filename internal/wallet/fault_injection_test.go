@@ -191,7 +191,7 @@ func TestStoreFailuresNeedNoRepair(t *testing.T) {
 			}
 
 			// Refund approval.
-			pay, err := e.w.Pay(e.ctx, e.call(e.alice), wallet.PayInput{MerchantID: e.shop, Amount: 100_000, Currency: "IDR"})
+			pay, err := e.w.Pay(e.ctx, e.call(e.alice), wallet.PayInput{MerchantID: e.shop, Amount: 100_000, Currency: "IDR", OrderRef: "order-1"})
 			if err != nil {
 				t.Fatal(err)
 			}

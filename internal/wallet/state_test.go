@@ -102,7 +102,7 @@ func TestCorruptPayoutDetailsFailLoudly(t *testing.T) {
 func TestRefundDecisionIdempotency(t *testing.T) {
 	e := newEnv(t)
 	e.topup(e.alice, 1_000_000)
-	pay, err := e.w.Pay(e.ctx, e.call(e.alice), wallet.PayInput{MerchantID: e.shop, Amount: 100_000, Currency: "IDR"})
+	pay, err := e.w.Pay(e.ctx, e.call(e.alice), wallet.PayInput{MerchantID: e.shop, Amount: 100_000, Currency: "IDR", OrderRef: "order-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
