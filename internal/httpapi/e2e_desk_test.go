@@ -53,7 +53,7 @@ func TestE2EDesk(t *testing.T) {
 	t.Parallel()
 	e := newE2E(t)
 	ctx := context.Background()
-	a := e.newUser(t, userOpts{})
+	a := e.newUser(t, userOpts{locale: "zh-CN"}) // problems come in the user's language
 	b := e.newUser(t, userOpts{})
 	agent, agentTok := deskStaff(t, e, "sari", "agent", "payments")
 	_, otherTok := deskStaff(t, e, "joko", "agent", "accounts")
@@ -137,7 +137,10 @@ func TestE2EDesk(t *testing.T) {
 	}
 
 	// Rating waits for the resolution; resolving frees the agent.
-	wantProblem(t, e.do(t, "POST", "/api/v1/support/conversations/"+c.ID+"/rating", a.Token, map[string]any{"score": 5}), 409, "invalid_state")
+	p := wantProblem(t, e.do(t, "POST", "/api/v1/support/conversations/"+c.ID+"/rating", a.Token, map[string]any{"score": 5}), 409, "invalid_state")
+	if d, _ := p["detail"].(string); !strings.Contains(d, "评分") {
+		t.Errorf("zh-CN detail %q", d)
+	}
 	want(t, e.do(t, "POST", "/api/v1/agent/conversations/"+c.ID+"/status", agentTok, map[string]any{"status": "resolved"}), http.StatusOK)
 	want(t, e.do(t, "POST", "/api/v1/support/conversations/"+c.ID+"/rating", a.Token, map[string]any{"score": 5, "comment": "fast"}), http.StatusOK)
 	wantProblem(t, e.do(t, "POST", "/api/v1/support/conversations/"+c.ID+"/rating", a.Token, map[string]any{"score": 1}), 409, "invalid_state")
