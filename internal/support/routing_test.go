@@ -200,3 +200,19 @@ func TestRoutingTwoServicesRacing(t *testing.T) {
 		}
 	}
 }
+
+func TestEstimateOutsideBusinessHours(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	// General opens Mondays 08:00 UTC only; the fixture's clock is Monday 2 November 09:00,
+	// an hour after opening: closed until next Monday.
+	f.dir.mu.Lock()
+	f.dir.teams[2].BusinessHours = staff.BusinessHours{TimeZone: "UTC", Holidays: []string{},
+		Weekly: []staff.Period{{Day: "mon", Start: "08:00", End: "09:00"}}}
+	f.dir.mu.Unlock()
+	c := f.chat(t, f.s, "usr_1", "other")
+	want := int64(7*24*3600 - 3600)
+	if c.Queue == nil || c.Queue.EstimatedWaitSeconds < want-1 || c.Queue.EstimatedWaitSeconds > want {
+		t.Fatalf("queue %+v, want about %d s (until next Monday 08:00)", c.Queue, want)
+	}
+}
