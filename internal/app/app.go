@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/dompet/dompet/internal/audit"
+	"github.com/dompet/dompet/internal/bus"
 	"github.com/dompet/dompet/internal/config"
 	"github.com/dompet/dompet/internal/db"
 	"github.com/dompet/dompet/internal/identity"
@@ -23,6 +24,7 @@ import (
 	"github.com/dompet/dompet/internal/schema"
 	"github.com/dompet/dompet/internal/secret"
 	"github.com/dompet/dompet/internal/staff"
+	"github.com/dompet/dompet/internal/support"
 	"github.com/dompet/dompet/internal/wallet"
 )
 
@@ -50,6 +52,10 @@ type App struct {
 	Recorder *notify.Recorder
 	// Secrets seals secrets at rest (TOTP secrets) under the server key.
 	Secrets *secret.Box
+	// Bus carries real-time events (in-process; NATS when DOMPET_NATS_URL is supported).
+	Bus bus.Bus
+	// Support is the desk: conversations, routing and queue, customer context.
+	Support *support.Service
 
 	notifyQueue  *notify.Queue
 	outboxSender notify.Sender // the providers, without the queue: the outbox learns each outcome
@@ -172,6 +178,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*
 	} else if n > 0 {
 		log.Info("attachments stored as base64 moved to the binary column", "count", n)
 	}
+	a.Bus = bus.NewLocal()
+	a.Support = support.New(a.DB, support.Options{Staff: a.Staff, Accounts: a.Identity, Money: a.Wallet, Bus: a.Bus,
+		Audit: a.Audit, Now: io.Now, Log: log})
 	if o.Background {
 		bctx, cancel := context.WithCancel(context.Background())
 		a.cancel = cancel

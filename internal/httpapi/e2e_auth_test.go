@@ -65,6 +65,14 @@ var e2eRouteTable = map[string]struct {
 	"GET /api/v1/merchant/balance":                        {authMerchant, "/api/v1/merchant/balance"},
 	"GET /api/v1/merchant/payments":                       {authMerchant, "/api/v1/merchant/payments"},
 
+	"POST /api/v1/support/conversations":               {authUser, "/api/v1/support/conversations"},
+	"GET /api/v1/support/conversations":                {authUser, "/api/v1/support/conversations"},
+	"GET /api/v1/support/conversations/{id}":           {authUser, "/api/v1/support/conversations/cnv_nope"},
+	"GET /api/v1/support/conversations/{id}/messages":  {authUser, "/api/v1/support/conversations/cnv_nope/messages"},
+	"POST /api/v1/support/conversations/{id}/messages": {authUser, "/api/v1/support/conversations/cnv_nope/messages"},
+	"POST /api/v1/support/conversations/{id}/rating":   {authUser, "/api/v1/support/conversations/cnv_nope/rating"},
+	"POST /api/v1/support/callbacks":                   {authUser, "/api/v1/support/callbacks"},
+
 	"POST /api/v1/agent/auth/login":    {authNone, "/api/v1/agent/auth/login"},
 	"POST /api/v1/agent/auth/logout":   {authStaff, "/api/v1/agent/auth/logout"},
 	"GET /api/v1/agent/me":             {authStaff, "/api/v1/agent/me"},
@@ -74,6 +82,16 @@ var e2eRouteTable = map[string]struct {
 	"POST /api/v1/agent/teams":         {authStaff, "/api/v1/agent/teams"},
 	"PATCH /api/v1/agent/teams/{slug}": {authStaff, "/api/v1/agent/teams/nope"},
 	"GET /api/v1/agent/audit":          {authStaff, "/api/v1/agent/audit"},
+
+	"PUT /api/v1/agent/presence":                     {authStaff, "/api/v1/agent/presence"},
+	"GET /api/v1/agent/conversations":                {authStaff, "/api/v1/agent/conversations"},
+	"GET /api/v1/agent/conversations/{id}":           {authStaff, "/api/v1/agent/conversations/cnv_nope"},
+	"GET /api/v1/agent/conversations/{id}/messages":  {authStaff, "/api/v1/agent/conversations/cnv_nope/messages"},
+	"POST /api/v1/agent/conversations/{id}/messages": {authStaff, "/api/v1/agent/conversations/cnv_nope/messages"},
+	"POST /api/v1/agent/conversations/{id}/assign":   {authStaff, "/api/v1/agent/conversations/cnv_nope/assign"},
+	"POST /api/v1/agent/conversations/{id}/status":   {authStaff, "/api/v1/agent/conversations/cnv_nope/status"},
+	"GET /api/v1/agent/customers/{user_id}":          {authStaff, "/api/v1/agent/customers/usr_nope"},
+	"POST /api/v1/agent/customers/{user_id}/unlock":  {authStaff, "/api/v1/agent/customers/usr_nope/unlock"},
 }
 
 // securityName is how the OpenAPI document names each kind of caller.

@@ -81,11 +81,29 @@ func (s *Server) routes() []route {
 		// Help center (help.go)
 
 		// Support, customer side (support.go)
+		{"POST /api/v1/support/conversations", authUser, s.openConversation, openConversationDoc},
+		{"GET /api/v1/support/conversations", authUser, s.customerConversations, customerConversationsDoc},
+		{"GET /api/v1/support/conversations/{id}", authUser, s.customerConversation, customerConversationDoc},
+		{"GET /api/v1/support/conversations/{id}/messages", authUser, s.customerMessages, customerMessagesDoc},
+		{"POST /api/v1/support/conversations/{id}/messages", authUser, s.customerPost, customerPostDoc},
+		{"POST /api/v1/support/conversations/{id}/rating", authUser, s.rateConversation, rateConversationDoc},
+		{"POST /api/v1/support/callbacks", authUser, s.requestCallback, requestCallbackDoc},
 
 		// Agents and supervisors (agent.go; staff login in agent_auth.go)
 		{"POST /api/v1/agent/auth/login", authNone, s.agentLogin, agentLoginDoc},
 		{"POST /api/v1/agent/auth/logout", authStaff, s.agentLogout, agentLogoutDoc},
 		{"GET /api/v1/agent/me", authStaff, s.agentMe, agentMeDoc},
+
+		// The desk: presence, conversations, customer context (agent_desk.go)
+		{"PUT /api/v1/agent/presence", authStaff, s.setPresence, setPresenceDoc},
+		{"GET /api/v1/agent/conversations", authStaff, s.agentConversations, agentConversationsDoc},
+		{"GET /api/v1/agent/conversations/{id}", authStaff, s.agentConversation, agentConversationDoc},
+		{"GET /api/v1/agent/conversations/{id}/messages", authStaff, s.agentMessages, agentMessagesDoc},
+		{"POST /api/v1/agent/conversations/{id}/messages", authStaff, s.agentPost, agentPostDoc},
+		{"POST /api/v1/agent/conversations/{id}/assign", authStaff, s.assignConversation, assignConversationDoc},
+		{"POST /api/v1/agent/conversations/{id}/status", authStaff, s.setConversationStatus, setConversationStatusDoc},
+		{"GET /api/v1/agent/customers/{user_id}", authStaff, s.agentCustomer, agentCustomerDoc},
+		{"POST /api/v1/agent/customers/{user_id}/unlock", authStaff, s.unlockCustomer, unlockCustomerDoc},
 
 		// Staff administration: staff, teams, audit log (agent_admin.go)
 		{"GET /api/v1/agent/staff", authStaff, s.listStaff, listStaffDoc},

@@ -16,6 +16,7 @@ import (
 	"github.com/dompet/dompet/internal/identity"
 	"github.com/dompet/dompet/internal/merchant"
 	"github.com/dompet/dompet/internal/staff"
+	"github.com/dompet/dompet/internal/support"
 	"github.com/dompet/dompet/internal/wallet"
 )
 
@@ -35,8 +36,9 @@ type Options struct {
 	Identity  *identity.Service
 	Merchants *merchant.Service
 	Wallet    *wallet.Wallet
-	Staff     *staff.Service // staff logins and administration (authStaff routes)
-	Audit     *audit.Log     // read by admins at /api/v1/agent/audit
+	Staff     *staff.Service   // staff logins and administration (authStaff routes)
+	Audit     *audit.Log       // read by admins at /api/v1/agent/audit
+	Support   *support.Service // the desk: conversations, routing, customer context
 
 	// Front is the HTTP front the API's routes are mounted on, beside the pages (built with
 	// Errors: WriteFrontError). Nil makes one from Config holding the API alone.
@@ -55,6 +57,7 @@ type Server struct {
 	wallet    *wallet.Wallet
 	staff     *staff.Service
 	audit     *audit.Log
+	support   *support.Service
 
 	front    *front.Front
 	registry *prometheus.Registry
@@ -104,6 +107,7 @@ func newServer(o Options, extra []route) (*Server, error) {
 	s.registry = s.front.Registry()
 
 	s.identity, s.merchants, s.wallet, s.staff, s.audit = o.Identity, o.Merchants, o.Wallet, o.Staff, o.Audit
+	s.support = o.Support
 	if o.Identity != nil {
 		s.authUser = requireUser(Authenticator[identity.Principal](o.Identity.Authenticate))
 	}

@@ -1,0 +1,207 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/dompet/dompet/internal/fault"
+	"github.com/dompet/dompet/internal/identity"
+	"github.com/dompet/dompet/internal/support"
+)
+
+// Support, customer side (API.md "Help center and support"): a wallet user's conversations
+// with the desk. Another user's conversation answers 404 not_found.
+
+// maxMessageBody is the largest request body of a message route: well above MaxBody
+// characters of any script, far below the default megabyte, so a 100 kB message is refused
+// before it is read (413 too_large), and a long one by its length (400).
+const maxMessageBody = 64 << 10
+
+func customerOf(u identity.User) support.Customer {
+	return support.Customer{UserID: u.ID, Email: u.Email, Phone: u.Phone, Name: u.DisplayName}
+}
+
+type openConversationRequest struct {
+	Topic         string   `json:"topic" enum:"account_locked,payment_failed,account_security,refund,fees,other"`
+	Message       string   `json:"message" doc:"the first message, 1 to 10,000 characters"`
+	Channel       string   `json:"channel,omitempty" enum:"chat" doc:"chat (the default); email and phone conversations start from their channels"`
+	TransactionID string   `json:"transaction_id,omitempty" doc:"one of the user's transactions the conversation is about"`
+	AttachmentIDs []string `json:"attachment_ids,omitempty" doc:"files uploaded with POST /api/v1/attachments"`
+	ClientID      string   `json:"client_id,omitempty" doc:"the client's id for the first message"`
+}
+
+// openConversationResponse is API.md's answer to a new conversation.
+type openConversationResponse struct {
+	ID                string           `json:"id"`
+	Ref               string           `json:"ref"`
+	Status            string           `json:"status" enum:"open,pending,resolved,closed"`
+	Topic             string           `json:"topic"`
+	Team              string           `json:"team"`
+	AssigneeID        *string          `json:"assignee_id"`
+	Queue             support.Queue    `json:"queue" doc:"position 0 and estimated_wait_seconds 0 when an agent was assigned at once"`
+	SuggestedArticles []helpArticleRef `json:"suggested_articles" doc:"help-center articles on the topic (empty until the help center exists)"`
+}
+
+// helpArticleRef is a help-center article as search lists it.
+type helpArticleRef struct {
+	Slug    string `json:"slug"`
+	Title   string `json:"title"`
+	Snippet string `json:"snippet"`
+}
+
+func (s *Server) openConversation(w http.ResponseWriter, r *http.Request) error {
+	var req openConversationRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	if req.Channel == "" {
+		req.Channel = support.ChannelChat
+	}
+	if req.Channel != support.ChannelChat {
+		return fault.Invalid("channel", "must be chat; email and phone conversations start from their channels")
+	}
+	p, _ := userOf[identity.Principal](r)
+	c, _, err := s.support.Open(r.Context(), support.NewConversation{Channel: req.Channel, Customer: customerOf(p.User),
+		Topic: req.Topic, Body: req.Message, TransactionID: req.TransactionID, AttachmentIDs: req.AttachmentIDs, ClientID: req.ClientID})
+	if err != nil {
+		return err
+	}
+	out := openConversationResponse{ID: c.ID, Ref: c.Ref, Status: c.Status, Topic: c.Topic, Team: c.Team,
+		AssigneeID: c.AssigneeID, SuggestedArticles: []helpArticleRef{}}
+	if c.Queue != nil {
+		out.Queue = *c.Queue
+	}
+	return writeJSON(w, http.StatusCreated, out)
+}
+
+var openConversationDoc = operation{
+	Summary: "Start a conversation with the support desk",
+	Description: "The conversation is routed at once: to the least-loaded online agent of the topic's team with " +
+		"free capacity, else it waits in the team's queue; `queue` says where (`position` from 1) and how long " +
+		"(`estimated_wait_seconds`, from recent handling times while agents are on, the time until the next " +
+		"opening outside business hours). A topic whose team has no agents goes to the `general` team.",
+	Tag: "support", Request: openConversationRequest{}, Status: http.StatusCreated, Response: openConversationResponse{},
+	MaxBody: maxMessageBody}
+
+func (s *Server) customerConversations(w http.ResponseWriter, r *http.Request) error {
+	limit, cursor, err := pageParams(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	p, _ := userOf[identity.Principal](r)
+	items, next, err := s.support.CustomerConversations(r.Context(), p.User.ID, support.Filter{Status: q.Get("status"),
+		Channel: q.Get("channel"), Topic: q.Get("topic"), Cursor: cursor, Limit: limit})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, newPage(items, next))
+}
+
+var conversationFilters = []param{
+	{Name: "status", Enum: support.Statuses}, {Name: "channel", Enum: support.Channels}, {Name: "topic", Enum: support.Topics}}
+
+var customerConversationsDoc = operation{Summary: "The user's conversations, newest first", Tag: "support",
+	Query: append(append([]param{}, conversationFilters...), listQuery...), Response: page[support.Conversation]{}}
+
+func (s *Server) customerConversation(w http.ResponseWriter, r *http.Request) error {
+	p, _ := userOf[identity.Principal](r)
+	c, err := s.support.CustomerConversation(r.Context(), p.User.ID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, c)
+}
+
+var customerConversationDoc = operation{Summary: "One of the user's conversations", Tag: "support",
+	Description: "With `queue` while it waits for an agent.", Response: support.Conversation{}}
+
+func (s *Server) customerMessages(w http.ResponseWriter, r *http.Request) error {
+	p, _ := userOf[identity.Principal](r)
+	items, err := s.support.CustomerMessages(r.Context(), p.User.ID, r.PathValue("id"), r.URL.Query().Get("after"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, newPage(items, ""))
+}
+
+var afterQuery = []param{{Name: "after", Description: "a message id: only the messages after it (to resume)"}}
+
+var customerMessagesDoc = operation{Summary: "A conversation's messages, oldest first", Tag: "support",
+	Description: "Internal notes of the staff are never listed. With `after`, only the messages after that one.",
+	Query:       afterQuery, Response: page[support.Message]{}}
+
+type postMessageRequest struct {
+	Body          string   `json:"body" doc:"1 to 10,000 characters"`
+	AttachmentIDs []string `json:"attachment_ids,omitempty" doc:"files uploaded with POST /api/v1/attachments"`
+	ClientID      string   `json:"client_id,omitempty" doc:"the client's id for the message: a resend with the same one is stored once and answers the stored message"`
+}
+
+func (s *Server) customerPost(w http.ResponseWriter, r *http.Request) error {
+	var req postMessageRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	p, _ := userOf[identity.Principal](r)
+	m, err := s.support.CustomerPost(r.Context(), p.User.ID, p.User.DisplayName, r.PathValue("id"),
+		support.NewMessage{Body: req.Body, AttachmentIDs: req.AttachmentIDs, ClientID: req.ClientID})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, m)
+}
+
+var customerPostDoc = operation{Summary: "Write in a conversation", Tag: "support",
+	Description: "The message is stored before the answer. A message reopens a pending conversation; a resolved " +
+		"one goes back to the queue and is routed again; a closed one answers `409 invalid_state`. A body over " +
+		"10,000 characters answers `400 invalid_request`; a request over 64 KiB `413 too_large`.",
+	Request: postMessageRequest{}, Status: http.StatusCreated, Response: support.Message{}, Errors: []string{"invalid_state"},
+	MaxBody: maxMessageBody}
+
+type rateRequest struct {
+	Score   int    `json:"score" doc:"1 to 5"`
+	Comment string `json:"comment,omitempty" doc:"at most 2,000 characters"`
+}
+
+func (s *Server) rateConversation(w http.ResponseWriter, r *http.Request) error {
+	var req rateRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	p, _ := userOf[identity.Principal](r)
+	c, err := s.support.Rate(r.Context(), p.User.ID, r.PathValue("id"), req.Score, req.Comment)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, c)
+}
+
+var rateConversationDoc = operation{Summary: "Rate a resolved conversation (once)", Tag: "support",
+	Description: "Only a resolved or closed conversation, and only once; otherwise `409 invalid_state`.",
+	Request:     rateRequest{}, Response: support.Conversation{}, Errors: []string{"invalid_state"}}
+
+type callbackRequest struct {
+	Phone string `json:"phone" doc:"the number to call, e.g. +6281234567890"`
+	Topic string `json:"topic" enum:"account_locked,payment_failed,account_security,refund,fees,other"`
+	Note  string `json:"note,omitempty" doc:"at most 1,000 characters"`
+}
+
+func (s *Server) requestCallback(w http.ResponseWriter, r *http.Request) error {
+	var req callbackRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	p, _ := userOf[identity.Principal](r)
+	cb, err := s.support.RequestCallback(r.Context(), customerOf(p.User), req.Phone, req.Topic, req.Note)
+	if err != nil {
+		return err
+	}
+	if cb.Queue == nil {
+		cb.Queue = &support.Queue{}
+	}
+	return writeJSON(w, http.StatusCreated, cb)
+}
+
+var requestCallbackDoc = operation{Summary: "Ask to be called back", Tag: "support",
+	Description: "Opens a conversation on the `callback` channel, routed like a chat; `queue` says where it " +
+		"waits (position 0 when an agent was assigned at once).",
+	Request: callbackRequest{}, Status: http.StatusCreated, Response: support.Callback{}}

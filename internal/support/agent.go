@@ -1,0 +1,254 @@
+package support
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/dompet/dompet/internal/db"
+	"github.com/dompet/dompet/internal/fault"
+	"github.com/dompet/dompet/internal/staff"
+)
+
+// Viewer is the staff member a desk call acts for. Agents see and act on their team's
+// conversations; supervisors and admins on all; reviewers on none.
+type Viewer struct {
+	StaffID string
+	Name    string
+	Role    string
+	Team    string
+	IP      string
+}
+
+// ViewerOf is the viewer of a staff member calling from ip.
+func ViewerOf(m staff.Staff, ip string) Viewer {
+	return Viewer{StaffID: m.ID, Name: m.Name, Role: m.Role, Team: m.Team, IP: ip}
+}
+
+// Lead reports whether v supervises the whole desk.
+func (v Viewer) Lead() bool { return v.Role == staff.RoleSupervisor || v.Role == staff.RoleAdmin }
+
+var errNotDesk = explained(ErrForbidden, "Only agents, supervisors and admins work conversations.",
+	"只有客服、主管和管理员可以处理会话。")
+
+func (v Viewer) desk() error {
+	if v.Lead() || v.Role == staff.RoleAgent {
+		return nil
+	}
+	return errNotDesk
+}
+
+// sees reports whether v may see c: a lead sees all; an agent their team's and their own.
+func (v Viewer) sees(c Conversation) bool {
+	return v.Lead() || (v.Role == staff.RoleAgent && (c.Team == v.Team || (c.AssigneeID != nil && *c.AssigneeID == v.StaffID)))
+}
+
+// AgentConversations lists conversations for v: view mine (assigned to v), unassigned, or all
+// (default), narrowed by status, channel and topic; agents only within their team.
+func (s *Service) AgentConversations(ctx context.Context, v Viewer, f Filter) ([]Conversation, string, error) {
+	if err := v.desk(); err != nil {
+		return nil, "", err
+	}
+	if err := validFilter(f); err != nil {
+		return nil, "", err
+	}
+	var where []string
+	var args []any
+	switch f.View {
+	case "mine":
+		where, args = append(where, "assignee = ?"), append(args, v.StaffID)
+	case "unassigned":
+		where = append(where, "assignee IS NULL")
+	}
+	if !v.Lead() {
+		where, args = append(where, "(team = ? OR assignee = ?)"), append(args, v.Team, v.StaffID)
+	}
+	return s.list(ctx, where, args, f)
+}
+
+// AgentConversation returns a conversation v may see, else not_found.
+func (s *Service) AgentConversation(ctx context.Context, v Viewer, convID string) (Conversation, error) {
+	if err := v.desk(); err != nil {
+		return Conversation{}, err
+	}
+	c, err := s.conversation(ctx, convID)
+	if err != nil {
+		return Conversation{}, err
+	}
+	if !v.sees(c) {
+		return Conversation{}, ErrNotFound
+	}
+	return c, nil
+}
+
+// AgentMessages lists a conversation's messages, internal notes included, after a message id.
+func (s *Service) AgentMessages(ctx context.Context, v Viewer, convID, after string) ([]Message, error) {
+	if _, err := s.AgentConversation(ctx, v, convID); err != nil {
+		return nil, err
+	}
+	return s.Messages(ctx, convID, after, true, 0)
+}
+
+// AgentPost adds v's reply or internal note to a conversation v may see.
+func (s *Service) AgentPost(ctx context.Context, v Viewer, convID, body string, internal bool) (Message, error) {
+	if _, err := s.AgentConversation(ctx, v, convID); err != nil {
+		return Message{}, err
+	}
+	return s.Append(ctx, convID, NewMessage{Author: Author{Type: AuthorAgent, ID: v.StaffID, Name: v.Name},
+		Body: body, Internal: internal})
+}
+
+var errNotYours = explained(ErrForbidden, "Agents take only unassigned conversations of their team, for themselves; supervisors reassign.",
+	"客服只能为自己领取本团队未分配的会话；重新分配由主管进行。")
+
+// Assign gives a conversation to an agent. Supervisors and admins assign any conversation to
+// any agent, over capacity if they choose; an agent takes an unassigned one of their team for
+// themselves, within capacity. The previous assignee's capacity is freed and their team's
+// queue routed.
+func (s *Service) Assign(ctx context.Context, v Viewer, convID, agentID string) (Conversation, error) {
+	c, err := s.AgentConversation(ctx, v, convID)
+	if err != nil {
+		return Conversation{}, err
+	}
+	if !v.Lead() && (agentID != v.StaffID || c.AssigneeID != nil || c.Team != v.Team) {
+		return Conversation{}, errNotYours
+	}
+	if c.Status == StatusResolved || c.Status == StatusClosed {
+		return Conversation{}, explained(ErrState, "A resolved or closed conversation is not assigned.", "已解决或已关闭的会话不能分配。")
+	}
+	target, err := s.staff.Member(ctx, agentID)
+	if err != nil || target.Disabled || (target.Role != staff.RoleAgent && !slices.Contains([]string{staff.RoleSupervisor, staff.RoleAdmin}, target.Role)) {
+		return Conversation{}, fault.Invalid("agent_id", "must be an active agent, supervisor or admin")
+	}
+	if c.AssigneeID != nil && *c.AssigneeID == agentID {
+		return c, nil
+	}
+	now := micros(s.now())
+	err = s.db.WithTx(ctx, func(ctx context.Context, tx *db.Tx) error {
+		// The agent's row exists even if they never set a presence.
+		if _, err := tx.Exec(ctx, `INSERT INTO support_agents (staff_id, name, role, team, presence, capacity, active, updated_at)
+			VALUES (?, ?, ?, ?, 'offline', ?, 0, ?) ON CONFLICT (staff_id) DO NOTHING`,
+			target.ID, target.Name, target.Role, target.Team, target.Capacity, now); err != nil {
+			return fmt.Errorf("agent row: %w", err)
+		}
+		take := `UPDATE support_agents SET active = active + 1 WHERE staff_id = ?`
+		if !v.Lead() {
+			take += ` AND active < capacity`
+		}
+		res, err := tx.Exec(ctx, take, agentID)
+		if err != nil {
+			return fmt.Errorf("take capacity: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return explained(ErrState, "You have no free capacity.", "您的接待量已满。")
+		}
+		q := `UPDATE support_conversations SET assignee = ?, assigned_at = ?, queued_at = NULL, updated_at = ?
+			WHERE id = ? AND status IN ('open', 'pending') AND `
+		args := []any{agentID, now, now, convID}
+		if c.AssigneeID == nil {
+			q += `assignee IS NULL`
+		} else {
+			q += `assignee = ?`
+			args = append(args, *c.AssigneeID)
+		}
+		res, err = tx.Exec(ctx, q, args...)
+		if err != nil {
+			return fmt.Errorf("assign: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return explained(ErrState, "The conversation changed meanwhile; look again.", "会话已被更改，请刷新后重试。")
+		}
+		if c.AssigneeID != nil {
+			return release(ctx, tx, *c.AssigneeID)
+		}
+		return nil
+	})
+	if err != nil {
+		return Conversation{}, err
+	}
+	s.publishAssigned(ctx, convID, c.Team, AgentRef{ID: target.ID, Name: target.Name})
+	if c.AssigneeID != nil {
+		if prev, err := s.Agent(ctx, *c.AssigneeID); err == nil && prev.Team != "" {
+			s.route(ctx, prev.Team)
+		}
+	} else {
+		s.publishQueue(ctx, c.Team)
+	}
+	return s.conversation(ctx, convID)
+}
+
+// SetStatus changes a conversation's status: open, pending or resolved (and closed, for
+// channels and tools). Resolving or closing frees the assignee's capacity and routes their
+// team's queue at once; reopening a resolved one puts it back in the queue.
+func (s *Service) SetStatus(ctx context.Context, v Viewer, convID, status string) (Conversation, error) {
+	if !slices.Contains(Statuses, status) {
+		return Conversation{}, fault.Invalid("status", "must be one of open, pending, resolved")
+	}
+	c, err := s.AgentConversation(ctx, v, convID)
+	if err != nil {
+		return Conversation{}, err
+	}
+	if c.Status == status {
+		return c, nil
+	}
+	if c.Status == StatusClosed {
+		return Conversation{}, explained(ErrState, "The conversation is closed.", "此会话已关闭。")
+	}
+	now := micros(s.now())
+	wasActive := c.Status == StatusOpen || c.Status == StatusPending
+	active := status == StatusOpen || status == StatusPending
+	var freed *string
+	requeue := false
+	err = s.db.WithTx(ctx, func(ctx context.Context, tx *db.Tx) error {
+		var q string
+		args := []any{status, now}
+		switch {
+		case wasActive && !active:
+			q = `UPDATE support_conversations SET status = ?, updated_at = ?, resolved_at = ?, queued_at = NULL`
+			args = append(args, now)
+		case !wasActive && active: // reopened by staff: routed again
+			q = `UPDATE support_conversations SET status = ?, updated_at = ?, resolved_at = NULL, assignee = NULL,
+				assigned_at = NULL, queued_at = ?`
+			args = append(args, now)
+			requeue = true
+		default:
+			q = `UPDATE support_conversations SET status = ?, updated_at = ?`
+		}
+		q += ` WHERE id = ? AND status = ?`
+		args = append(args, convID, c.Status)
+		if c.AssigneeID == nil {
+			q += ` AND assignee IS NULL`
+		} else {
+			q += ` AND assignee = ?`
+			args = append(args, *c.AssigneeID)
+		}
+		res, err := tx.Exec(ctx, q, args...)
+		if err != nil {
+			return fmt.Errorf("set status: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return explained(ErrState, "The conversation changed meanwhile; look again.", "会话已被更改，请刷新后重试。")
+		}
+		if wasActive && !active && c.AssigneeID != nil {
+			freed = c.AssigneeID
+			return release(ctx, tx, *c.AssigneeID)
+		}
+		return nil
+	})
+	if err != nil {
+		return Conversation{}, err
+	}
+	s.publish(ctx, SubjectConversation(convID), Event{Type: "status", ConversationID: convID, Status: status})
+	s.publish(ctx, SubjectTeam(c.Team), Event{Type: "status", ConversationID: convID, Status: status})
+	if freed != nil {
+		team := c.Team
+		if a, err := s.Agent(ctx, *freed); err == nil && a.Team != "" {
+			team = a.Team
+		}
+		s.route(ctx, team)
+	}
+	if requeue {
+		s.route(ctx, c.Team)
+	}
+	return s.conversation(ctx, convID)
+}

@@ -1,0 +1,544 @@
+package support
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/dompet/dompet/internal/db"
+	"github.com/dompet/dompet/internal/fault"
+	"github.com/dompet/dompet/internal/id"
+)
+
+// Customer is who a conversation is with: a wallet user (UserID), or for mail and calls from
+// unknown senders only an email address or a phone number.
+type Customer struct {
+	UserID string `json:"user_id,omitempty"`
+	Email  string `json:"email,omitempty"`
+	Phone  string `json:"phone,omitempty"`
+	Name   string `json:"name"`
+}
+
+// Author is who wrote a message.
+type Author struct {
+	Type string `json:"type" enum:"customer,agent,system"`
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// Attachment is a file attached to a message (stored by the wallet's attachment store).
+type Attachment struct {
+	ID          string `json:"id"`
+	Filename    string `json:"filename"`
+	ContentType string `json:"content_type"`
+	Size        int64  `json:"size"`
+}
+
+// Message is one message of a conversation. Internal notes are for staff only.
+type Message struct {
+	ID             string       `json:"id"`
+	ConversationID string       `json:"conversation_id"`
+	Author         Author       `json:"author"`
+	Body           string       `json:"body"`
+	Internal       bool         `json:"internal" doc:"a note between staff; customers never see it"`
+	Channel        string       `json:"channel" enum:"chat,email,phone,callback"`
+	CreatedAt      time.Time    `json:"created_at"`
+	ClientID       string       `json:"client_id,omitempty" doc:"the sender's id for the message; a resend with the same one is stored once"`
+	Attachments    []Attachment `json:"attachments"`
+}
+
+// Queue is where a waiting conversation stands.
+type Queue struct {
+	Position             int   `json:"position" doc:"1 is next"`
+	EstimatedWaitSeconds int64 `json:"estimated_wait_seconds" doc:"from recent handling times while agents are on; outside business hours, the time until the next opening"`
+}
+
+// Rating is the customer's satisfaction score.
+type Rating struct {
+	Score   int    `json:"score"`
+	Comment string `json:"comment"`
+}
+
+// Conversation is one case with a customer, whatever the channel.
+type Conversation struct {
+	ID              string     `json:"id"`
+	Ref             string     `json:"ref" doc:"short reference; email subjects carry it as [#ref]"`
+	Channel         string     `json:"channel" enum:"chat,email,phone,callback"`
+	Status          string     `json:"status" enum:"open,pending,resolved,closed"`
+	Topic           string     `json:"topic" enum:"account_locked,payment_failed,account_security,refund,fees,other"`
+	Priority        string     `json:"priority" enum:"low,normal,high,urgent"`
+	Team            string     `json:"team"`
+	AssigneeID      *string    `json:"assignee_id" doc:"the staff member handling it, or null"`
+	Customer        Customer   `json:"customer"`
+	Subject         string     `json:"subject"`
+	Tags            []string   `json:"tags"`
+	TransactionID   string     `json:"transaction_id,omitempty"`
+	Queue           *Queue     `json:"queue" doc:"where it waits for an agent; null when it is not waiting"`
+	Rating          *Rating    `json:"rating"`
+	CreatedAt       time.Time  `json:"created_at"`
+	UpdatedAt       time.Time  `json:"updated_at"`
+	AssignedAt      *time.Time `json:"assigned_at"`
+	FirstResponseAt *time.Time `json:"first_response_at"`
+	ResolvedAt      *time.Time `json:"resolved_at"`
+
+	queuedAt *int64
+}
+
+// NewConversation is what Open needs. Author defaults to the customer.
+type NewConversation struct {
+	Channel       string
+	Customer      Customer
+	Topic         string
+	Priority      string // "" is normal
+	Subject       string
+	Body          string
+	TransactionID string
+	ClientID      string
+	AttachmentIDs []string
+	Author        *Author
+}
+
+// NewMessage is what Append needs.
+type NewMessage struct {
+	Author        Author
+	Body          string
+	Internal      bool
+	Channel       string // "" is the conversation's
+	ClientID      string
+	AttachmentIDs []string
+}
+
+const convCols = `id, ref, channel, customer_id, customer_email, customer_phone, customer_name, subject, topic,
+	priority, status, team, assignee, tags, transaction_id, queued_at, assigned_at, first_response_at, resolved_at,
+	rating, rating_comment, created_at, updated_at`
+
+func scanConversation(sc interface{ Scan(...any) error }) (Conversation, error) {
+	var c Conversation
+	var assignee sql.NullString
+	var tags string
+	var queued, assigned, first, resolved, rating sql.NullInt64
+	var comment string
+	var created, updated int64
+	err := sc.Scan(&c.ID, &c.Ref, &c.Channel, &c.Customer.UserID, &c.Customer.Email, &c.Customer.Phone, &c.Customer.Name,
+		&c.Subject, &c.Topic, &c.Priority, &c.Status, &c.Team, &assignee, &tags, &c.TransactionID, &queued, &assigned,
+		&first, &resolved, &rating, &comment, &created, &updated)
+	if err != nil {
+		return Conversation{}, db.NotFound(err)
+	}
+	if assignee.Valid {
+		c.AssigneeID = &assignee.String
+	}
+	if err := json.Unmarshal([]byte(tags), &c.Tags); err != nil || c.Tags == nil {
+		c.Tags = []string{}
+	}
+	if queued.Valid {
+		c.queuedAt = &queued.Int64
+	}
+	at := func(v sql.NullInt64) *time.Time {
+		if !v.Valid {
+			return nil
+		}
+		t := fromMicros(v.Int64)
+		return &t
+	}
+	c.AssignedAt, c.FirstResponseAt, c.ResolvedAt = at(assigned), at(first), at(resolved)
+	if rating.Valid {
+		c.Rating = &Rating{Score: int(rating.Int64), Comment: comment}
+	}
+	c.CreatedAt, c.UpdatedAt = fromMicros(created), fromMicros(updated)
+	return c, nil
+}
+
+const msgCols = `id, conversation_id, author_type, author_id, author_name, body, internal, channel, client_id, attachments, created_at`
+
+func scanMessage(sc interface{ Scan(...any) error }) (Message, error) {
+	var m Message
+	var internal int
+	var client sql.NullString
+	var atts string
+	var created int64
+	if err := sc.Scan(&m.ID, &m.ConversationID, &m.Author.Type, &m.Author.ID, &m.Author.Name, &m.Body, &internal,
+		&m.Channel, &client, &atts, &created); err != nil {
+		return Message{}, db.NotFound(err)
+	}
+	m.Internal, m.ClientID, m.CreatedAt = internal == 1, client.String, fromMicros(created)
+	if err := json.Unmarshal([]byte(atts), &m.Attachments); err != nil || m.Attachments == nil {
+		m.Attachments = []Attachment{}
+	}
+	return m, nil
+}
+
+// Limits of input besides MaxBody.
+const (
+	maxClientID    = 128
+	maxAttachments = 10
+	maxSubject     = 300
+	maxName        = 200
+)
+
+func checkBody(v *fault.Validation, field, body string) {
+	n := utf8.RuneCountInString(body)
+	v.Check(utf8.ValidString(body) && strings.TrimSpace(body) != "", field, "must not be empty")
+	v.Check(n <= MaxBody, field, fmt.Sprintf("must be at most %d characters (this one has %d)", MaxBody, n))
+}
+
+// Open starts a conversation with its first message and routes it at once: assigned to a free
+// agent of the topic's team, or queued (Conversation.Queue says where). Channels outside HTTP
+// call it with the customer they recognised (a user id, or only an email or phone).
+func (s *Service) Open(ctx context.Context, in NewConversation) (Conversation, Message, error) {
+	var v fault.Validation
+	v.Check(slices.Contains(Channels, in.Channel), "channel", "must be one of chat, email, phone, callback")
+	v.Check(slices.Contains(Topics, in.Topic), "topic", "must be one of "+strings.Join(Topics, ", "))
+	if in.Priority == "" {
+		in.Priority = "normal"
+	}
+	v.Check(slices.Contains(Priorities, in.Priority), "priority", "must be one of low, normal, high, urgent")
+	checkBody(&v, "message", in.Body)
+	v.Check(utf8.RuneCountInString(in.Subject) <= maxSubject, "subject", "is too long")
+	v.Check(len(in.ClientID) <= maxClientID, "client_id", "must be at most 128 characters")
+	c := in.Customer
+	v.Check(c.UserID != "" || c.Email != "" || c.Phone != "", "customer", "must name a user, an email or a phone")
+	if err := v.Err(); err != nil {
+		return Conversation{}, Message{}, err
+	}
+	if in.TransactionID != "" {
+		if c.UserID == "" || s.money == nil {
+			return Conversation{}, Message{}, fault.Invalid("transaction_id", "is not one of your transactions")
+		}
+		if _, err := s.money.Transaction(ctx, c.UserID, in.TransactionID); err != nil {
+			if fault.Code(err) == "not_found" || errors.Is(err, db.ErrNotFound) {
+				return Conversation{}, Message{}, fault.Invalid("transaction_id", "is not one of your transactions")
+			}
+			return Conversation{}, Message{}, fmt.Errorf("open conversation: %w", err)
+		}
+	}
+	atts, err := s.attachments(ctx, c.UserID, in.AttachmentIDs)
+	if err != nil {
+		return Conversation{}, Message{}, err
+	}
+	team, err := s.teamFor(ctx, in.Topic)
+	if err != nil {
+		return Conversation{}, Message{}, err
+	}
+	author := Author{Type: AuthorCustomer, ID: c.UserID, Name: clipName(c.Name)}
+	if in.Author != nil {
+		author = *in.Author
+	}
+	now := s.now()
+	var conv Conversation
+	var msg Message
+	for attempt := 0; ; attempt++ {
+		convID := id.New("cnv")
+		ref := strings.ToUpper(convID[len(convID)-8:]) // the ULID's random tail
+		msg = Message{ID: id.New("msg"), ConversationID: convID, Author: author, Body: in.Body, Channel: in.Channel,
+			CreatedAt: fromMicros(micros(now)), ClientID: in.ClientID, Attachments: atts}
+		err = s.db.WithTx(ctx, func(ctx context.Context, tx *db.Tx) error {
+			_, err := tx.Exec(ctx, `INSERT INTO support_conversations (id, ref, channel, customer_id, customer_email,
+				customer_phone, customer_name, subject, topic, priority, status, team, tags, transaction_id, queued_at,
+				created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, '[]', ?, ?, ?, ?)`,
+				convID, ref, in.Channel, c.UserID, strings.ToLower(c.Email), c.Phone, clipName(c.Name), in.Subject,
+				in.Topic, in.Priority, team, in.TransactionID, micros(now), micros(now), micros(now))
+			if err != nil {
+				return fmt.Errorf("insert conversation: %w", err)
+			}
+			return insertMessage(ctx, tx, msg)
+		})
+		if err == nil || !db.IsUniqueViolation(err) || attempt == 2 {
+			break
+		}
+	}
+	if err != nil {
+		return Conversation{}, Message{}, fmt.Errorf("open conversation: %w", err)
+	}
+	s.publishMessage(ctx, msg)
+	s.route(ctx, team)
+	conv, err = s.conversation(ctx, msg.ConversationID)
+	return conv, msg, err
+}
+
+func clipName(n string) string {
+	n = strings.TrimSpace(strings.ToValidUTF8(n, ""))
+	if utf8.RuneCountInString(n) > maxName {
+		n = string([]rune(n)[:maxName])
+	}
+	return n
+}
+
+func insertMessage(ctx context.Context, tx *db.Tx, m Message) error {
+	atts, err := json.Marshal(m.Attachments)
+	if err != nil {
+		return err
+	}
+	var client any
+	if m.ClientID != "" {
+		client = m.ClientID
+	}
+	internal := 0
+	if m.Internal {
+		internal = 1
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO support_messages (`+msgCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		m.ID, m.ConversationID, m.Author.Type, m.Author.ID, m.Author.Name, m.Body, internal, m.Channel, client,
+		string(atts), micros(m.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("insert message: %w", err)
+	}
+	return nil
+}
+
+// attachments checks that every id is an attachment of userID and describes them.
+func (s *Service) attachments(ctx context.Context, userID string, ids []string) ([]Attachment, error) {
+	out := []Attachment{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	if len(ids) > maxAttachments {
+		return nil, fault.Invalid("attachment_ids", fmt.Sprintf("must list at most %d attachments", maxAttachments))
+	}
+	if userID == "" || s.money == nil {
+		return nil, fault.Invalid("attachment_ids", "must be attachments you uploaded")
+	}
+	for _, aid := range ids {
+		a, _, err := s.money.AttachmentContent(ctx, userID, aid)
+		if err != nil {
+			if fault.Code(err) == "not_found" || errors.Is(err, db.ErrNotFound) {
+				return nil, fault.Invalid("attachment_ids", "must be attachments you uploaded")
+			}
+			return nil, fmt.Errorf("attachment %s: %w", aid, err)
+		}
+		out = append(out, Attachment{ID: a.ID, Filename: a.Filename, ContentType: a.ContentType, Size: a.Size})
+	}
+	return out, nil
+}
+
+// conversation reads a conversation with its queue place.
+func (s *Service) conversation(ctx context.Context, convID string) (Conversation, error) {
+	c, err := scanConversation(s.db.QueryRow(ctx, `SELECT `+convCols+` FROM support_conversations WHERE id = ?`, convID))
+	if errors.Is(err, db.ErrNotFound) {
+		return Conversation{}, ErrNotFound
+	}
+	if err != nil {
+		return Conversation{}, fmt.Errorf("conversation %s: %w", convID, err)
+	}
+	if err := s.fillQueue(ctx, &c); err != nil {
+		return Conversation{}, err
+	}
+	return c, nil
+}
+
+// Conversation returns a conversation by id, whoever it belongs to (for channels and tests;
+// the API's readers use CustomerConversation and AgentConversation).
+func (s *Service) Conversation(ctx context.Context, convID string) (Conversation, error) {
+	return s.conversation(ctx, convID)
+}
+
+// ByRef finds a conversation by its short reference (any case), as email subjects carry it.
+func (s *Service) ByRef(ctx context.Context, ref string) (Conversation, error) {
+	var convID string
+	err := s.db.QueryRow(ctx, `SELECT id FROM support_conversations WHERE ref = ?`,
+		strings.ToUpper(strings.TrimSpace(ref))).Scan(&convID)
+	if errors.Is(db.NotFound(err), db.ErrNotFound) {
+		return Conversation{}, ErrNotFound
+	}
+	if err != nil {
+		return Conversation{}, fmt.Errorf("conversation by ref: %w", err)
+	}
+	return s.conversation(ctx, convID)
+}
+
+// Append adds a message to a conversation; the message is stored before Append returns. A
+// resend with the same ClientID returns the message stored the first time. A customer's
+// message reopens a pending conversation, and a resolved one goes back to the queue (a
+// returning conversation is routed again); a closed one refuses with invalid_state.
+func (s *Service) Append(ctx context.Context, convID string, in NewMessage) (Message, error) {
+	var v fault.Validation
+	checkBody(&v, "body", in.Body)
+	v.Check(len(in.ClientID) <= maxClientID, "client_id", "must be at most 128 characters")
+	v.Check(slices.Contains([]string{AuthorCustomer, AuthorAgent, AuthorSystem}, in.Author.Type), "author", "unknown author")
+	v.Check(!in.Internal || in.Author.Type == AuthorAgent, "internal", "only staff write internal notes")
+	if err := v.Err(); err != nil {
+		return Message{}, err
+	}
+	if in.ClientID != "" {
+		if m, err := s.messageByClient(ctx, convID, in.ClientID); err == nil {
+			return m, nil
+		} else if !errors.Is(err, db.ErrNotFound) {
+			return Message{}, err
+		}
+	}
+	conv, err := s.conversation(ctx, convID)
+	if err != nil {
+		return Message{}, err
+	}
+	userID := ""
+	if in.Author.Type == AuthorCustomer {
+		userID = conv.Customer.UserID
+	}
+	atts, err := s.attachments(ctx, userID, in.AttachmentIDs)
+	if err != nil {
+		return Message{}, err
+	}
+	if in.Channel == "" {
+		in.Channel = conv.Channel
+	}
+	now := s.now()
+	m := Message{ID: id.New("msg"), ConversationID: convID, Author: in.Author, Body: in.Body, Internal: in.Internal,
+		Channel: in.Channel, CreatedAt: fromMicros(micros(now)), ClientID: in.ClientID, Attachments: atts}
+	var reopened, requeued bool
+	var status string
+	err = s.db.WithTx(ctx, func(ctx context.Context, tx *db.Tx) error {
+		reopened, requeued = false, false
+		if err := tx.QueryRow(ctx, `SELECT status FROM support_conversations WHERE id = ?`+tx.ForUpdate(), convID).Scan(&status); err != nil {
+			return fmt.Errorf("lock conversation: %w", db.NotFound(err))
+		}
+		if status == StatusClosed {
+			return explained(ErrState, "The conversation is closed; start a new one.", "此会话已关闭，请发起新的会话。")
+		}
+		if in.Author.Type == AuthorCustomer && status != StatusOpen {
+			reopened = true
+			if status == StatusResolved { // a returning conversation: back to the queue, routed again
+				requeued = true
+				if _, err := tx.Exec(ctx, `UPDATE support_conversations SET status = 'open', assignee = NULL,
+					assigned_at = NULL, resolved_at = NULL, queued_at = ?, updated_at = ? WHERE id = ?`,
+					micros(now), micros(now), convID); err != nil {
+					return fmt.Errorf("reopen: %w", err)
+				}
+			} else if _, err := tx.Exec(ctx, `UPDATE support_conversations SET status = 'open', updated_at = ? WHERE id = ?`,
+				micros(now), convID); err != nil {
+				return fmt.Errorf("reopen: %w", err)
+			}
+		} else if in.Author.Type == AuthorAgent && !in.Internal {
+			if _, err := tx.Exec(ctx, `UPDATE support_conversations SET first_response_at = COALESCE(first_response_at, ?),
+				updated_at = ? WHERE id = ?`, micros(now), micros(now), convID); err != nil {
+				return fmt.Errorf("first response: %w", err)
+			}
+		}
+		return insertMessage(ctx, tx, m)
+	})
+	if err != nil {
+		if in.ClientID != "" && db.IsUniqueViolation(err) { // a concurrent resend won
+			return s.messageByClient(ctx, convID, in.ClientID)
+		}
+		if errors.Is(err, db.ErrNotFound) {
+			return Message{}, ErrNotFound
+		}
+		return Message{}, err
+	}
+	s.publishMessage(ctx, m)
+	if reopened {
+		s.publish(ctx, SubjectConversation(convID), Event{Type: "status", ConversationID: convID, Status: StatusOpen})
+	}
+	if requeued {
+		s.route(ctx, conv.Team)
+	}
+	return m, nil
+}
+
+func (s *Service) messageByClient(ctx context.Context, convID, clientID string) (Message, error) {
+	m, err := scanMessage(s.db.QueryRow(ctx, `SELECT `+msgCols+` FROM support_messages
+		WHERE conversation_id = ? AND client_id = ?`, convID, clientID))
+	if err != nil && !errors.Is(err, db.ErrNotFound) {
+		return Message{}, fmt.Errorf("message by client id: %w", err)
+	}
+	return m, err
+}
+
+// Messages lists a conversation's messages after the message id after ("" from the start),
+// oldest first, at most limit; internal notes only when withInternal.
+func (s *Service) Messages(ctx context.Context, convID, after string, withInternal bool, limit int) ([]Message, error) {
+	if limit <= 0 || limit > 500 {
+		limit = 500
+	}
+	q := `SELECT ` + msgCols + ` FROM support_messages WHERE conversation_id = ? AND id > ?`
+	if !withInternal {
+		q += ` AND internal = 0`
+	}
+	rows, err := s.db.Query(ctx, q+` ORDER BY id LIMIT ?`, convID, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("messages: %w", err)
+	}
+	defer rows.Close()
+	out := []Message{}
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, fmt.Errorf("messages: %w", err)
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// Filter narrows a list of conversations.
+type Filter struct {
+	View    string // agents: mine, unassigned, all
+	Status  string
+	Channel string
+	Topic   string
+	Cursor  string // id of the last item of the previous page
+	Limit   int
+}
+
+// list reads conversations matching where (with args) and f, newest first.
+func (s *Service) list(ctx context.Context, where []string, args []any, f Filter) ([]Conversation, string, error) {
+	for _, c := range []struct{ col, val string }{{"status", f.Status}, {"channel", f.Channel}, {"topic", f.Topic}} {
+		if c.val != "" {
+			where = append(where, c.col+" = ?")
+			args = append(args, c.val)
+		}
+	}
+	if f.Cursor != "" {
+		where = append(where, "id < ?")
+		args = append(args, f.Cursor)
+	}
+	if f.Limit <= 0 || f.Limit > 200 {
+		f.Limit = 50
+	}
+	q := `SELECT ` + convCols + ` FROM support_conversations`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	rows, err := s.db.Query(ctx, q+` ORDER BY id DESC LIMIT ?`, append(args, f.Limit+1)...)
+	if err != nil {
+		return nil, "", fmt.Errorf("list conversations: %w", err)
+	}
+	out := []Conversation{}
+	for rows.Next() {
+		c, err := scanConversation(rows)
+		if err != nil {
+			rows.Close()
+			return nil, "", fmt.Errorf("list conversations: %w", err)
+		}
+		out = append(out, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(out) > f.Limit {
+		out = out[:f.Limit]
+		next = out[len(out)-1].ID
+	}
+	for i := range out {
+		if err := s.fillQueue(ctx, &out[i]); err != nil {
+			return nil, "", err
+		}
+	}
+	return out, next, nil
+}
+
+func validFilter(f Filter) error {
+	var v fault.Validation
+	v.Check(f.Status == "" || slices.Contains(Statuses, f.Status), "status", "must be one of open, pending, resolved, closed")
+	v.Check(f.Channel == "" || slices.Contains(Channels, f.Channel), "channel", "must be one of chat, email, phone, callback")
+	v.Check(f.Topic == "" || slices.Contains(Topics, f.Topic), "topic", "must be one of "+strings.Join(Topics, ", "))
+	v.Check(f.View == "" || slices.Contains([]string{"mine", "unassigned", "all"}, f.View), "view", "must be one of mine, unassigned, all")
+	return v.Err()
+}

@@ -1,0 +1,134 @@
+package support
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/dompet/dompet/internal/db"
+	"github.com/dompet/dompet/internal/fault"
+	"github.com/dompet/dompet/internal/id"
+)
+
+// What a wallet user does with their own conversations. Another user's conversation answers
+// not_found, as if it did not exist.
+
+// CustomerConversations lists the user's conversations, newest first.
+func (s *Service) CustomerConversations(ctx context.Context, userID string, f Filter) ([]Conversation, string, error) {
+	f.View = ""
+	if err := validFilter(f); err != nil {
+		return nil, "", err
+	}
+	return s.list(ctx, []string{"customer_id = ?"}, []any{userID}, f)
+}
+
+// CustomerConversation returns one of the user's conversations.
+func (s *Service) CustomerConversation(ctx context.Context, userID, convID string) (Conversation, error) {
+	c, err := s.conversation(ctx, convID)
+	if err != nil {
+		return Conversation{}, err
+	}
+	if userID == "" || c.Customer.UserID != userID {
+		return Conversation{}, ErrNotFound
+	}
+	return c, nil
+}
+
+// CustomerMessages lists the messages of one of the user's conversations after a message id,
+// without internal notes.
+func (s *Service) CustomerMessages(ctx context.Context, userID, convID, after string) ([]Message, error) {
+	if _, err := s.CustomerConversation(ctx, userID, convID); err != nil {
+		return nil, err
+	}
+	return s.Messages(ctx, convID, after, false, 0)
+}
+
+// CustomerPost adds the user's message to one of their conversations (see Append).
+func (s *Service) CustomerPost(ctx context.Context, userID, name, convID string, in NewMessage) (Message, error) {
+	if _, err := s.CustomerConversation(ctx, userID, convID); err != nil {
+		return Message{}, err
+	}
+	in.Author, in.Internal = Author{Type: AuthorCustomer, ID: userID, Name: clipName(name)}, false
+	return s.Append(ctx, convID, in)
+}
+
+// Rate records the customer's score (1 to 5) of a resolved or closed conversation, once.
+func (s *Service) Rate(ctx context.Context, userID, convID string, score int, comment string) (Conversation, error) {
+	var v fault.Validation
+	v.Check(score >= 1 && score <= 5, "score", "must be a whole number from 1 to 5")
+	v.Check(utf8.ValidString(comment) && utf8.RuneCountInString(comment) <= 2000, "comment", "must be at most 2000 characters")
+	if err := v.Err(); err != nil {
+		return Conversation{}, err
+	}
+	if _, err := s.CustomerConversation(ctx, userID, convID); err != nil {
+		return Conversation{}, err
+	}
+	res, err := s.db.Exec(ctx, `UPDATE support_conversations SET rating = ?, rating_comment = ?, updated_at = ?
+		WHERE id = ? AND rating IS NULL AND status IN ('resolved', 'closed')`, score, strings.TrimSpace(comment), micros(s.now()), convID)
+	if err != nil {
+		return Conversation{}, fmt.Errorf("rate: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return Conversation{}, explained(ErrState, "Only a resolved conversation can be rated, and only once.",
+			"只有已解决的会话可以评分，且只能评一次。")
+	}
+	return s.conversation(ctx, convID)
+}
+
+// Callback is a call-back request.
+type Callback struct {
+	ID             string `json:"id"`
+	ConversationID string `json:"conversation_id"`
+	Queue          *Queue `json:"queue" doc:"where the call-back waits for an agent; null when one is assigned at once"`
+}
+
+// RequestCallback opens a call-back conversation for the customer: the phone to call and an
+// optional note, routed like any other conversation.
+func (s *Service) RequestCallback(ctx context.Context, c Customer, phone, topic, note string) (Callback, error) {
+	phone = strings.TrimSpace(phone)
+	var v fault.Validation
+	v.Check(validPhone(phone), "phone", "must be a phone number, e.g. +6281234567890")
+	v.Check(utf8.ValidString(note) && utf8.RuneCountInString(note) <= 1000, "note", "must be at most 1000 characters")
+	if err := v.Err(); err != nil {
+		return Callback{}, err
+	}
+	body := "Call-back requested to " + phone
+	if n := strings.TrimSpace(note); n != "" {
+		body += ": " + n
+	}
+	if c.Phone == "" {
+		c.Phone = phone
+	}
+	conv, _, err := s.Open(ctx, NewConversation{Channel: ChannelCallback, Customer: c, Topic: topic, Body: body})
+	if err != nil {
+		return Callback{}, err
+	}
+	cb := Callback{ID: id.New("cbk"), ConversationID: conv.ID, Queue: conv.Queue}
+	err = s.db.WithTx(ctx, func(ctx context.Context, tx *db.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO support_callbacks (id, conversation_id, phone, note, created_at) VALUES (?, ?, ?, ?, ?)`,
+			cb.ID, conv.ID, phone, strings.TrimSpace(note), micros(s.now()))
+		return err
+	})
+	if err != nil {
+		return Callback{}, fmt.Errorf("callback: %w", err)
+	}
+	return cb, nil
+}
+
+// validPhone accepts E.164-like numbers: an optional +, then 6 to 15 digits, spaces and dashes
+// allowed between.
+func validPhone(p string) bool {
+	digits := 0
+	for i, r := range p {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r == '+' && i == 0:
+		case r == ' ' || r == '-':
+		default:
+			return false
+		}
+	}
+	return digits >= 6 && digits <= 15
+}
