@@ -140,7 +140,7 @@ func (s *Server) withdraw(w http.ResponseWriter, r *http.Request) error {
 }
 
 var withdrawDoc = operation{Summary: "Withdraw to a bank account", Tag: "wallet", Idempotent: true,
-	Description: "Answers a pending transaction; the bank settles or rejects it later, and a rejection returns the amount and the fee. In the sandbox an account number ending in 0000 is rejected.",
+	Description: "Answers a pending transaction; the bank settles or rejects it later, and a rejection returns the amount and the fee. In the sandbox an account number ending in 0000 is rejected at settlement, and one ending in 9999 stays pending (the bank never answers).",
 	Request:     wallet.WithdrawInput{}, Status: http.StatusCreated, Response: wallet.Transaction{}, Errors: moneyErrors}
 
 func (s *Server) feeQuote(w http.ResponseWriter, r *http.Request) error {
