@@ -48,7 +48,20 @@ func benchLedger(ctx context.Context, c *cli, args []string) error {
 	concurrency := fs.Int("concurrency", 256, "goroutines submitting transfers")
 	maxBatch := fs.Int("max-batch", 0, "transfers per ledger transaction (0: the ledger's default)")
 	profile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
-	cfg, cleanup, err := c.benchConfig(fs, args)
+	// The ledger benchmark needs a store and nothing else of the server's settings: its own
+	// flags alone, so that -h lists what it takes.
+	dsn := fs.String("db", "", "sqlite:PATH or postgres:// URL of the store to run on; empty (the default): a fresh SQLite file in a temporary directory, removed afterwards (DOMPET_DB is never used)")
+	logLevel := fs.String("log-level", "info", "debug, info, warn or error (logs go to stderr)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err}
+	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
+	cfg, cleanup, err := c.benchStore(*dsn, *logLevel)
 	if err != nil {
 		return err
 	}
@@ -137,6 +150,33 @@ func (c *cli) benchConfig(fs *flag.FlagSet, args []string) (config.Config, func(
 		cleanup = func() { _ = os.RemoveAll(dir) }
 	}
 	c.log.Info("bench store", "db", redactDSN(cfg.DB), "temporary", !explicit)
+	return cfg, cleanup, nil
+}
+
+// benchStore is the configuration of a benchmark that takes only a store and a log level:
+// the defaults, dsn (or a fresh SQLite file in a temporary directory that cleanup removes)
+// and the level, checked as the server checks them.
+func (c *cli) benchStore(dsn, logLevel string) (config.Config, func(), error) {
+	nothing := func() {}
+	args := []string{"--log-level", logLevel}
+	if dsn != "" {
+		args = append(args, "--db", dsn)
+	}
+	cfg, _, err := config.Parse("dompet "+c.name, args, func(string) (string, bool) { return "", false })
+	if err != nil {
+		return cfg, nothing, usageError{err}
+	}
+	c.log = newLogger(c.stderr, cfg.LogLevel)
+	cleanup := nothing
+	if dsn == "" {
+		dir, err := os.MkdirTemp("", "dompet-bench-")
+		if err != nil {
+			return cfg, nothing, err
+		}
+		cfg.DB = "sqlite:" + filepath.Join(dir, "bench.db")
+		cleanup = func() { _ = os.RemoveAll(dir) }
+	}
+	c.log.Info("bench store", "db", redactDSN(cfg.DB), "temporary", dsn == "")
 	return cfg, cleanup, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/dompet/dompet/internal/db/dbtest"
@@ -79,6 +80,25 @@ func TestBenchCommands(t *testing.T) {
 	}
 }
 
+// TestBenchLedgerHelp: "dompet bench ledger -h" lists the benchmark's own flags, not every
+// setting of the server, and says what --db defaults to.
+func TestBenchLedgerHelp(t *testing.T) {
+	_, stdout, stderr := runTest(t, nil, "bench", "ledger", "-h")
+	if stdout != "" {
+		t.Errorf("stdout %q, want nothing", stdout)
+	}
+	for _, f := range []string{"-accounts", "-hot", "-duration", "-concurrency", "-max-batch", "-cpuprofile", "-db", "-log-level", "temporary directory"} {
+		if !strings.Contains(stderr, f) {
+			t.Errorf("help does not mention %q:\n%s", f, stderr)
+		}
+	}
+	for _, f := range []string{"-smtp-listen", "-addr", "-telephony-secret", "-demo", "sqlite:./data/dompet.db", "DOMPET_DB,"} {
+		if strings.Contains(stderr, f) {
+			t.Errorf("help lists the server's %q:\n%s", f, stderr)
+		}
+	}
+}
+
 func TestBenchUsage(t *testing.T) {
 	for _, args := range [][]string{
 		{"bench"},
@@ -86,6 +106,8 @@ func TestBenchUsage(t *testing.T) {
 		{"bench", "ledger", "--accounts", "1"},
 		{"bench", "http", "--concurrency", "0"},
 		{"bench", "ledger", "extra"},
+		{"bench", "ledger", "--db", "mysql://x"},
+		{"bench", "ledger", "--smtp-listen", ""},
 	} {
 		if code, stdout, stderr := runTest(t, nil, args...); code != exitUsage || stdout != "" {
 			t.Errorf("%v: exit %d, want %d; stdout %q stderr %s", args, code, exitUsage, stdout, stderr)

@@ -166,7 +166,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*
 		DB: a.DB, Ledger: a.Ledger, Users: Users{a.Identity}, Merchants: Merchants{a.Merchants},
 		Currencies: cfg.Currencies, Fees: fees, Limits: limits, Rates: rates,
 		Funding: a.Sandbox, Bank: a.Sandbox, SettleAfter: cfg.SandboxSettleAfter, Log: log,
-		CheckPIN: a.Identity.CheckPIN, Hooks: o.WalletHooks,
+		CheckPIN: a.Identity.CheckPIN, Hooks: o.WalletHooks, LookupLimit: lookupLimit(cfg),
 	})
 	if err != nil {
 		a.close()
@@ -283,6 +283,17 @@ func accessSettings(io *identity.Options, cfg config.Config) {
 			*b.dst = identity.RateLimit{Every: b.src.Every(), Burst: b.src.N}
 		}
 	}
+}
+
+// lookupLimit is the recipient-lookup budget of cfg, per user and per client address.
+func lookupLimit(cfg config.Config) func(userID, ip string) error {
+	budget := func(r config.Rate) identity.RateLimit {
+		if r.N <= 0 {
+			return identity.RateLimit{}
+		}
+		return identity.RateLimit{Every: r.Every(), Burst: r.N}
+	}
+	return identity.NewThrottle(budget(cfg.RateLookupPerUser), budget(cfg.RateLookupPerIP)).Take
 }
 
 // Party is the wallet's view of a user.

@@ -56,6 +56,8 @@ type Config struct {
 	RateLoginPerAccount Rate // logins naming one phone or email, from any address
 	RateRecoveryPerIP   Rate // recovery and PIN-reset requests from one address
 	RateVerifyPerIP     Rate // recovery and PIN-reset code checks from one address
+	RateLookupPerUser   Rate // recipient lookups (and favourites saved) by one user
+	RateLookupPerIP     Rate // recipient lookups (and favourites saved) from one address
 }
 
 // Rate is a budget of N requests per Per: up to N at once, then one every Per/N.
@@ -133,6 +135,10 @@ var settings = []setting{
 		set: func(c *Config, v string) (err error) { c.RateRecoveryPerIP, err = rateOf(v); return err }},
 	{flag: "rate-verify-per-ip", env: "DOMPET_RATE_VERIFY_PER_IP", def: "10/1m", usage: "recovery and PIN-reset code checks from one address: N/DURATION",
 		set: func(c *Config, v string) (err error) { c.RateVerifyPerIP, err = rateOf(v); return err }},
+	{flag: "rate-lookup-per-user", env: "DOMPET_RATE_LOOKUP_PER_USER", def: "20/10m", usage: "recipient lookups (and favourites saved) by one user: N/DURATION",
+		set: func(c *Config, v string) (err error) { c.RateLookupPerUser, err = rateOf(v); return err }},
+	{flag: "rate-lookup-per-ip", env: "DOMPET_RATE_LOOKUP_PER_IP", def: "60/10m", usage: "recipient lookups (and favourites saved) from one address: N/DURATION",
+		set: func(c *Config, v string) (err error) { c.RateLookupPerIP, err = rateOf(v); return err }},
 	{flag: "secret-key", env: "DOMPET_SECRET_KEY", usage: "32-byte server key(s), base64 or hex, comma-separated, the sealing one first; prefer the variable to the flag; empty uses the key file in the data directory",
 		set: func(c *Config, v string) error { c.SecretKey = v; return secretKeys(v) }},
 	{flag: "data-dir", env: "DOMPET_DATA_DIR", usage: "directory of the server's files (the secret key file); empty: the SQLite file's directory, or ./data with PostgreSQL",
@@ -246,6 +252,8 @@ func (c Config) LogValue() slog.Value {
 		slog.String("rate_login_per_account", c.RateLoginPerAccount.String()),
 		slog.String("rate_recovery_per_ip", c.RateRecoveryPerIP.String()),
 		slog.String("rate_verify_per_ip", c.RateVerifyPerIP.String()),
+		slog.String("rate_lookup_per_user", c.RateLookupPerUser.String()),
+		slog.String("rate_lookup_per_ip", c.RateLookupPerIP.String()),
 		slog.String("secret_key", key),
 		slog.String("data_dir", c.DataDir),
 	)

@@ -53,6 +53,8 @@ func TestDefaults(t *testing.T) {
 		{"RateLoginPerAccount", c.RateLoginPerAccount, Rate{10, 5 * time.Minute}},
 		{"RateRecoveryPerIP", c.RateRecoveryPerIP, Rate{10, time.Minute}},
 		{"RateVerifyPerIP", c.RateVerifyPerIP, Rate{10, time.Minute}},
+		{"RateLookupPerUser", c.RateLookupPerUser, Rate{20, 10 * time.Minute}},
+		{"RateLookupPerIP", c.RateLookupPerIP, Rate{60, 10 * time.Minute}},
 		{"DefaultCurrency", c.Currencies.Default().Code, "IDR"},
 	}
 	for _, ck := range checks {

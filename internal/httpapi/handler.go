@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -19,17 +20,35 @@ type middleware func(handlerFunc) handlerFunc
 // writeJSON answers with status and v as a JSON body. The body is encoded before the header
 // is written, so a value that can't be encoded still gets a clean 500.
 func writeJSON(w http.ResponseWriter, status int, v any) error {
-	b, err := json.Marshal(v)
+	b, err := encodeJSON(v)
 	if err != nil {
 		return fmt.Errorf("encode %T: %w", v, err)
 	}
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", strconv.Itoa(len(b)+1))
+	h.Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
-	b = append(b, '\n')
 	_, err = w.Write(b)
 	return err // the client is gone; the adapter does not answer twice
+}
+
+// encodeJSON is v as JSON followed by a newline, with <, > and & written as themselves:
+// the API's bodies are JSON, never HTML, and "Bearer <token>" must read as such, not as
+// "Bearer \u003ctoken\u003e".
+func encodeJSON(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// marshalJSON is encodeJSON without the newline.
+func marshalJSON(v any) ([]byte, error) {
+	b, err := encodeJSON(v)
+	return bytes.TrimSuffix(b, []byte("\n")), err
 }
 
 // noContent answers 204.

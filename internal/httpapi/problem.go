@@ -3,7 +3,6 @@ package httpapi
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"maps"
@@ -153,7 +152,7 @@ func problemBody(f *fault.Error, l locale) (int, []byte) {
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		v, err := json.Marshal(problemValue(fields[k]))
+		v, err := marshalJSON(problemValue(fields[k]))
 		if err != nil {
 			continue // a field that can't be rendered is left out rather than failing the answer
 		}
@@ -163,7 +162,7 @@ func problemBody(f *fault.Error, l locale) (int, []byte) {
 		b.Write(v)
 	}
 	if len(f.Errs) > 0 {
-		errs, _ := json.Marshal(f.Errs)
+		errs, _ := marshalJSON(f.Errs)
 		b.WriteString(`,"errors":`)
 		b.Write(errs)
 	}
@@ -212,6 +211,6 @@ func retryAfter(f *fault.Error) int64 {
 }
 
 func writeString(b *bytes.Buffer, s string) {
-	v, _ := json.Marshal(s) // a string always marshals
+	v, _ := marshalJSON(s) // a string always marshals
 	b.Write(v)
 }

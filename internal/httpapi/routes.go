@@ -52,13 +52,23 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/me/devices", authUser, s.devices, devicesDoc},
 		{"DELETE /api/v1/me/devices/{id}", authUser, s.revokeDevice, revokeDeviceDoc},
 
-		// Wallet: balances, top-ups, payments, transfers, withdrawals, fees, FX,
-		// remittances, transactions, refund requests, attachments (wallet.go, …)
+		// Wallet: balances, top-ups, payments, transfers, withdrawals, names before money
+		// moves (recipients.go), fees, FX, remittances, transactions, refund requests,
+		// attachments (wallet.go, …)
 		{"GET /api/v1/wallet", authUser, s.walletSummary, walletSummaryDoc},
 		{"POST /api/v1/topups", authUser, s.topup, topupDoc},
 		{"POST /api/v1/payments", authUser, s.pay, payDoc},
 		{"POST /api/v1/transfers", authUser, s.transfer, transferDoc},
 		{"POST /api/v1/withdrawals", authUser, s.withdraw, withdrawDoc},
+		{"GET /api/v1/recipients/lookup", authUser, s.lookupRecipient, lookupRecipientDoc},
+		{"GET /api/v1/banks", authUser, s.banks, banksDoc},
+		{"POST /api/v1/bank-accounts/inquiry", authUser, s.inquireBankAccount, inquireBankAccountDoc},
+		{"GET /api/v1/bank-accounts", authUser, s.bankAccounts, bankAccountsDoc},
+		{"POST /api/v1/bank-accounts", authUser, s.saveBankAccount, saveBankAccountDoc},
+		{"DELETE /api/v1/bank-accounts/{id}", authUser, s.deleteBankAccount, deleteBankAccountDoc},
+		{"GET /api/v1/favorites", authUser, s.favorites, favoritesDoc},
+		{"POST /api/v1/favorites", authUser, s.addFavorite, addFavoriteDoc},
+		{"DELETE /api/v1/favorites/{id}", authUser, s.deleteFavorite, deleteFavoriteDoc},
 		{"GET /api/v1/fees/quote", authNone, s.feeQuote, feeQuoteDoc},
 		{"POST /api/v1/fx/quotes", authUser, s.fxQuote, fxQuoteDoc},
 		{"POST /api/v1/fx/conversions", authUser, s.fxConvert, fxConvertDoc},

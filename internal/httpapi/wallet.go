@@ -30,15 +30,24 @@ func moneyCall(r *http.Request, v any) (wallet.Call, error) {
 	return wallet.Call{User: party(p.User), Key: key, Hash: requestHash(withoutPIN(raw))}, nil
 }
 
-// withoutPIN is the body as the idempotency hash sees it: members in a fixed order and no
-// payment PIN, so that the stored hash can't be brute-forced back into a 6-digit PIN, and a
-// retry that only corrects the PIN is the same request.
+// withoutPIN is the body as the idempotency hash sees it: members in a fixed order, no
+// payment PIN and a card number masked, so that the stored hash can't be brute-forced back
+// into a 6-digit PIN or a card number, and a retry that only corrects the PIN is the same
+// request.
 func withoutPIN(raw []byte) []byte {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &m); err != nil {
 		return raw // decode already accepted it, so this does not happen
 	}
 	delete(m, "pin")
+	if raw, ok := m["source"]; ok { // a card number is hashed masked, as it is stored
+		var src map[string]json.RawMessage
+		var ref string
+		if json.Unmarshal(raw, &src) == nil && json.Unmarshal(src["reference"], &ref) == nil {
+			src["reference"], _ = json.Marshal(wallet.MaskReference(ref))
+			m["source"], _ = json.Marshal(src)
+		}
+	}
 	out, err := json.Marshal(m)
 	if err != nil {
 		return raw
@@ -131,7 +140,7 @@ func (s *Server) withdraw(w http.ResponseWriter, r *http.Request) error {
 }
 
 var withdrawDoc = operation{Summary: "Withdraw to a bank account", Tag: "wallet", Idempotent: true,
-	Description: "Answers a pending transaction; the bank settles or rejects it later, and a rejection returns the amount and the fee. In the sandbox an account number ending in 0000 is rejected.",
+	Description: "Answers a pending transaction; the bank settles or rejects it later, and a rejection returns the amount and the fee. In the sandbox an account number ending in 0000 is rejected at settlement, and one ending in 9999 stays pending (the bank never answers).",
 	Request:     wallet.WithdrawInput{}, Status: http.StatusCreated, Response: wallet.Transaction{}, Errors: moneyErrors}
 
 func (s *Server) feeQuote(w http.ResponseWriter, r *http.Request) error {

@@ -76,9 +76,10 @@ func (w *Wallet) TopUp(ctx context.Context, c Call, in TopUpInput) (Transaction,
 		}
 		fee := w.o.Fees.Fee(feeKind, in.Currency, in.Amount)
 		rec := w.base(c, KindTopup, in.Amount, in.Currency, fee)
-		src := in.Source
+		src := in.Source // the full card number goes to the processor alone
+		src.Reference = MaskReference(src.Reference)
 		rec.details.Source = &src
-		rec.counterparty = Counterparty{Type: in.Source.Type, Name: in.Source.Reference}
+		rec.counterparty = Counterparty{Type: in.Source.Type, Name: src.Reference}
 		if fee >= in.Amount {
 			return Transaction{}, fault.Invalid("amount", "is not more than the top-up fee")
 		}

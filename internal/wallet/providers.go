@@ -44,6 +44,14 @@ type Bank interface {
 	Payout(ctx context.Context, p Payout) error
 }
 
+// BankDirectory lists the banks Dompet pays out to and asks a bank who holds an account
+// (inquiry), so that the user sees the name before money moves. Inquire answers
+// ErrUnknownBank for a code not in the list.
+type BankDirectory interface {
+	Banks(ctx context.Context) ([]BankInfo, error)
+	Inquire(ctx context.Context, bankCode, accountNumber string) (holderName string, err error)
+}
+
 // Declined wraps a provider's final refusal.
 func Declined(msg string) error { return errors.Join(errDeclined, errors.New(msg)) }
 
@@ -57,7 +65,9 @@ func Rejected(msg string) error { return errors.Join(errRejected, errors.New(msg
 //   - a top-up whose source reference is "sandbox:decline" is declined, "sandbox:outage" meets
 //     an outage;
 //   - a payout to an account number ending in 0000 is rejected at settlement, one ending in
-//     9999 meets an outage (and is retried).
+//     9999 meets an outage (and is retried, so the withdrawal stays pending);
+//   - its bank directory (sandbox_banks.go) answers every account of a listed bank with a
+//     name derived from the bank code and the account number (the same one every time).
 //
 // While Down is set every call meets an outage, to rehearse a provider incident.
 type Sandbox struct {

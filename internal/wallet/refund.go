@@ -183,6 +183,9 @@ func (w *Wallet) RequestRefund(ctx context.Context, u Party, in RefundRequestInp
 	}
 	atts, _ := json.Marshal(rr.AttachmentIDs)
 	err = w.db.WithTx(ctx, func(ctx context.Context, tx *db.Tx) error {
+		if err := w.checkRefundable(ctx, tx, u.ID, pay, in.Amount); err != nil {
+			return err
+		}
 		rows := []db.Row{{Table: "wallet_refund_requests",
 			Cols: []string{"id", "user_id", "merchant_id", "transaction_id", "amount", "currency", "reason", "attachment_ids", "status", "created_at", "expected_by"},
 			Vals: []any{rr.ID, u.ID, rr.MerchantID, rr.TransactionID, rr.Amount, rr.Currency, rr.Reason, string(atts), rr.Status, now.UnixMicro(), rr.ExpectedBy.UnixMicro()}}}
@@ -191,6 +194,9 @@ func (w *Wallet) RequestRefund(ctx context.Context, u Party, in RefundRequestInp
 		}
 		return tx.InsertRows(ctx, rows)
 	})
+	if _, isFault := fault.As(err); isFault {
+		return RefundRequest{}, err
+	}
 	if err != nil {
 		return RefundRequest{}, fmt.Errorf("refund request: %w", err)
 	}
@@ -198,6 +204,33 @@ func (w *Wallet) RequestRefund(ctx context.Context, u Party, in RefundRequestInp
 		w.o.Merchants.Notify()
 	}
 	return rr, nil
+}
+
+// checkRefundable refuses, inside the transaction that would file it, a request for more than
+// what is left of the payment: its amount less what was refunded and less the requests still
+// open. The payment's row is locked first (PostgreSQL; SQLite's write transactions are one at a
+// time), so two requests racing on one payment are counted one after the other.
+func (w *Wallet) checkRefundable(ctx context.Context, tx *db.Tx, userID string, pay Transaction, amount int64) error {
+	var paid, refunded, open int64
+	err := tx.QueryRow(ctx, "SELECT amount FROM wallet_transactions WHERE owner = ? AND id = ?"+tx.ForUpdate(), userOwner(userID), pay.ID).Scan(&paid)
+	if err != nil {
+		return fmt.Errorf("lock payment %s: %w", pay.ID, err)
+	}
+	err = tx.QueryRow(ctx, `SELECT COALESCE(SUM(amount), 0) FROM wallet_transactions
+		WHERE related_id = ? AND kind = 'refund' AND status = 'succeeded' AND owner = ?`, pay.ID, userOwner(userID)).Scan(&refunded)
+	if err != nil {
+		return fmt.Errorf("refunds of %s: %w", pay.ID, err)
+	}
+	err = tx.QueryRow(ctx, `SELECT COALESCE(SUM(amount), 0) FROM wallet_refund_requests
+		WHERE transaction_id = ? AND status IN ('submitted', 'approved')`, pay.ID).Scan(&open)
+	if err != nil {
+		return fmt.Errorf("open refund requests of %s: %w", pay.ID, err)
+	}
+	if left := paid - refunded - open; amount > left {
+		return ErrRefundNotAllowed.With("refundable", max(left, 0), "currency", pay.Currency).
+			Because("the amount is more than what is left of the payment once the refunds made and the requests still open are counted")
+	}
+	return nil
 }
 
 const rrCols = `id, transaction_id, merchant_id, user_id, amount, currency, status, reason, decision_reason, attachment_ids,

@@ -2,8 +2,10 @@ package wallet
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
+	"github.com/dompet/dompet/internal/db"
 	"github.com/dompet/dompet/internal/ledger"
 )
 
@@ -48,8 +50,22 @@ func (w *Wallet) Summary(ctx context.Context, u Party) (Summary, error) {
 	if err != nil {
 		return Summary{}, fmt.Errorf("wallet of %s: %w", u.ID, err)
 	}
-	s := Summary{Balances: balances(accts, ledger.KindWallet), Tier: u.Tier, Limits: map[string]LimitUse{}}
 	def := w.o.Currencies.Default().Code
+	s := Summary{Balances: []Balance{}, Tier: u.Tier, Limits: map[string]LimitUse{}}
+	for _, b := range balances(accts, ledger.KindWallet) {
+		if b.Currency != def && b.Available == 0 && b.Pending == 0 {
+			// A movement that failed may have opened an account in a currency the user never
+			// held (the ledger creates accounts before it decides): not a balance to show.
+			used, err := w.heldCurrency(ctx, u.ID, b.Currency)
+			if err != nil {
+				return Summary{}, err
+			}
+			if !used {
+				continue
+			}
+		}
+		s.Balances = append(s.Balances, b)
+	}
 	hasDef := false
 	for _, b := range s.Balances {
 		hasDef = hasDef || b.Currency == def
@@ -66,6 +82,21 @@ func (w *Wallet) Summary(ctx context.Context, u Party) (Summary, error) {
 		s.Limits[b.Currency] = lu
 	}
 	return s, nil
+}
+
+// heldCurrency reports whether the user ever had money move in currency: a transaction in it
+// that did not fail.
+func (w *Wallet) heldCurrency(ctx context.Context, userID, currency string) (bool, error) {
+	var one int
+	err := w.db.QueryRow(ctx, "SELECT 1 FROM wallet_transactions WHERE owner = ? AND currency = ? AND status <> 'failed' LIMIT 1",
+		userOwner(userID), currency).Scan(&one)
+	if err = db.NotFound(err); errors.Is(err, db.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("currencies of %s: %w", userID, err)
+	}
+	return true, nil
 }
 
 // MerchantBalances returns a merchant's balances.

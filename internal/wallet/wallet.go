@@ -66,8 +66,9 @@ type Options struct {
 	Fees        Fees
 	Limits      Limits
 	Rates       Rates
-	Funding     Funding // card and bank-transfer top-ups
-	Bank        Bank    // payouts: withdrawals and remittances
+	Funding     Funding       // card and bank-transfer top-ups
+	Bank        Bank          // payouts: withdrawals and remittances
+	Directory   BankDirectory // the banks users can be paid at, and account-holder inquiry
 	SettleAfter time.Duration
 	QuoteTTL    time.Duration    // how long an FX quote holds (default 60 s)
 	RefundSLA   time.Duration    // when a merchant should have decided a refund request (default 72 h)
@@ -80,6 +81,9 @@ type Options struct {
 	// refuses it without recording a transaction, so that a retry under the same
 	// Idempotency-Key with the right PIN goes through. nil: no PINs.
 	CheckPIN func(ctx context.Context, userID, pin string) error
+	// LookupLimit is asked before each recipient lookup (and each favourite saved, which
+	// tells as much): nil lets it go on, rate_limited refuses it. nil: no limit.
+	LookupLimit func(userID, ip string) error
 	// Hooks are told how calls under one Idempotency-Key proceed; nil outside tests.
 	Hooks *Hooks
 }
@@ -142,6 +146,9 @@ func New(o Options) (*Wallet, error) {
 		if o.Bank == nil {
 			o.Bank = sb
 		}
+	}
+	if o.Directory == nil {
+		o.Directory = &Sandbox{}
 	}
 	if o.QuoteTTL <= 0 {
 		o.QuoteTTL = time.Minute
