@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/smtp"
 	"net/textproto"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -80,6 +81,41 @@ func (r *rig) mustSend(from, raw string) {
 	if err := r.send(from, raw); err != nil {
 		r.t.Fatalf("send: %v", err)
 	}
+}
+
+// sendRaw is send for a big mail that needs no dot-stuffing: it is written in one go rather
+// than through net/smtp's byte-wise DotWriter (slow under the race detector). It returns the
+// answer to the DATA.
+func (r *rig) sendRaw(from, raw string) (int, string) {
+	r.t.Helper()
+	cl, err := smtp.Dial(r.addr)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	defer cl.Close()
+	if err := cl.Mail(from); err != nil {
+		r.t.Fatal(err)
+	}
+	if err := cl.Rcpt(support); err != nil {
+		r.t.Fatal(err)
+	}
+	id, err := cl.Text.Cmd("DATA")
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	cl.Text.StartResponse(id)
+	if _, _, err := cl.Text.ReadResponse(354); err != nil {
+		r.t.Fatal(err)
+	}
+	cl.Text.EndResponse(id)
+	if _, err := cl.Text.W.WriteString(raw + "\r\n.\r\n"); err != nil {
+		r.t.Fatal(err)
+	}
+	if err := cl.Text.W.Flush(); err != nil {
+		r.t.Fatal(err)
+	}
+	c, msg, _ := cl.Text.ReadResponse(250)
+	return c, msg
 }
 
 // outboxed counts the support mails written to the outbox.
@@ -332,14 +368,11 @@ func TestBadInput(t *testing.T) {
 	if err := r.send("a@example.com", "this is not a mail at all\n"); code(err) != 554 {
 		t.Fatalf("headerless mail: %v", err)
 	}
-	// 30 MB: 552, nothing stored.
-	before := r.desk.messages()
-	big := "From: big@example.com\nSubject: big\nMessage-ID: <big@x>\nContent-Type: text/plain\n\n" + strings.Repeat(strings.Repeat("x", 99)+"\n", 300_000)
-	if err := r.send("big@example.com", big); code(err) != 552 {
-		t.Fatalf("30 MB mail: %v", err)
-	}
-	if r.desk.messages() != before {
-		t.Fatal("the 30 MB mail was stored")
+	// 30 MB: 552, nothing stored. The refusal comes before the store is touched, so one pass is
+	// enough: the PostgreSQL pass skips it (30 MB through go-smtp's byte-wise DATA reader takes
+	// 10-20 s under the race detector).
+	if os.Getenv("DOMPET_TEST_DB") == "" {
+		tooBig(t, r)
 	}
 
 	stored := []struct {
@@ -410,6 +443,18 @@ func TestBadInput(t *testing.T) {
 	}
 }
 
+// tooBig sends a 30 MB mail: 552, and nothing stored.
+func tooBig(t *testing.T, r *rig) {
+	before := r.desk.messages()
+	big := "From: big@example.com\r\nSubject: big\r\nMessage-ID: <big@x>\r\nContent-Type: text/plain\r\n\r\n" + strings.Repeat(strings.Repeat("x", 98)+"\r\n", 300_000)
+	if c, msg := r.sendRaw("big@example.com", big); c != 552 {
+		t.Fatalf("30 MB mail: %d %s", c, msg)
+	}
+	if r.desk.messages() != before {
+		t.Fatal("the 30 MB mail was stored")
+	}
+}
+
 // TestStoreOutage: when the desk cannot store, the sender is told 451 (it keeps the mail and
 // retries), nothing is acknowledged, and the retry is stored once.
 func TestStoreOutage(t *testing.T) {
@@ -460,4 +505,31 @@ func TestSessionLimit(t *testing.T) {
 		t.Fatalf("after the first left: %v", err)
 	}
 	_ = c3.Quit()
+}
+
+// TestSizeAnnounced: the listener announces its limit, and a sender declaring a bigger mail is
+// refused with 552 before sending it.
+func TestSizeAnnounced(t *testing.T) {
+	r := newRig(t, nil)
+	cl, err := smtp.Dial(r.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	if err := cl.Hello("client.example"); err != nil {
+		t.Fatal(err)
+	}
+	if ok, size := cl.Extension("SIZE"); !ok || size != "26214400" {
+		t.Fatalf("SIZE %v %q", ok, size)
+	}
+	id, err := cl.Text.Cmd("MAIL FROM:<a@example.com> SIZE=%d", 30<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl.Text.StartResponse(id)
+	c, msg, err := cl.Text.ReadResponse(250)
+	cl.Text.EndResponse(id)
+	if c != 552 {
+		t.Fatalf("MAIL with SIZE=30 MiB: %d %s %v", c, msg, err)
+	}
 }

@@ -43,7 +43,7 @@ func Handler(s notify.Sender) outbox.Handler {
 		}
 		err := s.Send(ctx, notify.Message{
 			ID: d.ID, Channel: notify.Email, To: p.To, Subject: p.Subject, Text: p.Text, Kind: p.Kind,
-			MessageID: p.MessageID, InReplyTo: p.InReplyTo, References: p.References, AutoSubmitted: p.AutoSubmitted,
+			MessageID: p.MessageID, InReplyTo: p.InReplyTo, References: strings.Join(p.References, " "), AutoSubmitted: p.AutoSubmitted,
 		})
 		if notify.IsPermanent(err) {
 			return outbox.Permanent(err)

@@ -23,9 +23,11 @@ func (m *Mailbox) Serve(ctx context.Context, ln net.Listener) error {
 	srv.Domain = domainOf(m.o.Address)
 	srv.MaxMessageBytes = m.o.MaxBytes // announced by SIZE; more is 552 and nothing stored
 	srv.MaxRecipients = 20
-	srv.ReadTimeout, srv.WriteTimeout = m.o.Timeout, m.o.Timeout
+	// go-smtp's ReadTimeout covers a whole command, DATA included, which would cut a big mail
+	// on a slow link: the connections time each read instead (limitListener).
+	srv.WriteTimeout = m.o.Timeout
 	srv.ErrorLog = log.New(io.Discard, "", 0)
-	lim := &limitListener{Listener: ln, max: int64(m.o.MaxSessions)}
+	lim := &limitListener{Listener: ln, max: int64(m.o.MaxSessions), idle: m.o.Timeout, life: maxSession}
 	stop := context.AfterFunc(ctx, func() { _ = srv.Close() })
 	defer stop()
 	err := srv.Serve(lim)
@@ -89,12 +91,18 @@ func (s *session) Data(r io.Reader) error {
 func (s *session) Reset()        { s.from = "" }
 func (s *session) Logout() error { return nil }
 
+// maxSession is the longest an SMTP session may last, however busy: a 25 MiB mail at 1 Mbit/s
+// takes under 4 minutes.
+const maxSession = 30 * time.Minute
+
 // limitListener answers "421 too busy" to connections beyond max at once: the sending server
-// retries later, where a listener that stopped accepting would leave it hanging.
+// retries later, where a listener that stopped accepting would leave it hanging. Its
+// connections give each read idle to arrive, and the session life in all.
 type limitListener struct {
 	net.Listener
-	max int64
-	n   atomic.Int64
+	max        int64
+	idle, life time.Duration
+	n          atomic.Int64
 }
 
 func (l *limitListener) Accept() (net.Conn, error) {
@@ -112,14 +120,26 @@ func (l *limitListener) Accept() (net.Conn, error) {
 			}()
 			continue
 		}
-		return &countedConn{Conn: c, l: l}, nil
+		return &countedConn{Conn: c, l: l, end: time.Now().Add(l.life)}, nil
 	}
 }
 
 type countedConn struct {
 	net.Conn
 	l    *limitListener
+	end  time.Time
 	once sync.Once
+}
+
+func (c *countedConn) Read(p []byte) (int, error) {
+	d := time.Now().Add(c.l.idle)
+	if d.After(c.end) {
+		d = c.end
+	}
+	if err := c.Conn.SetReadDeadline(d); err != nil {
+		return 0, err
+	}
+	return c.Conn.Read(p)
 }
 
 func (c *countedConn) Close() error {

@@ -154,9 +154,9 @@ func (s *SMTP) message(m Message) (*gomail.Msg, error) {
 	if m.InReplyTo != "" {
 		msg.SetGenHeader("In-Reply-To", "<"+m.InReplyTo+">")
 	}
-	if len(m.References) > 0 {
+	if refs := strings.Fields(m.References); len(refs) > 0 {
 		// One id per folded line: a long thread must not make a line over 998 octets.
-		msg.SetGenHeaderPreformatted("References", "<"+strings.Join(m.References, ">\r\n <")+">")
+		msg.SetGenHeaderPreformatted("References", "<"+strings.Join(refs, ">\r\n <")+">")
 	}
 	// RFC 3834: an automatic message; Microsoft servers read the second header instead.
 	switch auto := m.AutoSubmitted; auto {
