@@ -533,3 +533,38 @@ func TestSizeAnnounced(t *testing.T) {
 		t.Fatalf("MAIL with SIZE=30 MiB: %d %s %v", c, msg, err)
 	}
 }
+
+// TestThreading: the ways a reply finds its conversation, and the ways it must not.
+func TestThreading(t *testing.T) {
+	r := newRig(t, nil)
+	ctx := context.Background()
+	deliver := func(from, headers string) Result {
+		t.Helper()
+		res, err := r.mb.Deliver(ctx, from, []byte("From: "+from+"\r\n"+strings.ReplaceAll(headers, "\n", "\r\n")+"\r\nbody\r\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	open := deliver("c@example.com", "Subject: card declined\nMessage-ID: <t1@c>\n")
+	if !open.New {
+		t.Fatalf("first mail: %+v", open)
+	}
+	cases := []struct {
+		name, from, headers string
+		joins               bool
+	}{
+		{"In-Reply-To unknown, References ends with a known id", "c@example.com", "Message-ID: <t2@c>\nIn-Reply-To: <lost@elsewhere>\nReferences: <x@y> <t1@c>\n", true},
+		{"References truncated to the first id", "c@example.com", "Message-ID: <t3@c>\nReferences: <t1@c>\n", true},
+		{"reply by id from another address (a forward)", "colleague@example.com", "Message-ID: <t4@c>\nIn-Reply-To: <t1@c>\n", true},
+		{"reference only, sender in other case", "C@Example.com", "Subject: Re: card [#" + open.Ref + "]\nMessage-ID: <t5@c>\nReferences: <rewritten@mua>\n", true},
+		{"reference only, from a stranger", "mallory@example.com", "Subject: [#" + open.Ref + "] let me in\nMessage-ID: <t6@c>\n", false},
+		{"unknown ids and no reference", "c@example.com", "Subject: another problem\nMessage-ID: <t7@c>\nIn-Reply-To: <nope@x>\n", false},
+	}
+	for _, c := range cases {
+		res := deliver(c.from, c.headers)
+		if joined := !res.New && res.ConversationID == open.ConversationID; joined != c.joins {
+			t.Errorf("%s: %+v, joins=%v", c.name, res, c.joins)
+		}
+	}
+}
