@@ -30,6 +30,10 @@ type Config struct {
 	SMTPListen          string        // inbound SMTP address; "" disables the listener
 	SupportEmail        string        // the address customers write to
 	SMTPRelay           string        // smtp:// or smtps:// relay for outbound mail; "" logs only
+	SMTPMaxMessageMB    int           // largest inbound mail in MiB (announced by SIZE)
+	SMTPMaxSessions     int           // inbound SMTP sessions at once; more are told 421
+	SMTPTimeout         time.Duration // per inbound SMTP read or write
+	SupportAckRate      Rate          // acknowledgements of new support mail per sender
 	SMSWebhook          string        // URL receiving POST {"to","text"} per SMS; "" logs only
 	WebhookAllowPrivate bool          // let merchant webhooks reach loopback and private addresses (development)
 	NATSURL             string        // NATS for multi-process fan-out; "" keeps events in process
@@ -92,6 +96,14 @@ var settings = []setting{
 		set: func(c *Config, v string) error { c.SupportEmail = v; return email(v) }},
 	{flag: "smtp-relay", env: "DOMPET_SMTP_RELAY", usage: "smtp://host:port (or smtps://) for outbound mail; empty logs only",
 		set: func(c *Config, v string) error { c.SMTPRelay = v; return urlOf(v, "smtp", "smtps") }},
+	{flag: "smtp-max-message-mb", env: "DOMPET_SMTP_MAX_MESSAGE_MB", def: "25", usage: "largest inbound mail in MiB, announced by SIZE; more is refused with 552",
+		set: func(c *Config, v string) (err error) { c.SMTPMaxMessageMB, err = count(v, 1, 100); return err }},
+	{flag: "smtp-max-sessions", env: "DOMPET_SMTP_MAX_SESSIONS", def: "20", usage: "inbound SMTP sessions at once; more are told 421 (try later)",
+		set: func(c *Config, v string) (err error) { c.SMTPMaxSessions, err = count(v, 1, 10000); return err }},
+	{flag: "smtp-timeout", env: "DOMPET_SMTP_TIMEOUT", def: "2m", usage: "inbound SMTP: how long one read or write may take",
+		set: func(c *Config, v string) (err error) { c.SMTPTimeout, err = positiveDuration(v); return err }},
+	{flag: "support-ack-rate", env: "DOMPET_SUPPORT_ACK_RATE", def: "3/1h", usage: "acknowledgements of new support mail one sender gets: N/DURATION",
+		set: func(c *Config, v string) (err error) { c.SupportAckRate, err = rateOf(v); return err }},
 	{flag: "sms-webhook", env: "DOMPET_SMS_WEBHOOK", usage: "URL that receives POST {\"to\",\"text\"} for each SMS; empty logs only",
 		set: func(c *Config, v string) error { c.SMSWebhook = v; return urlOf(v, "http", "https") }},
 	{flag: "webhook-allow-private", env: "DOMPET_WEBHOOK_ALLOW_PRIVATE", def: "false", boolean: true,
@@ -231,6 +243,10 @@ func (c Config) LogValue() slog.Value {
 		slog.String("smtp_listen", c.SMTPListen),
 		slog.String("support_email", c.SupportEmail),
 		slog.String("smtp_relay", redact(c.SMTPRelay)),
+		slog.Int("smtp_max_message_mb", c.SMTPMaxMessageMB),
+		slog.Int("smtp_max_sessions", c.SMTPMaxSessions),
+		slog.String("smtp_timeout", c.SMTPTimeout.String()),
+		slog.String("support_ack_rate", c.SupportAckRate.String()),
 		slog.String("sms_webhook", redact(c.SMSWebhook)),
 		slog.Bool("webhook_allow_private", c.WebhookAllowPrivate),
 		slog.String("nats_url", redact(c.NATSURL)),

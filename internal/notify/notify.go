@@ -53,6 +53,14 @@ type Message struct {
 	Subject string // email only
 	Text    string
 	Kind    string // what it is about, e.g. "recovery_code", "new_device" (for logs and the demo page)
+
+	// Mail threading, for support mail (package mailbox); empty for notifications.
+	MessageID  string // the whole Message-ID without <>; "": ID@<sender's domain>
+	InReplyTo  string // Message-ID (without <>) this mail answers
+	References string // the thread's Message-IDs (without <>), oldest first, space-separated
+	// AutoSubmitted is the RFC 3834 header: "" is auto-generated (notifications); "no" (a
+	// person's reply) leaves the automatic-mail headers out.
+	AutoSubmitted string
 }
 
 // Sender delivers messages.

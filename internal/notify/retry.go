@@ -31,6 +31,13 @@ type permanent struct{ error }
 
 func (p permanent) Unwrap() error { return p.error }
 
+// IsPermanent reports whether a Sender's error is final (another try cannot fix it), so that
+// an outbox handler outside this package can mark the message dead at once.
+func IsPermanent(err error) bool {
+	var p permanent
+	return errors.As(err, &p)
+}
+
 // do runs try until it succeeds, fails permanently, runs out of attempts or ctx ends. Each
 // failed attempt is logged with the message's kind and masked recipient, never its text:
 // the text holds one-time codes.

@@ -146,10 +146,28 @@ func (s *SMTP) message(m Message) (*gomail.Msg, error) {
 		mid = strings.TrimPrefix(id.New("ntf"), "ntf_")
 	}
 	// Stable for a message of the outbox: a repeated delivery has the same Message-ID.
-	msg.SetMessageIDWithValue(mid + "@" + domainOf(from.Address))
+	if m.MessageID != "" {
+		msg.SetMessageIDWithValue(m.MessageID)
+	} else {
+		msg.SetMessageIDWithValue(mid + "@" + domainOf(from.Address))
+	}
+	if m.InReplyTo != "" {
+		msg.SetGenHeader("In-Reply-To", "<"+m.InReplyTo+">")
+	}
+	if refs := strings.Fields(m.References); len(refs) > 0 {
+		// One id per folded line: a long thread must not make a line over 998 octets.
+		msg.SetGenHeaderPreformatted("References", "<"+strings.Join(refs, ">\r\n <")+">")
+	}
 	// RFC 3834: an automatic message; Microsoft servers read the second header instead.
-	msg.SetGenHeader("Auto-Submitted", "auto-generated")
-	msg.SetGenHeader("X-Auto-Response-Suppress", "All")
+	switch auto := m.AutoSubmitted; auto {
+	case "no":
+	default:
+		if auto == "" {
+			auto = "auto-generated"
+		}
+		msg.SetGenHeader("Auto-Submitted", auto)
+		msg.SetGenHeader("X-Auto-Response-Suppress", "All")
+	}
 	msg.SetUserAgent("Dompet")
 	msg.SetBodyString(gomail.TypeTextPlain, m.Text)
 	return msg, nil
