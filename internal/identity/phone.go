@@ -19,8 +19,8 @@ func normalizePhone(p, country string) (string, bool) {
 	if strings.HasPrefix(compact, "+") {
 		return compact, validPhone(compact)
 	}
-	if compact == "" || country == "" {
-		return p, false
+	if compact == "" || country == "" || strings.Trim(compact, "0123456789") != "" {
+		return p, false // digits only: libphonenumber would read letters as a keypad's
 	}
 	n, err := phonenumbers.Parse(compact, strings.ToUpper(country))
 	if err != nil || !phonenumbers.IsPossibleNumber(n) {
