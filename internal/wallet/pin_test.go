@@ -119,8 +119,9 @@ func TestUnverifiedPhoneReceivesButDoesNotSend(t *testing.T) {
 	e := newEnv(t)
 	calls := withPIN(t, e, "302918")
 	e.topup(e.alice, 10_000_000_00)
-	carol := wallet.Party{ID: "usr_carol", Name: "Carol", Tier: wallet.TierBasic, Status: "active"} // phone not verified
-	e.topup(carol, 1_000_000_00)                                                                    // incoming money is accepted
+	// Carol has not verified her phone; incoming money is accepted.
+	carol := wallet.Party{ID: "usr_carol", Name: "Carol", Tier: wallet.TierBasic, Status: "active"}
+	e.topup(carol, 1_000_000_00)
 	if _, err := e.w.Transfer(e.ctx, e.call(e.alice), wallet.TransferInput{To: "usr_bob", Amount: 10_000, Currency: "IDR", PIN: "302918"}); err != nil {
 		t.Fatal(err)
 	}
