@@ -77,8 +77,8 @@ type User struct {
 	Email string `json:"email"`
 	// PhoneVerified and EmailVerified: the user typed in a code sent there (verify.go). Money
 	// leaves the wallet only once the phone is verified; recovery uses only verified ones.
-	PhoneVerified bool      `json:"phone_verified"`
-	EmailVerified bool      `json:"email_verified"`
+	PhoneVerified bool      `json:"phone_verified" doc:"the code sent by SMS was typed in; money goes out only once true"`
+	EmailVerified bool      `json:"email_verified" doc:"the code sent by email was typed in; recovery by email needs it"`
 	DisplayName   string    `json:"display_name"`
 	Locale        string    `json:"locale"`
 	Tier          Tier      `json:"tier"`

@@ -160,8 +160,15 @@ func (s *Service) Verify(ctx context.Context, userID, channel, code, ip string) 
 func (s *Service) MarkVerified(ctx context.Context, userID string) error {
 	defer s.invalidateUser(userID, "")
 	now := micros(s.now())
-	_, err := s.db.Exec(ctx, `UPDATE users SET phone_verified_at = COALESCE(phone_verified_at, ?),
-		email_verified_at = COALESCE(email_verified_at, ?), updated_at = ? WHERE id = ?`, now, now, now, userID)
+	err := s.db.WithTx(ctx, func(ctx context.Context, tx *db.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE users SET phone_verified_at = COALESCE(phone_verified_at, ?),
+			email_verified_at = COALESCE(email_verified_at, ?), updated_at = ? WHERE id = ?`, now, now, now, userID); err != nil {
+			return err
+		}
+		// The codes sent to prove them are of no more use.
+		_, err := tx.Exec(ctx, "DELETE FROM access_codes WHERE user_id = ? AND purpose IN (?, ?)", userID, purposePhoneVerify, purposeEmailVerify)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("mark %s verified: %w", userID, err)
 	}
