@@ -38,7 +38,7 @@ type RecoveryRequest struct {
 // neither depends on the account.
 func (s *Service) RequestRecovery(ctx context.Context, in RecoveryRequest) error {
 	now := s.now().UTC()
-	login := strings.TrimSpace(in.Login)
+	login := s.phoneLogin(strings.TrimSpace(in.Login))
 	var v fault.Validation
 	v.Check(login != "" && len(login) <= maxLoginInputBytes, "login", "is required: a phone number or email")
 	v.Check(in.Channel == notify.SMS || in.Channel == notify.Email, "channel", `must be "sms" or "email"`)
@@ -95,7 +95,7 @@ type RecoveryVerify struct {
 // code is void.
 func (s *Service) VerifyRecovery(ctx context.Context, in RecoveryVerify) (resetToken string, err error) {
 	now := s.now().UTC()
-	login := strings.TrimSpace(in.Login)
+	login := s.phoneLogin(strings.TrimSpace(in.Login))
 	var v fault.Validation
 	v.Check(login != "" && len(login) <= maxLoginInputBytes, "login", "is required: a phone number or email")
 	v.Check(in.Code != "", "code", "is required")
