@@ -19,6 +19,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/dompet/dompet/internal/db"
+	"github.com/dompet/dompet/internal/identity"
 )
 
 // buildDompet compiles the command into a temporary directory.
@@ -310,8 +313,25 @@ func crashJSON(v any) []byte {
 	return b
 }
 
-// crashSeedUsers registers, logs in and tops up the users.
+// crashPIN is the payment PIN of every crash-test user.
+const crashPIN = "302918"
+
+// crashSeedUsers registers, logs in and tops up the users, and makes them ready to pay: phone
+// and email marked verified in the store (identity.MarkVerified, before the login, so that no
+// session of the server caches them unverified) and the PIN crashPIN set through the API.
 func crashSeedUsers(t *testing.T, s *dompetProc) []*crashUser {
+	var dsn string
+	for _, kv := range s.cmd.Env {
+		if v, ok := strings.CutPrefix(kv, "DOMPET_DB="); ok {
+			dsn = v
+		}
+	}
+	store, err := db.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	ids := identity.New(store, identity.Options{})
 	users := make([]*crashUser, crashUsers)
 	var wg sync.WaitGroup
 	errs := make(chan string, crashUsers)
@@ -326,6 +346,15 @@ func crashSeedUsers(t *testing.T, s *dompetProc) []*crashUser {
 			st, b, err := s.do(context.Background(), "POST", "/api/v1/auth/register", "", "", reg)
 			if err != nil || st != 201 {
 				errs <- fmt.Sprintf("register %s: %d %v %s", u.phone, st, err, b)
+				return
+			}
+			var reged struct{ ID string }
+			if err := json.Unmarshal(b, &reged); err != nil {
+				errs <- fmt.Sprintf("register %s: %s", u.phone, b)
+				return
+			}
+			if err := ids.MarkVerified(context.Background(), reged.ID); err != nil {
+				errs <- fmt.Sprintf("verify %s: %v", u.phone, err)
 				return
 			}
 			login := crashJSON(map[string]string{"login": u.phone, "password": crashPass, "device_id": "crash-test"})
@@ -343,6 +372,11 @@ func crashSeedUsers(t *testing.T, s *dompetProc) []*crashUser {
 				return
 			}
 			u.token, u.id = lr.Token, lr.User.ID
+			st, b, err = s.do(context.Background(), "POST", "/api/v1/me/pin", u.token, "",
+				crashJSON(map[string]string{"pin": crashPIN, "password": crashPass}))
+			if err != nil || st != 204 {
+				errs <- fmt.Sprintf("set pin %s: %d %v %s", u.phone, st, err, b)
+			}
 		}()
 	}
 	wg.Wait()

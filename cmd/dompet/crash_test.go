@@ -178,12 +178,12 @@ func (w *crashWorld) newOp(round, g, n, from int) crashOp {
 	}
 	if rand.IntN(100) < crashPayPct {
 		op.to, op.kind, op.path = -1, "payment", "/api/v1/payments"
-		op.body = crashJSON(map[string]any{"merchant_id": w.merchantID, "amount": op.amount, "currency": "IDR", "order_ref": op.key})
+		op.body = crashJSON(map[string]any{"merchant_id": w.merchantID, "amount": op.amount, "currency": "IDR", "order_ref": op.key, "pin": crashPIN})
 		return op
 	}
 	op.to = (from + 1 + rand.IntN(len(w.users)-1)) % len(w.users)
 	op.kind, op.path = "transfer_out", "/api/v1/transfers"
-	op.body = crashJSON(map[string]any{"to": w.users[op.to].phone, "amount": op.amount, "currency": "IDR", "note": op.key})
+	op.body = crashJSON(map[string]any{"to": w.users[op.to].phone, "amount": op.amount, "currency": "IDR", "note": op.key, "pin": crashPIN})
 	return op
 }
 

@@ -89,6 +89,7 @@ type demoUser struct {
 	Email    string `json:"email"`
 	Phone    string `json:"phone"`
 	Password string `json:"password"`
+	PIN      string `json:"pin"` // the payment PIN, demoPIN
 	Name     string `json:"display_name"`
 	Tier     string `json:"tier"`
 	Locale   string `json:"locale"`
@@ -160,8 +161,34 @@ func ensureDemoUser(ctx context.Context, a *app.App, s demoUserSpec) (demoUser, 
 			return demoUser{}, fmt.Errorf("demo user %s: %w", s.email, err)
 		}
 	}
-	return demoUser{ID: u.ID, Email: u.Email, Phone: u.Phone, Password: demoPassword, Name: u.DisplayName,
+	if u, err = demoReady(ctx, a, u); err != nil {
+		return demoUser{}, fmt.Errorf("demo user %s: %w", s.email, err)
+	}
+	return demoUser{ID: u.ID, Email: u.Email, Phone: u.Phone, Password: demoPassword, PIN: demoPIN, Name: u.DisplayName,
 		Tier: string(u.Tier), Locale: u.Locale, Created: created, party: app.Party(u)}, nil
+}
+
+// demoPIN is the payment PIN of every demo user.
+const demoPIN = "147258"
+
+// demoReady gives a demo user what a real one has before paying: a verified phone and email
+// (no code to type in a demo) and the PIN demoPIN, unless one is set already.
+func demoReady(ctx context.Context, a *app.App, u identity.User) (identity.User, error) {
+	if !u.PhoneVerified || !u.EmailVerified {
+		if err := a.Identity.MarkVerified(ctx, u.ID); err != nil {
+			return u, err
+		}
+	}
+	pin, err := a.Identity.PINState(ctx, u.ID)
+	if err != nil {
+		return u, err
+	}
+	if !pin.Set {
+		if err := a.Identity.SetPIN(ctx, identity.SetPINInput{UserID: u.ID, PIN: demoPIN, Password: demoPassword}); err != nil {
+			return u, err
+		}
+	}
+	return a.Identity.User(ctx, u.ID)
 }
 
 // ensureDemoMerchant finds the demo merchant by name, or creates it. The merchant service
@@ -214,7 +241,7 @@ func demoActivity(ctx context.Context, a *app.App, sum *demoSummary) error {
 		return err
 	}
 	pay := func(u demoUser, key, merchant string, amount int64, order, want string) (wallet.Transaction, error) {
-		in := wallet.PayInput{MerchantID: merchant, Amount: amount, Currency: "IDR", OrderRef: order}
+		in := wallet.PayInput{MerchantID: merchant, Amount: amount, Currency: "IDR", OrderRef: order, PIN: demoPIN}
 		tx, err := w.Pay(ctx, call(u, key), in)
 		if err != nil && tx.ID == "" && fault.Code(err) == want {
 			// A refusal answers with no transaction; its replay shows the one kept in the
@@ -251,7 +278,7 @@ func demoActivity(ctx context.Context, a *app.App, sum *demoSummary) error {
 		return err
 	}
 	tx, err := w.Transfer(ctx, call(alice, "demo-9"), wallet.TransferInput{To: budi.Phone, Amount: 50_000 * rupiah,
-		Currency: "IDR", Note: "Makan siang kemarin"})
+		Currency: "IDR", Note: "Makan siang kemarin", PIN: demoPIN})
 	if _, err := step(alice, "demo-9", "transfer to "+budi.Email, "", tx, err); err != nil {
 		return err
 	}
@@ -261,7 +288,7 @@ func demoActivity(ctx context.Context, a *app.App, sum *demoSummary) error {
 	}
 	// The sandbox bank never answers for accounts ending in 9999, so this withdrawal stays
 	// pending (its hold expires after 7 days and gives the money back).
-	tx, err = w.Withdraw(ctx, call(alice, "demo-11"), wallet.WithdrawInput{Amount: 300_000 * rupiah, Currency: "IDR",
+	tx, err = w.Withdraw(ctx, call(alice, "demo-11"), wallet.WithdrawInput{Amount: 300_000 * rupiah, Currency: "IDR", PIN: demoPIN,
 		BankAccount: wallet.BankAccount{BankCode: "BCA", AccountNumber: "8800129999", HolderName: "Alice Wijaya"}})
 	if _, err := step(alice, "demo-11", "withdrawal to BCA 8800129999", "", tx, err); err != nil {
 		return err

@@ -103,6 +103,19 @@ func TestLoadDemoTwice(t *testing.T) {
 	if tiers["alice@dompet.localhost"] != "verified" || tiers["budi@dompet.localhost"] != "basic" || tiers["li.wei@dompet.localhost"] != "verified" {
 		t.Fatalf("tiers %v", tiers)
 	}
+	// Ready to pay: a verified phone and email, and the PIN the demo prints.
+	for _, du := range second.Users {
+		u, err := a.Identity.User(ctx, du.ID)
+		if err != nil || !u.PhoneVerified || !u.EmailVerified || !du.party.PhoneVerified {
+			t.Fatalf("demo user %s: %+v %v", du.Email, u, err)
+		}
+		if du.PIN != demoPIN {
+			t.Fatalf("demo user %s prints PIN %q", du.Email, du.PIN)
+		}
+		if err := a.Identity.CheckPIN(ctx, du.ID, du.PIN); err != nil {
+			t.Fatalf("demo user %s: the printed PIN: %v", du.Email, err)
+		}
+	}
 	budi := second.Users[1]
 	failed, err := a.Wallet.Transactions(ctx, budi.ID, wallet.Filter{Status: wallet.StatusFailed})
 	if err != nil || len(failed.Items) != 1 || failed.Items[0].FailureCode != "insufficient_balance" {

@@ -123,7 +123,7 @@ func TestCrashOutboxDeliversEveryMessage(t *testing.T) {
 	for i := range payments {
 		u := users[i%len(users)]
 		s.call("POST", "/api/v1/payments", u.token, fmt.Sprintf("outbox-pay-%d", i),
-			map[string]any{"merchant_id": mk.ID, "amount": 1000 + i, "currency": "IDR", "order_ref": fmt.Sprintf("order-%d", i)}, 201, nil)
+			map[string]any{"merchant_id": mk.ID, "amount": 1000 + i, "currency": "IDR", "order_ref": fmt.Sprintf("order-%d", i), "pin": crashPIN}, 201, nil)
 	}
 	for _, u := range users[:2] { // two wrong passwords lock (DOMPET_LOCKOUT_THRESHOLD=2): an SMS alert each
 		for range 2 {

@@ -256,6 +256,9 @@ func (a *App) openSecrets(ctx context.Context, cfg config.Config, o Options) err
 // accessSettings fills the lockout, password-age and rate-limit settings of io the caller
 // left unset from the configuration (a password age of 0 there means never).
 func accessSettings(io *identity.Options, cfg config.Config) {
+	if io.DefaultCountry == "" {
+		io.DefaultCountry = cfg.DefaultCountry
+	}
 	if io.LockoutThreshold == 0 {
 		io.LockoutThreshold = cfg.LockoutThreshold
 	}
@@ -298,7 +301,7 @@ func lookupLimit(cfg config.Config) func(userID, ip string) error {
 
 // Party is the wallet's view of a user.
 func Party(u identity.User) wallet.Party {
-	return wallet.Party{ID: u.ID, Name: u.DisplayName, Tier: string(u.Tier), Status: string(u.Status), Locale: u.Locale}
+	return wallet.Party{ID: u.ID, Name: u.DisplayName, Tier: string(u.Tier), Status: string(u.Status), Locale: u.Locale, PhoneVerified: u.PhoneVerified}
 }
 
 // Users lets the wallet find P2P recipients through the identity service.

@@ -64,6 +64,7 @@ var cheapArgon2 = identity.Argon2Params{Time: 1, MemoryKiB: 64, Threads: 1}
 
 const (
 	httpPassword = "Bench-pass-2026!"
+	httpPIN      = "502817"     // every bench user's payment PIN: each payment checks it, as in production
 	httpTopUp    = 1_000_000_00 // IDR 1,000,000.00 per user, within the basic tier's ceiling
 	httpPayment  = 10_00        // IDR 10.00 per payment
 )
@@ -172,7 +173,7 @@ func HTTP(ctx context.Context, cfg HTTPConfig) (HTTPResult, error) {
 				body = strconv.AppendInt(body, httpPayment, 10)
 				body = append(body, `,"currency":"IDR","order_ref":"bench-`...)
 				body = strconv.AppendInt(body, n, 10)
-				body = append(body, `"}`...)
+				body = append(body, `","pin":"`+httpPIN+`"}`...)
 				// The request is not bound to loadCtx: one in flight when the time is up
 				// completes and is counted, as the ledger benchmark does.
 				req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/v1/payments", bytes.NewReader(body))
@@ -231,6 +232,13 @@ func setupUsers(ctx context.Context, a *app.App, run string, n int) ([]string, e
 			DisplayName: fmt.Sprintf("Bench User %d", i)})
 		if err != nil {
 			return fmt.Errorf("register bench user %d: %w", i, err)
+		}
+		// Ready to pay as a real user is: phone verified, PIN set.
+		if err := a.Identity.MarkVerified(ctx, u.ID); err != nil {
+			return fmt.Errorf("verify bench user %d: %w", i, err)
+		}
+		if err := a.Identity.SetPIN(ctx, identity.SetPINInput{UserID: u.ID, PIN: httpPIN, Password: httpPassword}); err != nil {
+			return fmt.Errorf("set pin of bench user %d: %w", i, err)
 		}
 		s, _, err := a.Identity.Login(ctx, identity.LoginInput{Login: email, Password: httpPassword, DeviceID: "bench"})
 		if err != nil {

@@ -19,6 +19,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nyaruka/phonenumbers"
+
 	"github.com/dompet/dompet/internal/money"
 	"github.com/dompet/dompet/internal/secret"
 )
@@ -41,6 +43,7 @@ type Config struct {
 	Sandbox             bool          // sandbox bank and card providers
 	SandboxSettleAfter  time.Duration // how long a sandbox withdrawal stays pending
 	Currencies          money.Set     // supported currencies; the first is the default
+	DefaultCountry      string        // ISO 3166 alpha-2 country of local phone numbers ("0812…" in ID)
 	LogLevel            slog.Level    // minimum level of the JSON logs
 	Demo                bool          // load demo users, merchants, agents and articles on start
 	FeesFile            string        // optional JSON fee schedule
@@ -104,6 +107,8 @@ var settings = []setting{
 		set: func(c *Config, v string) (err error) { c.SMTPTimeout, err = positiveDuration(v); return err }},
 	{flag: "support-ack-rate", env: "DOMPET_SUPPORT_ACK_RATE", def: "3/1h", usage: "acknowledgements of new support mail one sender gets: N/DURATION",
 		set: func(c *Config, v string) (err error) { c.SupportAckRate, err = rateOf(v); return err }},
+	{flag: "default-country", env: "DOMPET_DEFAULT_COUNTRY", def: "ID", usage: "country (ISO 3166 alpha-2) whose local phone numbers are accepted: 0812… becomes +62812…",
+		set: func(c *Config, v string) error { c.DefaultCountry = strings.ToUpper(v); return country(v) }},
 	{flag: "sms-webhook", env: "DOMPET_SMS_WEBHOOK", usage: "URL that receives POST {\"to\",\"text\"} for each SMS; empty logs only",
 		set: func(c *Config, v string) error { c.SMSWebhook = v; return urlOf(v, "http", "https") }},
 	{flag: "webhook-allow-private", env: "DOMPET_WEBHOOK_ALLOW_PRIVATE", def: "false", boolean: true,
@@ -213,6 +218,14 @@ func Parse(name string, args []string, env LookupEnv) (Config, []string, error) 
 	return c, fs.Args(), err
 }
 
+// country accepts an ISO 3166 alpha-2 code whose phone numbering libphonenumber knows.
+func country(v string) error {
+	if len(v) != 2 || phonenumbers.GetCountryCodeForRegion(strings.ToUpper(v)) == 0 {
+		return fmt.Errorf("%q is not a country code such as ID, SG or CN", v)
+	}
+	return nil
+}
+
 // Default is the configuration with every setting at its default (for tests and tools).
 func Default() Config {
 	c, _, err := Parse("default", nil, func(string) (string, bool) { return "", false })
@@ -239,6 +252,7 @@ func (c Config) LogValue() slog.Value {
 	}
 	return slog.GroupValue(
 		slog.String("addr", c.Addr),
+		slog.String("default_country", c.DefaultCountry),
 		slog.String("db", redact(c.DB)),
 		slog.String("smtp_listen", c.SMTPListen),
 		slog.String("support_email", c.SupportEmail),

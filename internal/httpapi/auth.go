@@ -9,7 +9,7 @@ import (
 )
 
 type registerRequest struct {
-	Phone       string `json:"phone" doc:"E.164, e.g. +6281234567890"`
+	Phone       string `json:"phone" doc:"E.164 (+6281234567890), or a local number read in DOMPET_DEFAULT_COUNTRY (default ID: 081234567890 becomes +6281234567890)"`
 	Email       string `json:"email"`
 	Password    string `json:"password" doc:"at least 10 characters with letters, digits and a symbol; not a common password"`
 	DisplayName string `json:"display_name"`
@@ -31,8 +31,11 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
 }
 
 var registerDoc = operation{
-	Summary:  "Register a wallet user",
-	Tag:      "auth",
+	Summary: "Register a wallet user",
+	Tag:     "auth",
+	Description: "Sends a 6-digit code by SMS to the phone and one by email to the email (valid 10 " +
+		"minutes), to be typed in at `POST /api/v1/me/phone/verify` and `/me/email/verify`. Until " +
+		"the phone is verified, outgoing money operations answer `403 phone_unverified`.",
 	Request:  registerRequest{},
 	Status:   http.StatusCreated,
 	Response: identity.User{},
@@ -40,7 +43,7 @@ var registerDoc = operation{
 }
 
 type loginRequest struct {
-	Login    string `json:"login" doc:"phone (E.164) or email"`
+	Login    string `json:"login" doc:"phone (E.164, or a local number) or email"`
 	Password string `json:"password"`
 	OTP      string `json:"otp,omitempty" doc:"second factor: a TOTP code, a recovery code, or the code sent by SMS or email"`
 	DeviceID string `json:"device_id,omitempty" doc:"a stable id the app generates once per install"`

@@ -39,6 +39,12 @@ var codes = map[string]problemCode{
 	"pin_locked": {403,
 		[numLocales]string{"PIN locked", "支付密码已锁定"},
 		[numLocales]string{"Too many wrong PINs. Reset your PIN to pay again.", "支付密码错误次数过多，请重置支付密码后再付款。"}},
+	"pin_required": {403,
+		[numLocales]string{"Payment PIN required", "需要设置支付密码"},
+		[numLocales]string{"Set a 6-digit payment PIN first: every payment, transfer, withdrawal and conversion needs it.", "请先设置 6 位支付密码：付款、转账、提现和换汇都需要输入支付密码。"}},
+	"phone_unverified": {403,
+		[numLocales]string{"Phone not verified", "手机号未验证"},
+		[numLocales]string{"Verify your phone number with the code sent by SMS before sending money. You can still receive money.", "请先输入短信验证码验证手机号，然后才能付款或转出资金。收款不受影响。"}},
 	// 404, 405
 	"not_found": {404,
 		[numLocales]string{"Not found", "未找到"},

@@ -43,7 +43,7 @@ func TestE2EDuplicateOutlivesCanceledFirst(t *testing.T) {
 	m := e.newMerchant(t, "Warung Sabar", "")
 	u := e.newUser(t, userOpts{})
 	e.topUp(t, u, 10_000_00, "IDR")
-	body := `{"merchant_id":"` + m.ID + `","amount":100000,"currency":"IDR","order_ref":"patience"}`
+	body := `{"merchant_id":"` + m.ID + `","amount":100000,"currency":"IDR","order_ref":"patience","pin":"` + e2ePIN + `"}`
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -97,10 +97,7 @@ func TestE2EPaymentPIN(t *testing.T) {
 	e.topUp(t, u, 10_000_00, "IDR")
 	want(t, e.do(t, "POST", "/api/v1/me/pin", u.Token, map[string]any{"pin": "482915", "password": e2ePassword}), http.StatusNoContent)
 	pay := func(pin string, key string) reply {
-		body := map[string]any{"merchant_id": m.ID, "amount": 1_000_00, "currency": "IDR", "order_ref": "obat"}
-		if pin != "" {
-			body["pin"] = pin
-		}
+		body := map[string]any{"merchant_id": m.ID, "amount": 1_000_00, "currency": "IDR", "order_ref": "obat", "pin": pin}
 		return e.do(t, "POST", "/api/v1/payments", u.Token, body, hdr{"Idempotency-Key", key})
 	}
 
@@ -118,9 +115,9 @@ func TestE2EPaymentPIN(t *testing.T) {
 		t.Errorf("replay answered %s, want %s", again.ID, tx.ID)
 	}
 	wantProblem(t, e.post(t, "/api/v1/withdrawals", u.Token, map[string]any{"amount": 1_000_00, "currency": "IDR",
-		"bank_account": map[string]any{"bank_code": "BCA", "account_number": "1234567890", "holder_name": "Siti"}}), 422, "invalid_pin")
+		"bank_account": map[string]any{"bank_code": "BCA", "account_number": "1234567890", "holder_name": "Siti"}, "pin": ""}), 422, "invalid_pin")
 	want(t, e.post(t, "/api/v1/transfers", u.Token, map[string]any{"to": other.Phone, "amount": 1_000_00, "currency": "IDR", "pin": "482915"}), http.StatusCreated)
-	want(t, e.post(t, "/api/v1/transfers", other.Token, map[string]any{"to": u.Phone, "amount": 1_000_00, "currency": "IDR"}), http.StatusCreated) // no PIN of their own
+	want(t, e.post(t, "/api/v1/transfers", other.Token, map[string]any{"to": u.Phone, "amount": 1_000_00, "currency": "IDR"}), http.StatusCreated) // their own PIN, e2ePIN, added by the fixture
 
 	// Ten wrong guesses at once get five looks: four invalid_pin, then pin_locked.
 	var wg sync.WaitGroup

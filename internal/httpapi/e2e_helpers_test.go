@@ -137,11 +137,38 @@ type hdr [2]string
 // send makes one request. body is nil (none), a string or []byte (sent as is) or a value
 // encoded as JSON; a body is sent as application/json.
 func (e *e2eEnv) send(method, path, token string, body any, headers ...hdr) (reply, error) {
+	body = withFixturePIN(method, path, body)
 	status, header, raw, err := sendJSON(e.http, method, e.srv.URL+path, token, body, headers...)
 	if err != nil {
 		return reply{}, err
 	}
 	return reply{method: method, path: path, status: status, header: header, body: raw}, nil
+}
+
+// e2ePIN is the payment PIN of every fixture user (newUser sets it through the API).
+const e2ePIN = "302918"
+
+// pinPaths are the outgoing money operations, which all need the payment PIN.
+var pinPaths = map[string]bool{"/api/v1/payments": true, "/api/v1/transfers": true, "/api/v1/withdrawals": true,
+	"/api/v1/remittances": true, "/api/v1/fx/conversions": true}
+
+// withFixturePIN adds e2ePIN to the JSON object body of an outgoing money operation that names
+// no pin, so that the many tests about something else pay as a ready user does. A test about
+// the PIN itself names it: "pin": "" sends it empty (missing), a string body goes as is.
+func withFixturePIN(method, path string, body any) any {
+	m, ok := body.(map[string]any)
+	if !ok || method != http.MethodPost || !pinPaths[path] {
+		return body
+	}
+	if _, named := m["pin"]; named {
+		return body
+	}
+	out := make(map[string]any, len(m)+1)
+	for k, v := range m {
+		out[k] = v
+	}
+	out["pin"] = e2ePIN
+	return out
 }
 
 // sendJSON is the one HTTP client of the API tests: body may be a string or []byte (sent as
@@ -325,7 +352,8 @@ type userOpts struct {
 	verified bool   // promote to the verified tier
 }
 
-// newUser registers a user and logs them in, both through the API.
+// newUser registers a user and logs them in, both through the API, and makes them ready to
+// pay (readyToPay: phone and email verified, PIN e2ePIN).
 func (e *e2eEnv) newUser(t testing.TB, o userOpts) *e2eUser {
 	t.Helper()
 	n := e.seq.Add(1)
@@ -346,10 +374,21 @@ func (e *e2eEnv) newUser(t testing.TB, o userOpts) *e2eUser {
 	decodeJSON(t, r, &reg)
 	u.ID, u.Locale = reg.ID, reg.Locale
 	u.Token = e.login(t, u.Email, e2ePassword)
+	e.readyToPay(t, u)
 	if o.verified {
 		e.verify(t, u)
 	}
 	return u
+}
+
+// readyToPay marks u's phone and email verified (identity.MarkVerified: the code flow itself
+// is proved in e2e_verify_test.go) and sets the PIN e2ePIN through the API.
+func (e *e2eEnv) readyToPay(t testing.TB, u *e2eUser) {
+	t.Helper()
+	if err := e.app.Identity.MarkVerified(context.Background(), u.ID); err != nil {
+		t.Fatalf("mark verified: %v", err)
+	}
+	want(t, e.do(t, "POST", "/api/v1/me/pin", u.Token, map[string]any{"pin": e2ePIN, "password": e2ePassword}), http.StatusNoContent)
 }
 
 // login logs in through the API and returns the token.

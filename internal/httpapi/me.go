@@ -18,7 +18,9 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request) error {
 var meDoc = operation{
 	Summary: "The logged-in user",
 	Tag:     "me",
-	Description: "`status` is `locked` while a lock after wrong passwords runs; `pin` tells whether a " +
+	Description: "`phone_verified` and `email_verified` tell whether the user typed in the code sent " +
+		"there (money goes out only once the phone is verified); " +
+		"`status` is `locked` while a lock after wrong passwords runs; `pin` tells whether a " +
 		"payment PIN is set and locked; `password_change_due` is true when the password is older than " +
 		"the configured maximum age (DOMPET_PASSWORD_MAX_AGE).",
 	Response: identity.Profile{},
@@ -74,8 +76,9 @@ func (s *Server) setPIN(w http.ResponseWriter, r *http.Request) error {
 var setPINDoc = operation{
 	Summary: "Set or change the payment PIN",
 	Tag:     "me",
-	Description: "Once set, payments, transfers, withdrawals and remittances need `pin` " +
-		"(`422 invalid_pin`, reason `pin_required`, when missing); 5 wrong PINs lock payments " +
+	Description: "Every payment, transfer, withdrawal, remittance and FX conversion needs `pin`: " +
+		"without a PIN set they answer `403 pin_required`; with one, a missing `pin` is " +
+		"`422 invalid_pin` with reason `pin_required`. Only wrong PINs count: 5 in a row lock payments " +
 		"(`403 pin_locked`) until a reset with a code. An easy PIN is `422 weak_password` with " +
 		"reason `weak_pin`. A wrong password counts as a failed login.",
 	Request: setPINRequest{},
@@ -125,4 +128,75 @@ var pinResetConfirmDoc = operation{
 	Request:     pinResetConfirmRequest{},
 	Status:      http.StatusNoContent,
 	Errors:      []string{"invalid_code", "weak_password", "rate_limited"},
+}
+
+type verifyRequest struct {
+	Code string `json:"code" doc:"the 6-digit code sent at registration or by the resend endpoint"`
+}
+
+// verifyContact serves POST /api/v1/me/phone/verify and /me/email/verify.
+func (s *Server) verifyContact(channel string) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var req verifyRequest
+		if err := decode(r, &req); err != nil {
+			return err
+		}
+		p, _ := userOf[identity.Principal](r)
+		if err := s.identity.Verify(r.Context(), p.User.ID, channel, req.Code, clientIP(r)); err != nil {
+			return err
+		}
+		return noContent(w)
+	}
+}
+
+// resendVerification serves POST /api/v1/me/phone/verify/resend and /me/email/verify/resend.
+func (s *Server) resendVerification(channel string) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		p, _ := userOf[identity.Principal](r)
+		if err := s.identity.SendVerification(r.Context(), p.User.ID, channel, clientIP(r)); err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusAccepted, accepted{})
+	}
+}
+
+var verifyPhoneDoc = operation{
+	Summary: "Verify the phone with the code sent by SMS",
+	Tag:     "me",
+	Description: "Registration sends a 6-digit code (valid 10 minutes) to the phone. Until the phone " +
+		"is verified, outgoing money operations answer `403 phone_unverified`; money can still come " +
+		"in, and recovery by SMS sends nothing. A wrong code is `401 invalid_code`; after 5 wrong " +
+		"codes the code is void (ask for another). A phone verified already answers 204.",
+	Request: verifyRequest{},
+	Status:  http.StatusNoContent,
+	Errors:  []string{"invalid_code", "rate_limited"},
+}
+
+var resendPhoneDoc = operation{
+	Summary:     "Send a new phone verification code",
+	Tag:         "me",
+	Description: "By SMS, valid 10 minutes; not more than one new code within 60 s (still 202). A phone verified already is `409 invalid_state`.",
+	Status:      http.StatusAccepted,
+	Response:    accepted{},
+	Errors:      []string{"invalid_state", "rate_limited"},
+}
+
+var verifyEmailDoc = operation{
+	Summary: "Verify the email with the code sent by email",
+	Tag:     "me",
+	Description: "Registration sends a 6-digit code (valid 10 minutes) to the email. Until it is " +
+		"verified, recovery by email sends nothing. A wrong code is `401 invalid_code`; after 5 wrong " +
+		"codes the code is void. An email verified already answers 204.",
+	Request: verifyRequest{},
+	Status:  http.StatusNoContent,
+	Errors:  []string{"invalid_code", "rate_limited"},
+}
+
+var resendEmailDoc = operation{
+	Summary:     "Send a new email verification code",
+	Tag:         "me",
+	Description: "By email, valid 10 minutes; not more than one new code within 60 s (still 202). An email verified already is `409 invalid_state`.",
+	Status:      http.StatusAccepted,
+	Response:    accepted{},
+	Errors:      []string{"invalid_state", "rate_limited"},
 }

@@ -29,8 +29,9 @@ func (s *Server) recovery(w http.ResponseWriter, r *http.Request) error {
 var recoveryDoc = operation{
 	Summary: "Ask for a recovery code (forgot password, account locked)",
 	Tag:     "auth",
-	Description: "Sends a 6-digit code, valid 10 minutes, to the phone or email on file. The answer is " +
-		"`202 {}` whether or not the account exists, and a request within 60 s of the last code sent " +
+	Description: "Sends a 6-digit code, valid 10 minutes, to the phone or email on file, once it is " +
+		"verified (an unverified one gets nothing). The answer is `202 {}` whether or not the account " +
+		"exists or the phone or email is verified, and a request within 60 s of the last code sent " +
 		"sends nothing new.",
 	Request:  recoveryRequest{},
 	Status:   http.StatusAccepted,

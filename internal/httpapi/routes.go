@@ -1,5 +1,7 @@
 package httpapi
 
+import "github.com/dompet/dompet/internal/notify"
+
 // access says who may call a route; mountRoutes wraps the handler accordingly and the OpenAPI
 // document shows it as the operation's security.
 type access int
@@ -44,6 +46,10 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/me/security-events", authUser, s.securityEvents, securityEventsDoc},
 		{"POST /api/v1/me/password", authUser, s.changePassword, changePasswordDoc},
 		{"POST /api/v1/me/pin", authUser, s.setPIN, setPINDoc},
+		{"POST /api/v1/me/phone/verify", authUser, s.verifyContact(notify.SMS), verifyPhoneDoc},
+		{"POST /api/v1/me/phone/verify/resend", authUser, s.resendVerification(notify.SMS), resendPhoneDoc},
+		{"POST /api/v1/me/email/verify", authUser, s.verifyContact(notify.Email), verifyEmailDoc},
+		{"POST /api/v1/me/email/verify/resend", authUser, s.resendVerification(notify.Email), resendEmailDoc},
 		{"POST /api/v1/me/pin/reset", authUser, s.pinReset, pinResetDoc},
 		{"POST /api/v1/me/pin/reset/confirm", authUser, s.pinResetConfirm, pinResetConfirmDoc},
 		{"POST /api/v1/me/two-factor/totp", authUser, s.enrollTOTP, enrollTOTPDoc},

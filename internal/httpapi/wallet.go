@@ -12,7 +12,7 @@ import (
 
 // party is the wallet's view of the logged-in user.
 func party(u identity.User) wallet.Party {
-	return wallet.Party{ID: u.ID, Name: u.DisplayName, Tier: string(u.Tier), Status: string(u.Status), Locale: u.Locale}
+	return wallet.Party{ID: u.ID, Name: u.DisplayName, Tier: string(u.Tier), Status: string(u.Status), Locale: u.Locale, PhoneVerified: u.PhoneVerified}
 }
 
 // moneyCall reads what every money-moving POST carries: the user, the Idempotency-Key and
@@ -62,7 +62,8 @@ func writeTx(w http.ResponseWriter, r *http.Request, status int, tx wallet.Trans
 }
 
 // moneyErrors are the refusals any outgoing money movement can meet.
-var moneyErrors = []string{"insufficient_balance", "limit_exceeded", "account_restricted", "currency_not_supported"}
+var moneyErrors = []string{"insufficient_balance", "limit_exceeded", "account_restricted", "currency_not_supported",
+	"phone_unverified", "pin_required", "invalid_pin", "pin_locked"}
 
 func (s *Server) walletSummary(w http.ResponseWriter, r *http.Request) error {
 	p, _ := userOf[identity.Principal](r)

@@ -72,14 +72,18 @@ const (
 
 // User is a wallet user as GET /api/v1/me shows it; the password hash never leaves the package.
 type User struct {
-	ID          string    `json:"id"`
-	Phone       string    `json:"phone"`
-	Email       string    `json:"email"`
-	DisplayName string    `json:"display_name"`
-	Locale      string    `json:"locale"`
-	Tier        Tier      `json:"tier"`
-	TwoFactor   TwoFactor `json:"two_factor"`
-	Status      Status    `json:"status"`
+	ID    string `json:"id"`
+	Phone string `json:"phone"`
+	Email string `json:"email"`
+	// PhoneVerified and EmailVerified: the user typed in a code sent there (verify.go). Money
+	// leaves the wallet only once the phone is verified; recovery uses only verified ones.
+	PhoneVerified bool      `json:"phone_verified" doc:"the code sent by SMS was typed in; money goes out only once true"`
+	EmailVerified bool      `json:"email_verified" doc:"the code sent by email was typed in; recovery by email needs it"`
+	DisplayName   string    `json:"display_name"`
+	Locale        string    `json:"locale"`
+	Tier          Tier      `json:"tier"`
+	TwoFactor     TwoFactor `json:"two_factor"`
+	Status        Status    `json:"status"`
 
 	FailedLogins      int        `json:"-"` // consecutive wrong passwords since the last login
 	LockedUntil       *time.Time `json:"-"` // with StatusLocked; nil: only recovery unlocks
@@ -130,6 +134,10 @@ type Options struct {
 	PasswordMaxAge   time.Duration // older passwords are due for a change; zero: 180 days, negative: never
 	RateLimits       RateLimits
 
+	// DefaultCountry reads local phone numbers ("0812…" → "+62812…"): an ISO 3166 alpha-2
+	// code; "": ID.
+	DefaultCountry string
+
 	// Secrets seals TOTP secrets at rest (totp.go): the server's key, which the app passes.
 	// nil: enrolling and checking TOTP fail (never a throwaway key that would lose them).
 	Secrets *secret.Box
@@ -137,17 +145,18 @@ type Options struct {
 
 // Service is the identity domain on one store.
 type Service struct {
-	db     *db.DB
-	argon  Argon2Params
-	ttl    time.Duration
-	now    func() time.Time
-	log    *slog.Logger
-	common commonList
-	gate   hashGate
-	cache  *sessionCache // nil when disabled
-	notify notify.Sender
-	outbox Waker       // nil: alerts from memory
-	box    *secret.Box // seals TOTP secrets
+	db      *db.DB
+	argon   Argon2Params
+	ttl     time.Duration
+	now     func() time.Time
+	log     *slog.Logger
+	common  commonList
+	gate    hashGate
+	cache   *sessionCache // nil when disabled
+	notify  notify.Sender
+	outbox  Waker       // nil: alerts from memory
+	box     *secret.Box // seals TOTP secrets
+	country string      // of local phone numbers
 
 	acc *access // lockout, rate limits, recovery and PIN settings and state
 
@@ -160,16 +169,20 @@ type Service struct {
 // New returns the identity service on d.
 func New(d *db.DB, opts Options) *Service {
 	s := &Service{
-		db:     d,
-		argon:  opts.Argon2.withDefaults(),
-		ttl:    opts.SessionTTL,
-		now:    opts.Now,
-		log:    opts.Log,
-		common: parseCommonList(commonPasswordsTxt),
-		notify: opts.Notify,
-		outbox: opts.Outbox,
-		acc:    newAccess(opts),
-		box:    opts.Secrets,
+		db:      d,
+		argon:   opts.Argon2.withDefaults(),
+		ttl:     opts.SessionTTL,
+		now:     opts.Now,
+		log:     opts.Log,
+		common:  parseCommonList(commonPasswordsTxt),
+		notify:  opts.Notify,
+		outbox:  opts.Outbox,
+		acc:     newAccess(opts),
+		box:     opts.Secrets,
+		country: opts.DefaultCountry,
+	}
+	if s.country == "" {
+		s.country = DefaultCountry
 	}
 	if s.ttl <= 0 {
 		s.ttl = 30 * 24 * time.Hour

@@ -50,7 +50,7 @@ const (
 // ErrInvalidCredentials and cost one argon2 verification each, so neither the answer nor its
 // timing tells whether an account exists.
 func (s *Service) Login(ctx context.Context, in LoginInput) (Session, User, error) {
-	in.Login = strings.TrimSpace(in.Login)
+	in.Login = s.phoneLogin(strings.TrimSpace(in.Login)) // one key per account for the limits, whatever the form
 	in.DeviceID, in.IP, in.UserAgent = clip(in.DeviceID), clip(in.IP), clip(in.UserAgent)
 	now := s.now().UTC()
 	if in.Login == "" || in.Password == "" || len(in.Login) > maxLoginInputBytes || len(in.Password) > maxLoginInputBytes {

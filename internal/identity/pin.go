@@ -13,9 +13,10 @@ import (
 	"github.com/dompet/dompet/internal/notify"
 )
 
-// The payment PIN: 6 digits, stored as an argon2id hash, asked for by payments, transfers,
-// withdrawals and remittances once set. 5 consecutive wrong PINs lock payments (pin_locked)
-// until the user resets the PIN with a code sent by SMS.
+// The payment PIN: 6 digits, stored as an argon2id hash, asked for by every payment,
+// transfer, withdrawal, remittance and FX conversion (an account without one: pin_required).
+// 5 consecutive wrong PINs lock payments (pin_locked) until the user resets the PIN with a
+// code sent by SMS.
 //
 // Choices: a missing PIN where one is required is invalid_pin (422) with reason
 // "pin_required" and does not count as a wrong one; a PIN that is too easy to guess (one
@@ -27,6 +28,8 @@ import (
 var (
 	ErrInvalidPIN = fault.New("invalid_pin", "the PIN is wrong")
 	ErrPINLocked  = fault.New("pin_locked", "payments are locked after too many wrong PINs; reset the PIN")
+	// ErrPINRequired: the account has no PIN yet, and money goes out only with one.
+	ErrPINRequired = fault.New("pin_required", "set a payment PIN first: every payment, transfer, withdrawal, remittance and conversion needs it")
 )
 
 const pinMaxFailures = 5
@@ -161,36 +164,28 @@ func (s *Service) clearFailures(ctx context.Context, userID string, now time.Tim
 	return err
 }
 
-// CheckPIN is the wallet's question before moving money for userID: nil when the user has
-// no PIN, or pin is theirs. A missing PIN is invalid_pin (not counted); a wrong one is
-// invalid_pin with attempts_remaining; the 5th wrong one in a row, and every try after it
-// until a reset, is pin_locked. Each check claims a try before looking at the PIN, so that
-// concurrent guesses get no more than 5 looks.
+// CheckPIN is the wallet's question before moving money for userID: nil when pin is theirs.
+// An account without a PIN is pin_required (every outgoing movement needs one); a missing PIN
+// is invalid_pin (not counted); a wrong one is invalid_pin with attempts_remaining; the 5th
+// wrong one in a row, and every try after it until a reset, is pin_locked.
+//
+// Only wrong PINs count. The PIN is compared with the hash as read, and a wrong one is then
+// counted by an update that holds only while that hash is the PIN and it is not locked yet:
+// concurrent wrong PINs count exactly (the 6th finds it locked), and concurrent right ones
+// never touch the count, so an app that pays twice at once cannot lock its user out.
 func (s *Service) CheckPIN(ctx context.Context, userID, pin string) error {
-	st, err := s.PINState(ctx, userID)
-	if err != nil {
-		return err
-	}
+	var pinHash string
+	var failed int
+	err := s.db.QueryRow(ctx, "SELECT pin_hash, failed FROM payment_pins WHERE user_id = ?", userID).Scan(&pinHash, &failed)
 	switch {
-	case !st.Set:
-		return nil
-	case st.Locked:
+	case errors.Is(err, sql.ErrNoRows):
+		return ErrPINRequired
+	case err != nil:
+		return fmt.Errorf("check pin of %s: %w", userID, err)
+	case failed >= pinMaxFailures:
 		return ErrPINLocked
 	case pin == "":
 		return ErrInvalidPIN.Because("this account has a payment PIN: send it as pin").With("reason", "pin_required")
-	}
-	now := s.now().UTC()
-	var pinHash string
-	var failed int
-	err = s.db.WithTx(ctx, func(ctx context.Context, tx *db.Tx) error {
-		return tx.QueryRow(ctx, `UPDATE payment_pins SET failed = failed + 1, updated_at = ?
-			WHERE user_id = ? AND failed < ? RETURNING pin_hash, failed`, micros(now), userID, pinMaxFailures).Scan(&pinHash, &failed)
-	})
-	if errors.Is(err, sql.ErrNoRows) {
-		return ErrPINLocked // locked by a concurrent check
-	}
-	if err != nil {
-		return fmt.Errorf("check pin of %s: %w", userID, err)
 	}
 	ok := false
 	if wellFormedCode(pin) {
@@ -198,11 +193,34 @@ func (s *Service) CheckPIN(ctx context.Context, userID, pin string) error {
 			return err
 		}
 	}
+	now := s.now().UTC()
 	if ok {
-		if _, err := s.db.Exec(ctx, "UPDATE payment_pins SET failed = 0 WHERE user_id = ? AND pin_hash = ?", userID, pinHash); err != nil {
-			return fmt.Errorf("check pin of %s: %w", userID, err)
+		if failed > 0 { // a right PIN ends a run of wrong ones, unless it locked meanwhile
+			if _, err := s.db.Exec(ctx, "UPDATE payment_pins SET failed = 0 WHERE user_id = ? AND pin_hash = ? AND failed < ?",
+				userID, pinHash, pinMaxFailures); err != nil {
+				return fmt.Errorf("check pin of %s: %w", userID, err)
+			}
 		}
 		return nil
+	}
+	err = s.db.WithTx(ctx, func(ctx context.Context, tx *db.Tx) error {
+		return tx.QueryRow(ctx, `UPDATE payment_pins SET failed = failed + 1, updated_at = ?
+			WHERE user_id = ? AND pin_hash = ? AND failed < ? RETURNING failed`,
+			micros(now), userID, pinHash, pinMaxFailures).Scan(&failed)
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		// Locked by concurrent wrong PINs, or the PIN was changed meanwhile: look again.
+		st, err := s.PINState(ctx, userID)
+		switch {
+		case err != nil:
+			return err
+		case st.Locked:
+			return ErrPINLocked
+		}
+		return ErrInvalidPIN
+	}
+	if err != nil {
+		return fmt.Errorf("check pin of %s: %w", userID, err)
 	}
 	locked := failed >= pinMaxFailures
 	var alerts []notify.Message

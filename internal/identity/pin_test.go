@@ -33,9 +33,7 @@ func TestPINLifecycle(t *testing.T) {
 	u := f.register(t, 1)
 	const pin = "302918"
 
-	if err := f.s.CheckPIN(ctx, u.ID, ""); err != nil {
-		t.Fatalf("no PIN set: %v", err)
-	}
+	wantFault(t, f.s.CheckPIN(ctx, u.ID, ""), "pin_required") // no PIN set: money does not go out
 	wantFault(t, f.setPIN(u, "12345", goodPassword), "invalid_request")
 	wantFault(t, f.setPIN(u, "12345a", goodPassword), "invalid_request")
 	if fe := wantFault(t, f.setPIN(u, "123456", goodPassword), "weak_password"); fe.Fields["reason"] != "weak_pin" {

@@ -38,7 +38,7 @@ type RecoveryRequest struct {
 // neither depends on the account.
 func (s *Service) RequestRecovery(ctx context.Context, in RecoveryRequest) error {
 	now := s.now().UTC()
-	login := strings.TrimSpace(in.Login)
+	login := s.phoneLogin(strings.TrimSpace(in.Login))
 	var v fault.Validation
 	v.Check(login != "" && len(login) <= maxLoginInputBytes, "login", "is required: a phone number or email")
 	v.Check(in.Channel == notify.SMS || in.Channel == notify.Email, "channel", `must be "sms" or "email"`)
@@ -64,6 +64,14 @@ func (s *Service) RequestRecovery(ctx context.Context, in RecoveryRequest) error
 	if err != nil {
 		return fmt.Errorf("recovery: %w", err)
 	}
+	if c, _ := contactOf(in.Channel); !c.verified(u) {
+		// Codes go only where the user proved to be: an unverified phone or email may be
+		// someone else's. Answered alike (no enumeration).
+		return s.db.WithTx(ctx, func(ctx context.Context, tx *db.Tx) error {
+			return recordEvent(ctx, tx, now, event{userID: u.ID, kind: EventRecoveryRequest, ip: ip,
+				detail: map[string]any{"channel": in.Channel, "sent": false, "reason": "unverified"}})
+		})
+	}
 	issued, err := s.issueCode(ctx, u, s.recoveryScope(ctx, u.ID, ip), in.Channel, codeHash, ip, now)
 	if err != nil {
 		return err
@@ -87,7 +95,7 @@ type RecoveryVerify struct {
 // code is void.
 func (s *Service) VerifyRecovery(ctx context.Context, in RecoveryVerify) (resetToken string, err error) {
 	now := s.now().UTC()
-	login := strings.TrimSpace(in.Login)
+	login := s.phoneLogin(strings.TrimSpace(in.Login))
 	var v fault.Validation
 	v.Check(login != "" && len(login) <= maxLoginInputBytes, "login", "is required: a phone number or email")
 	v.Check(in.Code != "", "code", "is required")

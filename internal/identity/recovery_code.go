@@ -133,8 +133,11 @@ func (s *Service) issueCode(ctx context.Context, u User, sc codeScope, channel, 
 }
 
 func requestEvent(purpose string) string {
-	if purpose == purposePINReset {
+	switch purpose {
+	case purposePINReset:
 		return EventPINResetRequest
+	case purposePhoneVerify, purposeEmailVerify:
+		return EventVerifyRequest
 	}
 	return EventRecoveryRequest
 }
@@ -171,8 +174,11 @@ func (s *Service) checkCode(ctx context.Context, u User, sc codeScope, code, ip 
 		return codeHash, nil
 	}
 	kind := EventRecoveryCode
-	if purpose == purposePINReset {
+	switch purpose {
+	case purposePINReset:
 		kind = EventPINFailed
+	case purposePhoneVerify, purposeEmailVerify:
+		kind = EventVerifyFailed
 	}
 	werr := s.db.WithTx(ctx, func(ctx context.Context, tx *db.Tx) error {
 		return recordEvent(ctx, tx, now, event{userID: u.ID, kind: kind, ip: ip,

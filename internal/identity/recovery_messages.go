@@ -17,6 +17,8 @@ const (
 	KindPINChanged      = "pin_changed"
 	KindPINLocked       = "pin_locked"
 	KindPINResetCode    = "pin_reset_code"
+	KindPhoneCode       = "phone_code"
+	KindEmailCode       = "email_code"
 )
 
 // texts are the messages of the access controls, per locale. Codes are the only 6-digit
@@ -32,6 +34,9 @@ var texts = map[string]map[string]string{
 		KindPINChanged:                   "Dompet: your payment PIN was changed. If this was not you, contact support at once.",
 		KindPINLocked:                    "Dompet: payments are locked after too many wrong PINs. Reset your PIN in the app to pay again.",
 		KindPINResetCode:                 "Dompet: your PIN reset code is %s. It is valid for 10 minutes. Never share it with anyone.",
+		KindPhoneCode:                    "Dompet: your phone verification code is %s. It is valid for 10 minutes. Never share it with anyone.",
+		KindEmailCode + ".subject":       "Verify your email for Dompet",
+		KindEmailCode:                    "Dompet: your email verification code is %s. It is valid for 10 minutes. Never share it with anyone.",
 	},
 	LocaleZhCN: {
 		KindAccountLocked + ".subject":   "您的 Dompet 账户已被锁定",
@@ -43,6 +48,9 @@ var texts = map[string]map[string]string{
 		KindPINChanged:                   "Dompet：您的支付密码已修改。如非本人操作，请立即联系客服。",
 		KindPINLocked:                    "Dompet：由于多次输入错误的支付密码，付款功能已锁定。请在应用中重置支付密码后再付款。",
 		KindPINResetCode:                 "Dompet：您的支付密码重置验证码为 %s，10 分钟内有效。请勿将验证码告诉任何人。",
+		KindPhoneCode:                    "Dompet：您的手机验证码为 %s，10 分钟内有效。请勿将验证码告诉任何人。",
+		KindEmailCode + ".subject":       "验证您的 Dompet 邮箱",
+		KindEmailCode:                    "Dompet：您的邮箱验证码为 %s，10 分钟内有效。请勿将验证码告诉任何人。",
 	},
 }
 

@@ -15,7 +15,7 @@ import (
 
 // RegisterInput is what POST /api/v1/auth/register carries.
 type RegisterInput struct {
-	Phone       string // E.164: "+" and 8–15 digits
+	Phone       string // E.164 ("+" and 8–15 digits), or a local number of Options.DefaultCountry
 	Email       string
 	Password    string
 	DisplayName string
@@ -30,6 +30,9 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (User, error) 
 	// Spent first, so a flood learns nothing (which phones have accounts) past the budget.
 	if err := throttle(s.now(), take{s.acc.registerIP, ipKey(in.IP)}); err != nil {
 		return User{}, err
+	}
+	if p, ok := normalizePhone(in.Phone, s.country); ok {
+		in.Phone = p
 	}
 	in, err := s.common.checkRegister(in)
 	if err != nil {
@@ -73,6 +76,13 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (User, error) 
 	if err != nil {
 		return User{}, fmt.Errorf("register %s: %w", u.Phone, err)
 	}
+	// The codes that verify the phone and the email; a failure here leaves the account made,
+	// and the user asks again with the resend endpoints.
+	for _, c := range []verifiable{phoneContact, emailContact} {
+		if err := s.sendVerification(ctx, u, c, clip(in.IP)); err != nil {
+			s.log.Warn("verification code not sent", "user", u.ID, "channel", c.channel, "err", err)
+		}
+	}
 	return u, nil
 }
 
@@ -102,7 +112,7 @@ func (l commonList) checkRegister(in RegisterInput) (RegisterInput, error) {
 	in.Locale = strings.TrimSpace(in.Locale)
 
 	var v fault.Validation
-	v.Check(validPhone(in.Phone), "phone", "must be in E.164 form: + and 8 to 15 digits")
+	v.Check(validPhone(in.Phone), "phone", "must be in E.164 form (+ and 8 to 15 digits) or a local number")
 	v.Check(validEmail(in.Email), "email", "must be an email address")
 	switch {
 	case in.Password == "":

@@ -23,10 +23,10 @@ func TestRegisterValidation(t *testing.T) {
 		reason string
 	}{
 		{"phone missing", func(in *RegisterInput) { in.Phone = "" }, []string{"phone"}, ""},
-		{"phone without plus", func(in *RegisterInput) { in.Phone = "6281234567890" }, []string{"phone"}, ""},
+		{"phone with letters", func(in *RegisterInput) { in.Phone = "0812345678ab" }, []string{"phone"}, ""},
 		{"phone too short", func(in *RegisterInput) { in.Phone = "+6281234" }, []string{"phone"}, ""},
 		{"phone too long", func(in *RegisterInput) { in.Phone = "+6281234567890123" }, []string{"phone"}, ""},
-		{"phone with spaces", func(in *RegisterInput) { in.Phone = "+62 812 3456 7890" }, []string{"phone"}, ""},
+		{"local phone too short", func(in *RegisterInput) { in.Phone = "0812" }, []string{"phone"}, ""},
 		{"phone leading zero", func(in *RegisterInput) { in.Phone = "+0812345678" }, []string{"phone"}, ""},
 		{"email missing", func(in *RegisterInput) { in.Email = "" }, []string{"email"}, ""},
 		{"email without at", func(in *RegisterInput) { in.Email = "alice.example.com" }, []string{"email"}, ""},
@@ -109,7 +109,7 @@ func TestRegisterStoresUser(t *testing.T) {
 	b, _ := json.Marshal(got)
 	var m map[string]any
 	_ = json.Unmarshal(b, &m)
-	want := []string{"display_name", "email", "id", "locale", "phone", "status", "tier", "two_factor"}
+	want := []string{"display_name", "email", "email_verified", "id", "locale", "phone", "phone_verified", "status", "tier", "two_factor"}
 	if keys := slices.Sorted(maps.Keys(m)); !slices.Equal(keys, want) {
 		t.Fatalf("user JSON keys %v, want %v", keys, want)
 	}

@@ -19,20 +19,23 @@ type querier interface {
 }
 
 const userCols = `id, phone, email, password_hash, display_name, locale, tier, status,
-	failed_logins, locked_until, password_changed_at, created_at, updated_at, totp_enabled`
+	failed_logins, locked_until, password_changed_at, created_at, updated_at, totp_enabled,
+	phone_verified_at, email_verified_at`
 
 // userRow receives the columns of userCols, in that order.
 type userRow struct {
-	u                           User
-	hash                        string
-	lockedUntil                 sql.NullInt64
-	changedAt, created, updated int64
-	totpEnabled                 int
+	u                            User
+	hash                         string
+	lockedUntil                  sql.NullInt64
+	changedAt, created, updated  int64
+	totpEnabled                  int
+	phoneVerified, emailVerified sql.NullInt64
 }
 
 func (r *userRow) dest() []any {
 	return []any{&r.u.ID, &r.u.Phone, &r.u.Email, &r.hash, &r.u.DisplayName, &r.u.Locale, &r.u.Tier,
-		&r.u.Status, &r.u.FailedLogins, &r.lockedUntil, &r.changedAt, &r.created, &r.updated, &r.totpEnabled}
+		&r.u.Status, &r.u.FailedLogins, &r.lockedUntil, &r.changedAt, &r.created, &r.updated, &r.totpEnabled,
+		&r.phoneVerified, &r.emailVerified}
 }
 
 // user finishes the scanned row as of now (a timed lock that has run out reads as active).
@@ -44,6 +47,7 @@ func (r *userRow) user(now time.Time) User {
 	}
 	u.PasswordChangedAt, u.CreatedAt, u.UpdatedAt = fromMicros(r.changedAt), fromMicros(r.created), fromMicros(r.updated)
 	u.TwoFactor = twoFactorOf(r.totpEnabled == 1)
+	u.PhoneVerified, u.EmailVerified = r.phoneVerified.Valid, r.emailVerified.Valid
 	u.Status = effectiveStatus(u, now)
 	return u
 }
@@ -64,6 +68,7 @@ func (s *Service) userWhere(ctx context.Context, q querier, where string, args .
 // userByLogin finds the user a login string names: a phone, an email (any case) or, when
 // byID, a user id.
 func (s *Service) userByLogin(ctx context.Context, login string, byID bool) (User, string, error) {
+	login = s.phoneLogin(login)
 	if byID {
 		return s.userWhere(ctx, s.db, "id = ? OR phone = ? OR email = ?", login, login, strings.ToLower(login))
 	}
@@ -168,7 +173,7 @@ func insertSession(ctx context.Context, tx *db.Tx, ss Session, tokenHash string)
 func (s *Service) sessionByTokenHash(ctx context.Context, tokenHash string) (Session, User, error) {
 	row := s.db.QueryRow(ctx, "SELECT "+sessionCols+`, u.id, u.phone, u.email, u.password_hash,
 		u.display_name, u.locale, u.tier, u.status, u.failed_logins, u.locked_until,
-		u.password_changed_at, u.created_at, u.updated_at, u.totp_enabled
+		u.password_changed_at, u.created_at, u.updated_at, u.totp_enabled, u.phone_verified_at, u.email_verified_at
 		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`, tokenHash)
 	var ur userRow
 	ss, err := scanSession(row, ur.dest()...)

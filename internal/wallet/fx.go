@@ -125,6 +125,7 @@ func (w *Wallet) quote(ctx context.Context, userID, quoteID string) (Quote, erro
 // ConvertInput converts money at a quote.
 type ConvertInput struct {
 	QuoteID string `json:"quote_id"`
+	PIN     string `json:"pin,omitempty" doc:"the 6-digit payment PIN, always required (without it, 422 invalid_pin; an account without a PIN: 403 pin_required)"`
 }
 
 // Convert moves money between the user's own wallets at a quoted rate. A quote is used once.
@@ -143,8 +144,15 @@ func (w *Wallet) Convert(ctx context.Context, c Call, in ConvertInput) (Transact
 		if q.Purpose != PurposeConversion {
 			return Transaction{}, fault.Invalid("quote_id", "is a remittance quote")
 		}
+		fxCP := Counterparty{Type: "fx", Name: q.Amount.Currency + "→" + q.Receive.Currency}
+		if tx, err := w.refuseUnverified(ctx, c, KindFXConversion, q.Amount.Amount, q.Amount.Currency, fxCP); err != nil {
+			return tx, err
+		}
+		if err := w.checkPIN(ctx, c, in.PIN); err != nil {
+			return Transaction{}, err
+		}
 		rec := w.base(c, KindFXConversion, q.Amount.Amount, q.Amount.Currency, q.Fee.Amount)
-		rec.counterparty = Counterparty{Type: "fx", Name: q.Amount.Currency + "→" + q.Receive.Currency}
+		rec.counterparty = fxCP
 		rec.details.FX = &FXDetails{QuoteID: q.ID, Rate: q.Rate, Receive: q.Receive}
 		if !w.now().Before(q.ExpiresAt) {
 			return w.fail(ctx, rec, ErrQuoteExpired.With("expired_at", q.ExpiresAt), true)
@@ -194,7 +202,7 @@ type Recipient struct {
 type RemitInput struct {
 	QuoteID   string    `json:"quote_id"`
 	Recipient Recipient `json:"recipient"`
-	PIN       string    `json:"pin,omitempty" doc:"the 6-digit payment PIN: required once the account has one (without it, 422 invalid_pin)"`
+	PIN       string    `json:"pin,omitempty" doc:"the 6-digit payment PIN, always required (without it, 422 invalid_pin; an account without a PIN: 403 pin_required)"`
 }
 
 // Remit holds the quoted amount and fee and pays the recipient's bank abroad in the quoted
@@ -211,11 +219,14 @@ func (w *Wallet) Remit(ctx context.Context, c Call, in RemitInput) (Transaction,
 		return Transaction{}, err
 	}
 	return w.once(ctx, userOwner(c.User.ID), c, func() (Transaction, error) {
-		if err := w.checkPIN(ctx, c, in.PIN); err != nil {
-			return Transaction{}, err
-		}
 		q, err := w.quote(ctx, c.User.ID, in.QuoteID)
 		if err != nil {
+			return Transaction{}, err
+		}
+		if tx, err := w.refuseUnverified(ctx, c, KindRemittance, q.Amount.Amount, q.Amount.Currency, Counterparty{Type: "recipient", Name: in.Recipient.Name}); err != nil {
+			return tx, err
+		}
+		if err := w.checkPIN(ctx, c, in.PIN); err != nil {
 			return Transaction{}, err
 		}
 		// Any quote can be sent abroad at its rate; the fee is the remittance fee.

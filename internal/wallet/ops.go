@@ -148,7 +148,7 @@ type PayInput struct {
 	Amount     int64  `json:"amount"`
 	Currency   string `json:"currency"`
 	OrderRef   string `json:"order_ref" doc:"the merchant's order reference, 1-128 characters"`
-	PIN        string `json:"pin,omitempty" doc:"the 6-digit payment PIN: required once the account has one (without it, 422 invalid_pin)"`
+	PIN        string `json:"pin,omitempty" doc:"the 6-digit payment PIN, always required (without it, 422 invalid_pin; an account without a PIN: 403 pin_required)"`
 }
 
 // Pay pays a merchant: the user is debited the amount plus the payer fee, the merchant
@@ -167,6 +167,9 @@ func (w *Wallet) Pay(ctx context.Context, c Call, in PayInput) (Transaction, err
 	}
 	owner := userOwner(c.User.ID)
 	return w.once(ctx, owner, c, func() (Transaction, error) {
+		if tx, err := w.refuseUnverified(ctx, c, KindPayment, in.Amount, in.Currency, Counterparty{Type: "merchant", ID: in.MerchantID}); err != nil {
+			return tx, err
+		}
 		if err := w.checkPIN(ctx, c, in.PIN); err != nil {
 			return Transaction{}, err
 		}
@@ -245,7 +248,7 @@ type TransferInput struct {
 	Amount   int64  `json:"amount"`
 	Currency string `json:"currency"`
 	Note     string `json:"note,omitempty"`
-	PIN      string `json:"pin,omitempty" doc:"the 6-digit payment PIN: required once the account has one (without it, 422 invalid_pin)"`
+	PIN      string `json:"pin,omitempty" doc:"the 6-digit payment PIN, always required (without it, 422 invalid_pin; an account without a PIN: 403 pin_required)"`
 }
 
 // Transfer sends money to another Dompet user found by phone, email or id; the fee is on top.
@@ -262,6 +265,9 @@ func (w *Wallet) Transfer(ctx context.Context, c Call, in TransferInput) (Transa
 	}
 	owner := userOwner(c.User.ID)
 	return w.once(ctx, owner, c, func() (Transaction, error) {
+		if tx, err := w.refuseUnverified(ctx, c, KindTransferOut, in.Amount, in.Currency, Counterparty{Type: "user"}); err != nil {
+			return tx, err
+		}
 		if err := w.checkPIN(ctx, c, in.PIN); err != nil {
 			return Transaction{}, err
 		}
@@ -309,7 +315,7 @@ type WithdrawInput struct {
 	Amount      int64       `json:"amount"`
 	Currency    string      `json:"currency"`
 	BankAccount BankAccount `json:"bank_account"`
-	PIN         string      `json:"pin,omitempty" doc:"the 6-digit payment PIN: required once the account has one (without it, 422 invalid_pin)"`
+	PIN         string      `json:"pin,omitempty" doc:"the 6-digit payment PIN, always required (without it, 422 invalid_pin; an account without a PIN: 403 pin_required)"`
 }
 
 var (
@@ -343,6 +349,10 @@ func (w *Wallet) Withdraw(ctx context.Context, c Call, in WithdrawInput) (Transa
 	}
 	owner := userOwner(c.User.ID)
 	return w.once(ctx, owner, c, func() (Transaction, error) {
+		cp := Counterparty{Type: "bank", ID: in.BankAccount.BankCode, Name: in.BankAccount.HolderName}
+		if tx, err := w.refuseUnverified(ctx, c, KindWithdrawal, in.Amount, in.Currency, cp); err != nil {
+			return tx, err
+		}
 		if err := w.checkPIN(ctx, c, in.PIN); err != nil {
 			return Transaction{}, err
 		}

@@ -47,7 +47,14 @@ func TestPINGuardsOutgoingMoney(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	conv, err := e.w.QuoteFX(e.ctx, e.alice, wallet.QuoteInput{FromCurrency: "IDR", ToCurrency: "USD", Amount: 1_625_000_00})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ops := map[string]func(c wallet.Call, pin string) (wallet.Transaction, error){
+		"conversion": func(c wallet.Call, pin string) (wallet.Transaction, error) {
+			return e.w.Convert(e.ctx, c, wallet.ConvertInput{QuoteID: conv.ID, PIN: pin})
+		},
 		"payment": func(c wallet.Call, pin string) (wallet.Transaction, error) {
 			return e.w.Pay(e.ctx, c, wallet.PayInput{MerchantID: e.shop, Amount: 10_000, Currency: "IDR", OrderRef: "order-1", PIN: pin})
 		},
@@ -96,14 +103,93 @@ func TestPINGuardsOutgoingMoney(t *testing.T) {
 	if len(page.Items) != 0 {
 		t.Fatalf("wrong PINs left failed transactions: %+v", page.Items)
 	}
-	// Top-ups and conversions between one's own currencies need no PIN.
+	// A top-up brings money in: it needs no PIN.
 	n := calls.Load()
 	e.topup(e.alice, 1000)
-	q2, _ := e.w.QuoteFX(e.ctx, e.alice, wallet.QuoteInput{FromCurrency: "IDR", ToCurrency: "USD", Amount: 1_625_000_00})
-	if _, err := e.w.Convert(e.ctx, e.call(e.alice), wallet.ConvertInput{QuoteID: q2.ID}); err != nil {
+	if calls.Load() != n {
+		t.Fatal("a top-up asked for the PIN")
+	}
+}
+
+// Until the phone is verified, money comes in but does not go out: each outgoing operation is
+// refused with phone_unverified before the PIN is asked for, recorded as a failed transaction
+// (with its reason in both languages) that keeps no Idempotency-Key, so that the same key goes
+// through once the phone is verified.
+func TestUnverifiedPhoneReceivesButDoesNotSend(t *testing.T) {
+	e := newEnv(t)
+	calls := withPIN(t, e, "302918")
+	e.topup(e.alice, 10_000_000_00)
+	// Carol has not verified her phone; incoming money is accepted.
+	carol := wallet.Party{ID: "usr_carol", Name: "Carol", Tier: wallet.TierBasic, Status: "active"}
+	e.topup(carol, 1_000_000_00)
+	if _, err := e.w.Transfer(e.ctx, e.call(e.alice), wallet.TransferInput{To: "usr_bob", Amount: 10_000, Currency: "IDR", PIN: "302918"}); err != nil {
 		t.Fatal(err)
 	}
+	conv, err := e.w.QuoteFX(e.ctx, carol, wallet.QuoteInput{FromCurrency: "IDR", ToCurrency: "USD", Amount: 1_625_000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	remit, err := e.w.QuoteFX(e.ctx, carol, wallet.QuoteInput{FromCurrency: "IDR", ToCurrency: "SGD", Amount: 100_000, Purpose: "remittance"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops := map[string]func(c wallet.Call) (wallet.Transaction, error){
+		"payment": func(c wallet.Call) (wallet.Transaction, error) {
+			return e.w.Pay(e.ctx, c, wallet.PayInput{MerchantID: e.shop, Amount: 10_000, Currency: "IDR", OrderRef: "order-1", PIN: "302918"})
+		},
+		"transfer": func(c wallet.Call) (wallet.Transaction, error) {
+			return e.w.Transfer(e.ctx, c, wallet.TransferInput{To: "usr_bob", Amount: 10_000, Currency: "IDR", PIN: "302918"})
+		},
+		"withdrawal": func(c wallet.Call) (wallet.Transaction, error) {
+			return e.w.Withdraw(e.ctx, c, wallet.WithdrawInput{Amount: 10_000, Currency: "IDR", PIN: "302918",
+				BankAccount: wallet.BankAccount{BankCode: "BCA", AccountNumber: "1234567890", HolderName: "Carol"}})
+		},
+		"conversion": func(c wallet.Call) (wallet.Transaction, error) {
+			return e.w.Convert(e.ctx, c, wallet.ConvertInput{QuoteID: conv.ID, PIN: "302918"})
+		},
+		"remittance": func(c wallet.Call) (wallet.Transaction, error) {
+			return e.w.Remit(e.ctx, c, wallet.RemitInput{QuoteID: remit.ID, PIN: "302918",
+				Recipient: wallet.Recipient{Name: "Tan", Country: "SG", BankCode: "DBSSSGSG", AccountNumber: "0123456789"}})
+		},
+	}
+	n := calls.Load()
+	keys := map[string]wallet.Call{}
+	for name, op := range ops {
+		c := e.call(carol)
+		keys[name] = c
+		tx, err := op(c)
+		if fault.Code(err) != "phone_unverified" {
+			t.Fatalf("%s from an unverified phone: %v", name, err)
+		}
+		if tx.Status != wallet.StatusFailed || tx.FailureCode != "phone_unverified" {
+			t.Fatalf("%s: recorded %+v", name, tx)
+		}
+	}
 	if calls.Load() != n {
-		t.Fatal("a top-up or conversion asked for the PIN")
+		t.Fatal("an unverified phone was asked for the PIN")
+	}
+	if got := e.available(carol, "IDR"); got != 1_000_000_00 {
+		t.Fatalf("balance moved to %d", got)
+	}
+	page, err := e.w.Transactions(e.ctx, carol.ID, wallet.Filter{Status: "failed"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Items) != len(ops) {
+		t.Fatalf("%d failed transactions, want %d", len(page.Items), len(ops))
+	}
+	for _, tx := range page.Items {
+		if tx.FailureCode != "phone_unverified" || wallet.Reason("zh-CN", tx.FailureCode, nil) == wallet.Reason("en", tx.FailureCode, nil) {
+			t.Fatalf("failed %s: %+v", tx.Kind, tx)
+		}
+	}
+	// Verified, the same keys go through.
+	carol.PhoneVerified = true
+	for name, op := range ops {
+		c := keys[name]
+		c.User = carol
+		if tx, err := op(c); err != nil || tx.Status == wallet.StatusFailed {
+			t.Fatalf("%s once verified, same key: %+v %v", name, tx, err)
+		}
 	}
 }

@@ -92,6 +92,11 @@ func Reason(locale, code string, p map[string]any) string {
 			return "账户受限，暂时无法付款或转账。请联系客服了解原因。"
 		}
 		return "Your account is restricted and cannot send money for now. Contact support to learn why."
+	case "phone_unverified":
+		if zh {
+			return "手机号尚未验证，暂时无法付款或转出资金。请输入短信验证码完成验证；收款不受影响。"
+		}
+		return "Your phone number is not verified yet, so money cannot leave your wallet. Enter the code we sent by SMS; you can still receive money."
 	case "provider_declined":
 		if zh {
 			return "银行或发卡机构拒绝了此次交易。请换一种方式或联系你的银行。"

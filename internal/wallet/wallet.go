@@ -23,6 +23,7 @@ var (
 	ErrInsufficientBalance = fault.New("insufficient_balance", "the balance is too low")
 	ErrLimitExceeded       = fault.New("limit_exceeded", "a limit of the account tier would be exceeded")
 	ErrAccountRestricted   = fault.New("account_restricted", "the account is restricted")
+	ErrPhoneUnverified     = fault.New("phone_unverified", "verify your phone number before sending money")
 	ErrCurrency            = fault.New("currency_not_supported", "the currency is not supported")
 	ErrQuoteExpired        = fault.New("quote_expired", "the quote has expired")
 	ErrRefundNotAllowed    = fault.New("refund_not_allowed", "the refund is not allowed")
@@ -40,6 +41,9 @@ type Party struct {
 	Tier   string // basic | verified
 	Status string // active | locked | restricted
 	Locale string
+	// PhoneVerified: money goes out only once the phone is proved (phone_unverified); money
+	// comes in regardless.
+	PhoneVerified bool
 }
 
 // Users finds users for P2P transfers; the identity service implements it.
@@ -76,10 +80,10 @@ type Options struct {
 	Location    *time.Location   // where days and months start for limits (default UTC+7, WIB)
 	Now         func() time.Time // clock, for tests
 	Log         *slog.Logger
-	// CheckPIN is asked before a payment, transfer, withdrawal or remittance moves money:
-	// nil lets it go on (no PIN set, or the right one); a failure (invalid_pin, pin_locked)
-	// refuses it without recording a transaction, so that a retry under the same
-	// Idempotency-Key with the right PIN goes through. nil: no PINs.
+	// CheckPIN is asked before a payment, transfer, withdrawal, remittance or FX conversion
+	// moves money: nil lets it go on (the right PIN); a failure (pin_required, invalid_pin,
+	// pin_locked) refuses it without recording a transaction, so that a retry under the same
+	// Idempotency-Key with the right PIN goes through. nil: no PINs (package tests).
 	CheckPIN func(ctx context.Context, userID, pin string) error
 	// LookupLimit is asked before each recipient lookup (and each favourite saved, which
 	// tells as much): nil lets it go on, rate_limited refuses it. nil: no limit.
@@ -180,6 +184,19 @@ func (w *Wallet) checkPIN(ctx context.Context, c Call, pin string) error {
 		return nil
 	}
 	return w.o.CheckPIN(ctx, c.User.ID, pin)
+}
+
+// refuseUnverified answers phone_unverified, with the failed transaction it records, when
+// the caller's phone is not verified; otherwise it returns no error. The record keeps no
+// Idempotency-Key (like a provider outage), so that the same key goes through once the phone
+// is verified.
+func (w *Wallet) refuseUnverified(ctx context.Context, c Call, kind string, amount int64, currency string, cp Counterparty) (Transaction, error) {
+	if c.User.PhoneVerified {
+		return Transaction{}, nil
+	}
+	rec := w.base(c, kind, amount, currency, 0)
+	rec.counterparty = cp
+	return w.fail(ctx, rec, ErrPhoneUnverified, false)
 }
 
 // Call is who asks for a money movement and under which idempotency key.

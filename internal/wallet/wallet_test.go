@@ -69,8 +69,8 @@ func newEnvHooked(t *testing.T, hook func(ledger.Step, []string) error) *env {
 		t.Fatal(err)
 	}
 	e.shop = m.ID
-	e.alice = wallet.Party{ID: "usr_alice", Name: "Alice", Tier: wallet.TierVerified, Status: "active"}
-	e.bob = wallet.Party{ID: "usr_bob", Name: "Bob", Tier: wallet.TierBasic, Status: "active"}
+	e.alice = wallet.Party{ID: "usr_alice", Name: "Alice", Tier: wallet.TierVerified, Status: "active", PhoneVerified: true}
+	e.bob = wallet.Party{ID: "usr_bob", Name: "Bob", Tier: wallet.TierBasic, Status: "active", PhoneVerified: true}
 	dir := directory{users: map[string]wallet.Party{"+6281200000001": e.alice, "+6281200000002": e.bob, "usr_bob": e.bob}}
 	e.w, err = wallet.New(wallet.Options{DB: e.d, Ledger: e.l, Users: dir, Merchants: merchants{e.merchant},
 		Funding: e.sandbox, Bank: e.sandbox, SettleAfter: time.Second, Now: clock})
