@@ -14,6 +14,7 @@ import (
 	"github.com/dompet/dompet/internal/db"
 	"github.com/dompet/dompet/internal/front"
 	"github.com/dompet/dompet/internal/identity"
+	"github.com/dompet/dompet/internal/inbox"
 	"github.com/dompet/dompet/internal/merchant"
 	"github.com/dompet/dompet/internal/staff"
 	"github.com/dompet/dompet/internal/wallet"
@@ -37,6 +38,7 @@ type Options struct {
 	Wallet    *wallet.Wallet
 	Staff     *staff.Service // staff logins and administration (authStaff routes)
 	Audit     *audit.Log     // read by admins at /api/v1/agent/audit
+	Inbox     *inbox.Service // the users' notifications and their settings
 
 	// Front is the HTTP front the API's routes are mounted on, beside the pages (built with
 	// Errors: WriteFrontError). Nil makes one from Config holding the API alone.
@@ -55,6 +57,7 @@ type Server struct {
 	wallet    *wallet.Wallet
 	staff     *staff.Service
 	audit     *audit.Log
+	inbox     *inbox.Service
 
 	front    *front.Front
 	registry *prometheus.Registry
@@ -103,7 +106,7 @@ func newServer(o Options, extra []route) (*Server, error) {
 	}
 	s.registry = s.front.Registry()
 
-	s.identity, s.merchants, s.wallet, s.staff, s.audit = o.Identity, o.Merchants, o.Wallet, o.Staff, o.Audit
+	s.identity, s.merchants, s.wallet, s.staff, s.audit, s.inbox = o.Identity, o.Merchants, o.Wallet, o.Staff, o.Audit, o.Inbox
 	if o.Identity != nil {
 		s.authUser = requireUser(Authenticator[identity.Principal](o.Identity.Authenticate))
 	}
