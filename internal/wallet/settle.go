@@ -197,7 +197,11 @@ func pendingDone(owner, id, status, failureCode string, params map[string]any, n
 // ExpireHolds voids the holds whose timeout has passed; a payout's hold is voided together
 // with its transaction becoming failed (expired).
 func (w *Wallet) ExpireHolds(ctx context.Context) (int, error) {
-	return w.l.ExpirePending(ctx, w.expiryUpdates)
+	n, err := w.l.ExpirePending(ctx, w.expiryUpdates)
+	if n > 0 {
+		w.receiptsSent()
+	}
+	return n, err
 }
 
 func (w *Wallet) expiryUpdates(ctx context.Context, ids []string) (map[string][]ledger.Update, error) {
@@ -205,7 +209,7 @@ func (w *Wallet) expiryUpdates(ctx context.Context, ids []string) (map[string][]
 	for i, id := range ids {
 		args[i] = id
 	}
-	rows, err := w.db.Query(ctx, `SELECT owner, id, currency FROM wallet_transactions WHERE status = 'pending' AND id IN (`+
+	rows, err := w.db.Query(ctx, `SELECT owner, id, kind, currency, amount, fee, details FROM wallet_transactions WHERE status = 'pending' AND id IN (`+
 		strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("expired payouts: %w", err)
@@ -214,13 +218,31 @@ func (w *Wallet) expiryUpdates(ctx context.Context, ids []string) (map[string][]
 	now := w.now()
 	out := map[string][]ledger.Update{}
 	for rows.Next() {
-		var owner, id, cur string
-		if err := rows.Scan(&owner, &id, &cur); err != nil {
+		var d due
+		var det string
+		if err := rows.Scan(&d.owner, &d.id, &d.kind, &d.currency, &d.amount, &d.fee, &det); err != nil {
 			return nil, fmt.Errorf("expired payouts: %w", err)
 		}
-		u := pendingDone(owner, id, StatusFailed, FailExpired, map[string]any{"currency": cur}, now)
+		_ = json.Unmarshal([]byte(det), &d.details) // only the receipt's counterparty name comes from it
+		params := map[string]any{"currency": d.currency}
+		u := pendingDone(d.owner, d.id, StatusFailed, FailExpired, params, now)
 		u.Reject = ledger.ErrAlreadyResolved // settled meanwhile: nothing to expire
-		out[id] = append(out[id], u)
+		out[d.id] = append(out[d.id], u)
+		// ExpirePending takes no rows: the receipt is inserted by updates of the same void,
+		// after the status change, so it commits (or rolls back) with it.
+		receipt, err := w.payoutReceipt(d, ReceiptWithdrawalFailed, FailExpired, params)
+		if err != nil {
+			return nil, fmt.Errorf("expired payout %s: %w", d.id, err)
+		}
+		for _, r := range receipt {
+			out[d.id] = append(out[d.id], insertUpdate(r))
+		}
 	}
 	return out, rows.Err()
+}
+
+// insertUpdate is the update that inserts r.
+func insertUpdate(r db.Row) ledger.Update {
+	return ledger.Update{SQL: "INSERT INTO " + r.Table + " (" + strings.Join(r.Cols, ", ") + ") VALUES (" +
+		strings.TrimSuffix(strings.Repeat("?, ", len(r.Cols)), ", ") + ")", Args: r.Vals, Reject: ledger.ErrAlreadyResolved}
 }
