@@ -34,11 +34,11 @@ var notificationsDoc = operation{Summary: "The user's notifications (receipts), 
 	Description: "Titles and bodies are in the request's language. Kinds whose `in_app` setting is off are left out, " +
 		"of the list and of `unread`. Security alerts are listed at `/api/v1/me/security-events`.",
 	Query:    append([]param{{Name: "unread", Type: "boolean", Description: "true: only unread notifications"}}, listQuery...),
-	Response: inbox.Page{}}
+	Response: inbox.NotificationPage{}}
 
 // readNotifications marks the caller's notifications read; another user's ids are ignored.
 func (s *Server) readNotifications(w http.ResponseWriter, r *http.Request) error {
-	var req inbox.ReadInput
+	var req inbox.MarkReadInput
 	if err := decode(r, &req); err != nil {
 		return err
 	}
@@ -50,7 +50,7 @@ func (s *Server) readNotifications(w http.ResponseWriter, r *http.Request) error
 }
 
 var readNotificationsDoc = operation{Summary: "Mark notifications read", Tag: "me",
-	Request: inbox.ReadInput{}, Status: http.StatusNoContent}
+	Request: inbox.MarkReadInput{}, Status: http.StatusNoContent}
 
 func (s *Server) notificationSettings(w http.ResponseWriter, r *http.Request) error {
 	p, _ := userOf[identity.Principal](r)
@@ -63,10 +63,10 @@ func (s *Server) notificationSettings(w http.ResponseWriter, r *http.Request) er
 
 var notificationSettingsDoc = operation{Summary: "The channels of each kind of notification", Tag: "me",
 	Description: "Each receipt kind goes in-app and by SMS to the verified phone by default, and by email once the email is verified.",
-	Response:    inbox.Settings{}}
+	Response:    inbox.NotificationSettings{}}
 
 func (s *Server) setNotificationSettings(w http.ResponseWriter, r *http.Request) error {
-	var req inbox.SettingsInput
+	var req inbox.NotificationSettingsInput
 	if err := decode(r, &req); err != nil {
 		return err
 	}
@@ -81,4 +81,4 @@ func (s *Server) setNotificationSettings(w http.ResponseWriter, r *http.Request)
 var setNotificationSettingsDoc = operation{Summary: "Change the channels of some kinds of notification", Tag: "me",
 	Description: "Kinds and channels left out stay as they are. Security alerts cannot be turned off: " +
 		"`security` may only repeat its fixed values, anything else is a 400 on that field.",
-	Request: inbox.SettingsInput{}, Response: inbox.Settings{}}
+	Request: inbox.NotificationSettingsInput{}, Response: inbox.NotificationSettings{}}

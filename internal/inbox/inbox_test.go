@@ -117,7 +117,7 @@ func TestReceiptDeliveryKeepsItsID(t *testing.T) {
 func TestReceiptChannelsFollowSettings(t *testing.T) {
 	e := newEnv(t, contacts{"u_alice": alice, "u_bob": bob})
 	f := false
-	if _, err := e.s.SetSettings(e.ctx, "u_alice", inbox.SettingsInput{PaymentMade: &inbox.ChannelsInput{SMS: &f}}); err != nil {
+	if _, err := e.s.SetSettings(e.ctx, "u_alice", inbox.NotificationSettingsInput{PaymentMade: &inbox.ChannelsInput{SMS: &f}}); err != nil {
 		t.Fatal(err)
 	}
 	e.receipt(t, paid("u_alice"))
@@ -135,7 +135,7 @@ func TestReceiptChannelsFollowSettings(t *testing.T) {
 		t.Fatalf("alice's list %+v %v: SMS off must keep the receipt in-app", pg, err)
 	}
 	// in_app off hides the kind from the list and the count; sending is not affected.
-	if _, err := e.s.SetSettings(e.ctx, "u_alice", inbox.SettingsInput{PaymentMade: &inbox.ChannelsInput{InApp: &f}}); err != nil {
+	if _, err := e.s.SetSettings(e.ctx, "u_alice", inbox.NotificationSettingsInput{PaymentMade: &inbox.ChannelsInput{InApp: &f}}); err != nil {
 		t.Fatal(err)
 	}
 	set, _ := e.s.Settings(e.ctx, "u_alice")
@@ -160,13 +160,13 @@ func TestSecurityAlertsCannotBeTurnedOff(t *testing.T) {
 		{inbox.ChannelsInput{Email: &f}, "security.email"},
 		{inbox.ChannelsInput{InApp: &tr}, "security.in_app"},
 	} {
-		_, err := e.s.SetSettings(e.ctx, "u_alice", inbox.SettingsInput{Security: &tc.in, PaymentMade: &inbox.ChannelsInput{SMS: &f}})
+		_, err := e.s.SetSettings(e.ctx, "u_alice", inbox.NotificationSettingsInput{Security: &tc.in, PaymentMade: &inbox.ChannelsInput{SMS: &f}})
 		fe, ok := fault.As(err)
 		if !ok || fe.Code != "invalid_request" || len(fe.Errs) != 1 || fe.Errs[0].Field != tc.field {
 			t.Fatalf("%s: %v", tc.field, err)
 		}
 	}
-	set, err := e.s.SetSettings(e.ctx, "u_alice", inbox.SettingsInput{Security: &inbox.ChannelsInput{SMS: &tr, Email: &tr}})
+	set, err := e.s.SetSettings(e.ctx, "u_alice", inbox.NotificationSettingsInput{Security: &inbox.ChannelsInput{SMS: &tr, Email: &tr}})
 	if err != nil || !set.Security.SMS || !set.Security.Email || !set.PaymentMade.SMS {
 		t.Fatalf("repeating the fixed values: %+v %v (and the refused requests changed nothing)", set, err)
 	}
@@ -197,7 +197,7 @@ func TestListAndMarkRead(t *testing.T) {
 		t.Fatalf("second page %+v", pg2)
 	}
 	// Marking bob's notification as alice changes nothing; alice's own are marked once.
-	if err := e.s.MarkRead(e.ctx, "u_alice", inbox.ReadInput{IDs: []string{ids[0], bobs, "ntf_nope"}}); err != nil {
+	if err := e.s.MarkRead(e.ctx, "u_alice", inbox.MarkReadInput{IDs: []string{ids[0], bobs, "ntf_nope"}}); err != nil {
 		t.Fatal(err)
 	}
 	pg, _ = e.s.List(e.ctx, "u_alice", "en", inbox.Filter{})
@@ -213,7 +213,7 @@ func TestListAndMarkRead(t *testing.T) {
 		!strings.HasPrefix(b.Items[0].Body, "您提现的 IDR 100.00 未能完成：") {
 		t.Fatalf("bob's list %+v", b)
 	}
-	if err := e.s.MarkRead(e.ctx, "u_alice", inbox.ReadInput{}); err == nil {
+	if err := e.s.MarkRead(e.ctx, "u_alice", inbox.MarkReadInput{}); err == nil {
 		t.Fatal("no ids accepted")
 	}
 }

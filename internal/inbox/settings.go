@@ -24,8 +24,8 @@ var defaults = Channels{SMS: true, Email: true, InApp: true}
 // they are listed at /api/v1/me/security-events, not in the notification list.
 var securityChannels = Channels{SMS: true, Email: true, InApp: false}
 
-// Settings are a user's channels for each kind.
-type Settings struct {
+// NotificationSettings are a user's channels for each kind.
+type NotificationSettings struct {
 	PaymentMade       Channels `json:"payment_made"`
 	TransferSent      Channels `json:"transfer_sent"`
 	MoneyReceived     Channels `json:"money_received"`
@@ -43,8 +43,8 @@ type ChannelsInput struct {
 	InApp *bool `json:"in_app,omitempty"`
 }
 
-// SettingsInput changes the channels of some kinds; absent kinds stay as they are.
-type SettingsInput struct {
+// NotificationSettingsInput changes the channels of some kinds; absent kinds stay as they are.
+type NotificationSettingsInput struct {
 	PaymentMade       *ChannelsInput `json:"payment_made,omitempty"`
 	TransferSent      *ChannelsInput `json:"transfer_sent,omitempty"`
 	MoneyReceived     *ChannelsInput `json:"money_received,omitempty"`
@@ -55,7 +55,7 @@ type SettingsInput struct {
 	Security          *ChannelsInput `json:"security,omitempty" doc:"may only repeat the fixed values (sms and email true, in_app false)"`
 }
 
-func (in SettingsInput) byKind() map[string]*ChannelsInput {
+func (in NotificationSettingsInput) byKind() map[string]*ChannelsInput {
 	return map[string]*ChannelsInput{
 		wallet.ReceiptPaymentMade: in.PaymentMade, wallet.ReceiptTransferSent: in.TransferSent,
 		wallet.ReceiptMoneyReceived: in.MoneyReceived, wallet.ReceiptTopupCredited: in.TopupCredited,
@@ -64,18 +64,18 @@ func (in SettingsInput) byKind() map[string]*ChannelsInput {
 	}
 }
 
-func settingsOf(m map[string]Channels) Settings {
-	return Settings{PaymentMade: m[wallet.ReceiptPaymentMade], TransferSent: m[wallet.ReceiptTransferSent],
+func settingsOf(m map[string]Channels) NotificationSettings {
+	return NotificationSettings{PaymentMade: m[wallet.ReceiptPaymentMade], TransferSent: m[wallet.ReceiptTransferSent],
 		MoneyReceived: m[wallet.ReceiptMoneyReceived], TopupCredited: m[wallet.ReceiptTopupCredited],
 		WithdrawalSettled: m[wallet.ReceiptWithdrawalSettled], WithdrawalFailed: m[wallet.ReceiptWithdrawalFailed],
 		RefundReceived: m[wallet.ReceiptRefundReceived], Security: securityChannels}
 }
 
 // Settings returns the user's channels for every kind.
-func (s *Service) Settings(ctx context.Context, userID string) (Settings, error) {
+func (s *Service) Settings(ctx context.Context, userID string) (NotificationSettings, error) {
 	m, err := s.settings(ctx, userID)
 	if err != nil {
-		return Settings{}, err
+		return NotificationSettings{}, err
 	}
 	return settingsOf(m), nil
 }
@@ -115,7 +115,7 @@ func readSettings(ctx context.Context, q querier, userID string) (map[string]Cha
 
 // SetSettings changes the channels named in in and returns them all. Security alerts cannot be
 // turned off: a value other than the fixed one is a 400 on that field.
-func (s *Service) SetSettings(ctx context.Context, userID string, in SettingsInput) (Settings, error) {
+func (s *Service) SetSettings(ctx context.Context, userID string, in NotificationSettingsInput) (NotificationSettings, error) {
 	var v fault.Validation
 	if sec := in.Security; sec != nil {
 		for _, c := range []struct {
@@ -127,7 +127,7 @@ func (s *Service) SetSettings(ctx context.Context, userID string, in SettingsInp
 		}
 	}
 	if err := v.Err(); err != nil {
-		return Settings{}, err
+		return NotificationSettings{}, err
 	}
 	var cur map[string]Channels
 	now := s.now().UnixMicro()
@@ -157,7 +157,7 @@ func (s *Service) SetSettings(ctx context.Context, userID string, in SettingsInp
 		return nil
 	})
 	if err != nil {
-		return Settings{}, err
+		return NotificationSettings{}, err
 	}
 	return settingsOf(cur), nil
 }

@@ -22,8 +22,8 @@ type Notification struct {
 	ReadAt        *time.Time `json:"read_at,omitempty" doc:"when it was marked read; absent while unread"`
 }
 
-// Page is one page of notifications, newest first, with the number of unread ones.
-type Page struct {
+// NotificationPage is one page of notifications, newest first, with the number of unread ones.
+type NotificationPage struct {
 	Items      []Notification `json:"items"`
 	NextCursor *string        `json:"next_cursor"`
 	Unread     int            `json:"unread" doc:"how many of the user's notifications are unread (all pages)"`
@@ -38,13 +38,13 @@ type Filter struct {
 
 // List returns the user's notifications in locale, newest first. Kinds whose in_app setting
 // is off are left out, of the list and of the count.
-func (s *Service) List(ctx context.Context, userID, locale string, f Filter) (Page, error) {
+func (s *Service) List(ctx context.Context, userID, locale string, f Filter) (NotificationPage, error) {
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 50
 	}
 	set, err := s.settings(ctx, userID)
 	if err != nil {
-		return Page{}, err
+		return NotificationPage{}, err
 	}
 	where := "user_id = ?"
 	args := []any{userID}
@@ -56,7 +56,7 @@ func (s *Service) List(ctx context.Context, userID, locale string, f Filter) (Pa
 	}
 	var unread int
 	if err := s.db.QueryRow(ctx, "SELECT COUNT(*) FROM notifications WHERE "+where+" AND read_at IS NULL", args...).Scan(&unread); err != nil {
-		return Page{}, fmt.Errorf("count notifications of %s: %w", userID, err)
+		return NotificationPage{}, fmt.Errorf("count notifications of %s: %w", userID, err)
 	}
 	if f.UnreadOnly {
 		where += " AND read_at IS NULL"
@@ -69,21 +69,21 @@ func (s *Service) List(ctx context.Context, userID, locale string, f Filter) (Pa
 	rows, err := s.db.Query(ctx, "SELECT id, kind, transaction_id, params, created_at, read_at FROM notifications WHERE "+
 		where+" ORDER BY id DESC LIMIT ?", args...)
 	if err != nil {
-		return Page{}, fmt.Errorf("list notifications of %s: %w", userID, err)
+		return NotificationPage{}, fmt.Errorf("list notifications of %s: %w", userID, err)
 	}
 	defer rows.Close()
-	pg := Page{Items: []Notification{}, Unread: unread}
+	pg := NotificationPage{Items: []Notification{}, Unread: unread}
 	for rows.Next() {
 		var n Notification
 		var pj string
 		var at int64
 		var read sql.NullInt64
 		if err := rows.Scan(&n.ID, &n.Kind, &n.TransactionID, &pj, &at, &read); err != nil {
-			return Page{}, fmt.Errorf("list notifications of %s: %w", userID, err)
+			return NotificationPage{}, fmt.Errorf("list notifications of %s: %w", userID, err)
 		}
 		var p params
 		if err := json.Unmarshal([]byte(pj), &p); err != nil {
-			return Page{}, fmt.Errorf("notification %s: %w", n.ID, err)
+			return NotificationPage{}, fmt.Errorf("notification %s: %w", n.ID, err)
 		}
 		n.Title, n.Body = render(n.Kind, locale, p)
 		n.CreatedAt = createdAt(at)
@@ -94,7 +94,7 @@ func (s *Service) List(ctx context.Context, userID, locale string, f Filter) (Pa
 		pg.Items = append(pg.Items, n)
 	}
 	if err := rows.Err(); err != nil {
-		return Page{}, fmt.Errorf("list notifications of %s: %w", userID, err)
+		return NotificationPage{}, fmt.Errorf("list notifications of %s: %w", userID, err)
 	}
 	if len(pg.Items) > f.Limit {
 		pg.Items = pg.Items[:f.Limit]
@@ -104,13 +104,13 @@ func (s *Service) List(ctx context.Context, userID, locale string, f Filter) (Pa
 	return pg, nil
 }
 
-// ReadInput marks notifications read.
-type ReadInput struct {
+// MarkReadInput marks notifications read.
+type MarkReadInput struct {
 	IDs []string `json:"ids" doc:"1-200 notification ids; ids that are not the caller's, or already read, are ignored"`
 }
 
 // MarkRead marks the user's notifications among ids read. Another user's ids change nothing.
-func (s *Service) MarkRead(ctx context.Context, userID string, in ReadInput) error {
+func (s *Service) MarkRead(ctx context.Context, userID string, in MarkReadInput) error {
 	var v fault.Validation
 	v.Check(len(in.IDs) >= 1 && len(in.IDs) <= 200, "ids", "is required: 1-200 notification ids")
 	if err := v.Err(); err != nil {
