@@ -32,7 +32,6 @@ import (
 	"time"
 
 	"github.com/dompet/dompet/internal/db"
-	"github.com/dompet/dompet/internal/notify"
 )
 
 // Contact is how a user is reached and in which language.
@@ -88,6 +87,3 @@ func (s *Service) Notify() {
 		s.o.Outbox.Notify()
 	}
 }
-
-// channels a receipt may go through, beside the in-app list.
-var channels = []string{notify.SMS, notify.Email}

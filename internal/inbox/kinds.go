@@ -8,10 +8,6 @@ import (
 	"github.com/dompet/dompet/internal/wallet"
 )
 
-// Security is the settings' name for security alerts (account locked, password or PIN
-// changed, PIN locked, new device, two-factor on or off): always on.
-const Security = "security"
-
 // Kinds are the receipt kinds a user can set channels for, in the order shown.
 var Kinds = []string{
 	wallet.ReceiptPaymentMade, wallet.ReceiptTransferSent, wallet.ReceiptMoneyReceived, wallet.ReceiptTopupCredited,
