@@ -33,7 +33,7 @@ type NotificationSettings struct {
 	WithdrawalSettled Channels `json:"withdrawal_settled"`
 	WithdrawalFailed  Channels `json:"withdrawal_failed"`
 	RefundReceived    Channels `json:"refund_received"`
-	Security          Channels `json:"security" doc:"security alerts: always sms and email, cannot be turned off; listed at /api/v1/me/security-events"`
+	Security          Channels `json:"security" doc:"security alerts (account locked, password or PIN changed, PIN locked, new device, two-factor on or off): always by sms and email, cannot be turned off; listed at /api/v1/me/security-events"`
 }
 
 // ChannelsInput changes some channels of one kind; absent members stay as they are.
