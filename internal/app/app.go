@@ -17,6 +17,7 @@ import (
 	"github.com/dompet/dompet/internal/config"
 	"github.com/dompet/dompet/internal/db"
 	"github.com/dompet/dompet/internal/identity"
+	"github.com/dompet/dompet/internal/inbox"
 	"github.com/dompet/dompet/internal/ledger"
 	"github.com/dompet/dompet/internal/merchant"
 	"github.com/dompet/dompet/internal/notify"
@@ -38,10 +39,12 @@ type App struct {
 	Audit     *audit.Log
 	Merchants *merchant.Service
 	// Outbox delivers the messages written with state changes: merchant webhooks (topic
-	// merchant.Topic) and durable SMS and email (notify.Topic). Its dispatcher runs with
+	// merchant.Topic), durable SMS and email (notify.Topic) and receipts (inbox.Topic). Its dispatcher runs with
 	// Options.Background.
-	Outbox  *outbox.Outbox
-	Wallet  *wallet.Wallet
+	Outbox *outbox.Outbox
+	Wallet *wallet.Wallet
+	// Inbox holds the users' notifications (receipts) and their channel settings.
+	Inbox   *inbox.Service
 	Sandbox *wallet.Sandbox
 	Log     *slog.Logger
 	// Registry holds the process's metrics; the HTTP API serves it at /metrics.
@@ -162,8 +165,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*
 		return nil, errors.New("no real bank or card provider is configured: run with DOMPET_SANDBOX=true")
 	}
 	a.Sandbox = &wallet.Sandbox{}
+	a.Inbox = inbox.New(a.DB, inbox.Options{Contacts: Contacts{a.Identity}, Outbox: a.Outbox, Now: io.Now, Log: log})
+	a.Outbox.Handle(inbox.Topic, a.Inbox.Handler(a.outboxSender), inbox.OutboxRetry())
 	a.Wallet, err = wallet.New(wallet.Options{
-		DB: a.DB, Ledger: a.Ledger, Users: Users{a.Identity}, Merchants: Merchants{a.Merchants},
+		DB: a.DB, Ledger: a.Ledger, Users: Users{a.Identity}, Merchants: Merchants{a.Merchants}, Receipts: a.Inbox,
 		Currencies: cfg.Currencies, Fees: fees, Limits: limits, Rates: rates,
 		Funding: a.Sandbox, Bank: a.Sandbox, SettleAfter: cfg.SandboxSettleAfter, Log: log,
 		CheckPIN: a.Identity.CheckPIN, Hooks: o.WalletHooks, LookupLimit: lookupLimit(cfg),

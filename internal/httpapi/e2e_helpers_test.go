@@ -80,7 +80,7 @@ func newE2E(tb testing.TB, adjust ...func(*app.Options)) *e2eEnv {
 		tb.Fatalf("app.New: %v", err)
 	}
 	tb.Cleanup(func() { _ = a.Close() })
-	api, err := New(Options{Config: cfg, DB: a.DB, Log: log, Identity: a.Identity, Staff: a.Staff, Audit: a.Audit, Merchants: a.Merchants, Wallet: a.Wallet, Support: a.Support})
+	api, err := New(Options{Config: cfg, DB: a.DB, Log: log, Identity: a.Identity, Staff: a.Staff, Audit: a.Audit, Merchants: a.Merchants, Wallet: a.Wallet, Support: a.Support, Inbox: a.Inbox})
 	if err != nil {
 		tb.Fatalf("httpapi.New: %v", err)
 	}

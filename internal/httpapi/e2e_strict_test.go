@@ -258,13 +258,13 @@ func strictRefusal(r reply, field string) string {
 }
 
 // moneyState renders what a refused request must not change: every ledger balance, and the
-// rows of transfers, transactions, quotes, refund requests (with their decisions) and
-// webhook events.
+// rows of transfers, transactions, quotes, refund requests (with their decisions), webhook
+// events and receipts.
 func (e *e2eEnv) moneyState(t *testing.T) string {
 	t.Helper()
 	ctx := context.Background()
 	var b strings.Builder
-	for _, table := range []string{"ledger_transfers", "ledger_postings", "wallet_transactions", "wallet_fx_quotes", "wallet_refund_requests", "outbox_messages"} {
+	for _, table := range []string{"ledger_transfers", "ledger_postings", "wallet_transactions", "wallet_fx_quotes", "wallet_refund_requests", "outbox_messages", "notifications"} {
 		var n int
 		if err := e.app.DB.QueryRow(ctx, "SELECT count(*) FROM "+table).Scan(&n); err != nil {
 			t.Fatal(err)

@@ -39,7 +39,7 @@ func newLimitEnv(t *testing.T, adjust func(*config.Config)) *limitEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = a.Close() })
-	if e.api, err = New(Options{Config: cfg, DB: a.DB, Identity: a.Identity, Merchants: a.Merchants, Wallet: a.Wallet}); err != nil {
+	if e.api, err = New(Options{Config: cfg, DB: a.DB, Identity: a.Identity, Merchants: a.Merchants, Wallet: a.Wallet, Inbox: a.Inbox}); err != nil {
 		t.Fatal(err)
 	}
 	return e

@@ -56,6 +56,10 @@ func (s *Server) routes() []route {
 		{"POST /api/v1/me/two-factor/totp/confirm", authUser, s.confirmTOTP, confirmTOTPDoc},
 		{"DELETE /api/v1/me/two-factor", authUser, s.disableTwoFactor, disableTwoFactorDoc},
 		{"GET /api/v1/me/devices", authUser, s.devices, devicesDoc},
+		{"GET /api/v1/me/notifications", authUser, s.notifications, notificationsDoc},
+		{"POST /api/v1/me/notifications/read", authUser, s.readNotifications, readNotificationsDoc},
+		{"GET /api/v1/me/notification-settings", authUser, s.notificationSettings, notificationSettingsDoc},
+		{"PUT /api/v1/me/notification-settings", authUser, s.setNotificationSettings, setNotificationSettingsDoc},
 		{"DELETE /api/v1/me/devices/{id}", authUser, s.revokeDevice, revokeDeviceDoc},
 
 		// Wallet: balances, top-ups, payments, transfers, withdrawals, names before money

@@ -14,6 +14,7 @@ import (
 	"github.com/dompet/dompet/internal/db"
 	"github.com/dompet/dompet/internal/front"
 	"github.com/dompet/dompet/internal/identity"
+	"github.com/dompet/dompet/internal/inbox"
 	"github.com/dompet/dompet/internal/merchant"
 	"github.com/dompet/dompet/internal/staff"
 	"github.com/dompet/dompet/internal/support"
@@ -39,6 +40,7 @@ type Options struct {
 	Staff     *staff.Service   // staff logins and administration (authStaff routes)
 	Audit     *audit.Log       // read by admins at /api/v1/agent/audit
 	Support   *support.Service // the desk: conversations, routing, customer context
+	Inbox     *inbox.Service   // the users' notifications and their settings
 
 	// Front is the HTTP front the API's routes are mounted on, beside the pages (built with
 	// Errors: WriteFrontError). Nil makes one from Config holding the API alone.
@@ -58,6 +60,7 @@ type Server struct {
 	staff     *staff.Service
 	audit     *audit.Log
 	support   *support.Service
+	inbox     *inbox.Service
 
 	front    *front.Front
 	registry *prometheus.Registry
@@ -108,6 +111,7 @@ func newServer(o Options, extra []route) (*Server, error) {
 
 	s.identity, s.merchants, s.wallet, s.staff, s.audit = o.Identity, o.Merchants, o.Wallet, o.Staff, o.Audit
 	s.support = o.Support
+	s.inbox = o.Inbox
 	if o.Identity != nil {
 		s.authUser = requireUser(Authenticator[identity.Principal](o.Identity.Authenticate))
 	}

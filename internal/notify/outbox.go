@@ -12,8 +12,9 @@ import (
 	"github.com/dompet/dompet/internal/outbox"
 )
 
-// Topic is the outbox topic of durable SMS and email: security alerts now, receipts next (a
-// payment writes Row(receipt) among its ledger transfer's Rows).
+// Topic is the outbox topic of durable SMS and email whose recipient and text are known when
+// written: security alerts. Receipts have their own topic (inbox.Topic), whose channels are
+// decided when sent.
 const Topic = "notify"
 
 // OutboxRetry is the schedule of Topic: each attempt already makes a few quick tries (the

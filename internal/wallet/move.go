@@ -31,8 +31,9 @@ type movement struct {
 	rec      record   // the acting owner's view
 	others   []record // the other side's views (written only on success)
 	transfer ledger.Transfer
-	extra    []db.Row // outbox events and the like (written only on success)
-	self     string   // the acting owner's ledger account, to word limit failures
+	extra    []db.Row  // outbox events and the like (written only on success)
+	receipts []Receipt // the users' receipts (written only on success)
+	self     string    // the acting owner's ledger account, to word limit failures
 	selfID   string
 	amount   money.Amount // what failure reasons quote as required
 }
@@ -51,6 +52,11 @@ func (w *Wallet) move(ctx context.Context, m movement) (Transaction, error) {
 		t.Rows = append(t.Rows, o.row())
 	}
 	t.Rows = append(t.Rows, m.extra...)
+	receipts, err := w.receiptRows(m.receipts...)
+	if err != nil {
+		return Transaction{}, fmt.Errorf("%s %s: receipts: %w", m.rec.kind, m.rec.id, err)
+	}
+	t.Rows = append(t.Rows, receipts...)
 	t.Rejected = func(r *fault.Error) []db.Row {
 		return []db.Row{m.rec.failed(translate(r, m.self, m.selfID, m.amount)).row()}
 	}
@@ -71,6 +77,9 @@ func (w *Wallet) move(ctx context.Context, m movement) (Transaction, error) {
 			return m.rec.failed(reason).tx(), explain(reason)
 		}
 		return Transaction{}, fmt.Errorf("%s %s: %w", m.rec.kind, m.rec.id, err)
+	}
+	if len(receipts) > 0 {
+		w.receiptsSent()
 	}
 	return m.rec.tx(), nil
 }

@@ -113,6 +113,7 @@ func (w *Wallet) TopUp(ctx context.Context, c Call, in TopUpInput) (Transaction,
 			return Transaction{}, err
 		}
 		tx, err := w.move(ctx, movement{rec: rec, self: acct, selfID: c.User.ID, amount: money.New(in.Amount, in.Currency),
+			receipts: []Receipt{receiptOf(ReceiptTopupCredited, rec)},
 			transfer: ledger.Transfer{Code: KindTopup, Postings: postings, Usage: w.incoming(c.User, in.Currency, in.Amount-fee, rec.at)}})
 		// Collected but not credited — refused, in conflict, or the key's credit was another
 		// request's (another process took the same key at once and charged too): give it back.
@@ -212,6 +213,7 @@ func (w *Wallet) Pay(ctx context.Context, c Call, in PayInput) (Transaction, err
 			return Transaction{}, fmt.Errorf("pay merchant %s: %w", in.MerchantID, err)
 		}
 		m := movement{rec: rec, others: []record{mrec}, self: acct, selfID: c.User.ID, amount: money.New(in.Amount+payerFee, in.Currency),
+			receipts: []Receipt{receiptOf(ReceiptPaymentMade, rec)},
 			transfer: ledger.Transfer{Code: KindPayment, Postings: postings, Usage: w.outgoing(c.User, in.Currency, in.Amount, rec.at)}}
 		if ok {
 			m.extra = append(m.extra, ev)
@@ -306,6 +308,7 @@ func (w *Wallet) Transfer(ctx context.Context, c Call, in TransferInput) (Transa
 		in2.counterparty = Counterparty{Type: "user", ID: c.User.ID, Name: c.User.Name}
 		usage := append(w.outgoing(c.User, in.Currency, in.Amount, rec.at), w.incoming(to, in.Currency, in.Amount, rec.at)...)
 		return w.move(ctx, movement{rec: rec, others: []record{in2}, self: from, selfID: c.User.ID, amount: money.New(in.Amount+fee, in.Currency),
+			receipts: []Receipt{receiptOf(ReceiptTransferSent, rec), receiptOf(ReceiptMoneyReceived, in2)},
 			transfer: ledger.Transfer{Code: "transfer", Postings: postings, Usage: usage}})
 	})
 }

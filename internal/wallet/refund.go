@@ -89,6 +89,7 @@ func (w *Wallet) refund(ctx context.Context, merchantID string, in RefundInput, 
 		return Transaction{}, fmt.Errorf("refund %s: %w", pay.ID, err)
 	}
 	m := movement{rec: rec, others: []record{urec}, self: macct, selfID: merchantID, amount: money.New(in.Amount, pay.Currency),
+		receipts: []Receipt{receiptOf(ReceiptRefundReceived, urec)},
 		transfer: ledger.Transfer{Code: KindRefund,
 			Postings: []ledger.Posting{{Debit: macct, Credit: uacct, Amount: in.Amount, Currency: pay.Currency}},
 			Usage:    []ledger.Usage{{Key: refundKey(pay.ID), Amount: in.Amount, Max: pay.Amount}}}}

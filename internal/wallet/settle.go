@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dompet/dompet/internal/db"
 	"github.com/dompet/dompet/internal/fault"
 	"github.com/dompet/dompet/internal/ledger"
 	"github.com/dompet/dompet/internal/money"
@@ -40,7 +41,7 @@ var errSettled = fault.New("settled", "the payout is no longer pending")
 
 type due struct {
 	owner, id, kind, currency string
-	amount                    int64
+	amount, fee               int64
 	details                   Details
 }
 
@@ -50,7 +51,7 @@ type due struct {
 // It returns how many payouts it settled and what went wrong with the others.
 func (w *Wallet) Settle(ctx context.Context) (int, error) {
 	now := w.now()
-	rows, err := w.db.Query(ctx, `SELECT owner, id, kind, currency, amount, details FROM wallet_transactions
+	rows, err := w.db.Query(ctx, `SELECT owner, id, kind, currency, amount, fee, details FROM wallet_transactions
 		WHERE status = 'pending' AND settle_after > 0 AND settle_after <= ? ORDER BY settle_after LIMIT 200`, now.UnixMicro())
 	if err != nil {
 		return 0, fmt.Errorf("find due payouts: %w", err)
@@ -60,7 +61,7 @@ func (w *Wallet) Settle(ctx context.Context) (int, error) {
 	for rows.Next() {
 		var d due
 		var det string
-		if err := rows.Scan(&d.owner, &d.id, &d.kind, &d.currency, &d.amount, &det); err != nil {
+		if err := rows.Scan(&d.owner, &d.id, &d.kind, &d.currency, &d.amount, &d.fee, &det); err != nil {
 			rows.Close()
 			return 0, fmt.Errorf("find due payouts: %w", err)
 		}
@@ -110,10 +111,19 @@ func (w *Wallet) settleOne(ctx context.Context, d due) error {
 	err = w.o.Bank.Payout(ctx, p)
 	switch {
 	case err == nil:
-		_, err := w.l.Submit(ctx, ledger.Transfer{Key: "settle:" + d.id, Code: d.kind + "_settled", Post: d.id,
-			Updates: []ledger.Update{w.statusUpdate(d, StatusSucceeded, "", nil)}})
+		rows, err := w.payoutReceipt(d, ReceiptWithdrawalSettled, "", nil)
+		if err != nil {
+			return fmt.Errorf("post %s: %w", d.id, err)
+		}
+		_, err = w.l.Submit(ctx, ledger.Transfer{Key: "settle:" + d.id, Code: d.kind + "_settled", Post: d.id,
+			Updates: []ledger.Update{w.statusUpdate(d, StatusSucceeded, "", nil)}, Rows: rows})
 		switch {
-		case err == nil, errors.Is(err, errSettled):
+		case err == nil:
+			if len(rows) > 0 {
+				w.receiptsSent()
+			}
+			return nil
+		case errors.Is(err, errSettled):
 			return nil
 		case errors.Is(err, ledger.ErrPendingExpired):
 			return w.release(ctx, d, FailExpired)
@@ -135,12 +145,34 @@ func (w *Wallet) settleOne(ctx context.Context, d due) error {
 // ledger, what the hold added to the user's spending counters), and marks it failed with
 // code in the same database transaction.
 func (w *Wallet) release(ctx context.Context, d due, code string) error {
-	_, err := w.l.Submit(ctx, ledger.Transfer{Key: "release:" + d.id, Code: d.kind + "_failed", Void: d.id,
-		Updates: []ledger.Update{w.statusUpdate(d, StatusFailed, code, map[string]any{"currency": d.currency})}})
+	params := map[string]any{"currency": d.currency}
+	rows, err := w.payoutReceipt(d, ReceiptWithdrawalFailed, code, params)
+	if err != nil {
+		return fmt.Errorf("void %s: %w", d.id, err)
+	}
+	_, err = w.l.Submit(ctx, ledger.Transfer{Key: "release:" + d.id, Code: d.kind + "_failed", Void: d.id,
+		Updates: []ledger.Update{w.statusUpdate(d, StatusFailed, code, params)}, Rows: rows})
 	if err != nil && !errors.Is(err, errSettled) {
 		return fmt.Errorf("void %s: %w", d.id, err)
 	}
+	if err == nil && len(rows) > 0 {
+		w.receiptsSent()
+	}
 	return nil
+}
+
+// payoutReceipt is the receipt rows a withdrawal's post or void carries (written only if
+// that transfer commits). Remittances have none yet.
+func (w *Wallet) payoutReceipt(d due, kind, code string, params map[string]any) ([]db.Row, error) {
+	if d.kind != KindWithdrawal || !strings.HasPrefix(d.owner, "user:") {
+		return nil, nil
+	}
+	r := record{owner: d.owner, id: d.id, kind: d.kind, amount: d.amount, currency: d.currency, fee: d.fee,
+		failureCode: code, failureParams: params, at: w.now()}
+	if d.details.BankAccount != nil {
+		r.counterparty.Name = d.details.BankAccount.HolderName
+	}
+	return w.receiptRows(receiptOf(kind, r))
 }
 
 // statusUpdate moves a pending payout to its final status, or refuses the post or void that
@@ -165,7 +197,11 @@ func pendingDone(owner, id, status, failureCode string, params map[string]any, n
 // ExpireHolds voids the holds whose timeout has passed; a payout's hold is voided together
 // with its transaction becoming failed (expired).
 func (w *Wallet) ExpireHolds(ctx context.Context) (int, error) {
-	return w.l.ExpirePending(ctx, w.expiryUpdates)
+	n, err := w.l.ExpirePending(ctx, w.expiryUpdates)
+	if n > 0 {
+		w.receiptsSent()
+	}
+	return n, err
 }
 
 func (w *Wallet) expiryUpdates(ctx context.Context, ids []string) (map[string][]ledger.Update, error) {
@@ -173,7 +209,7 @@ func (w *Wallet) expiryUpdates(ctx context.Context, ids []string) (map[string][]
 	for i, id := range ids {
 		args[i] = id
 	}
-	rows, err := w.db.Query(ctx, `SELECT owner, id, currency FROM wallet_transactions WHERE status = 'pending' AND id IN (`+
+	rows, err := w.db.Query(ctx, `SELECT owner, id, kind, currency, amount, fee, details FROM wallet_transactions WHERE status = 'pending' AND id IN (`+
 		strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("expired payouts: %w", err)
@@ -182,13 +218,31 @@ func (w *Wallet) expiryUpdates(ctx context.Context, ids []string) (map[string][]
 	now := w.now()
 	out := map[string][]ledger.Update{}
 	for rows.Next() {
-		var owner, id, cur string
-		if err := rows.Scan(&owner, &id, &cur); err != nil {
+		var d due
+		var det string
+		if err := rows.Scan(&d.owner, &d.id, &d.kind, &d.currency, &d.amount, &d.fee, &det); err != nil {
 			return nil, fmt.Errorf("expired payouts: %w", err)
 		}
-		u := pendingDone(owner, id, StatusFailed, FailExpired, map[string]any{"currency": cur}, now)
+		_ = json.Unmarshal([]byte(det), &d.details) // only the receipt's counterparty name comes from it
+		params := map[string]any{"currency": d.currency}
+		u := pendingDone(d.owner, d.id, StatusFailed, FailExpired, params, now)
 		u.Reject = ledger.ErrAlreadyResolved // settled meanwhile: nothing to expire
-		out[id] = append(out[id], u)
+		out[d.id] = append(out[d.id], u)
+		// ExpirePending takes no rows: the receipt is inserted by updates of the same void,
+		// after the status change, so it commits (or rolls back) with it.
+		receipt, err := w.payoutReceipt(d, ReceiptWithdrawalFailed, FailExpired, params)
+		if err != nil {
+			return nil, fmt.Errorf("expired payout %s: %w", d.id, err)
+		}
+		for _, r := range receipt {
+			out[d.id] = append(out[d.id], insertUpdate(r))
+		}
 	}
 	return out, rows.Err()
+}
+
+// insertUpdate is the update that inserts r.
+func insertUpdate(r db.Row) ledger.Update {
+	return ledger.Update{SQL: "INSERT INTO " + r.Table + " (" + strings.Join(r.Cols, ", ") + ") VALUES (" +
+		strings.TrimSuffix(strings.Repeat("?, ", len(r.Cols)), ", ") + ")", Args: r.Vals, Reject: ledger.ErrAlreadyResolved}
 }

@@ -66,6 +66,7 @@ type Options struct {
 	Ledger      *ledger.Ledger
 	Users       Users
 	Merchants   Merchants
+	Receipts    Receipts // the users' receipts of their money movements; nil: none
 	Currencies  money.Set
 	Fees        Fees
 	Limits      Limits

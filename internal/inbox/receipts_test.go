@@ -1,0 +1,222 @@
+package inbox_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dompet/dompet/internal/app"
+	"github.com/dompet/dompet/internal/config"
+	"github.com/dompet/dompet/internal/db/dbtest"
+	"github.com/dompet/dompet/internal/identity"
+	"github.com/dompet/dompet/internal/inbox"
+	"github.com/dompet/dompet/internal/notify"
+	"github.com/dompet/dompet/internal/wallet"
+)
+
+// world is a Dompet without HTTP: two users (alice in English, bob in Chinese), a merchant,
+// and a recorder standing for the SMS and email providers.
+type world struct {
+	ctx        context.Context
+	a          *app.App
+	sent       *notify.Recorder
+	alice, bob identity.User
+	merchant   string
+	n          int
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	ctx := context.Background()
+	cfg := config.Default()
+	cfg.SandboxSettleAfter = time.Microsecond // due at the first Settle
+	sent := notify.NewRecorder(nil, 100)
+	a, err := app.New(ctx, cfg, nil, app.Options{DB: dbtest.Open(t), Notify: sent,
+		Identity: identity.Options{Argon2: identity.Argon2Params{Time: 1, MemoryKiB: 64, Threads: 1}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	w := &world{ctx: ctx, a: a, sent: sent}
+	reg := func(phone, name, locale string) identity.User {
+		u, err := a.Identity.Register(ctx, identity.RegisterInput{Phone: phone, Email: strings.ToLower(name) + "@example.com",
+			Password: "Kopi-Susu-42-Gula", DisplayName: name, Locale: locale})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	w.alice = reg("+6281100000001", "Alice", "en")
+	w.bob = reg("+6281100000002", "Bob", "zh-CN")
+	m, err := a.Merchants.Create(ctx, "Toko Kopi", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.merchant = m.ID
+	return w
+}
+
+func (w *world) call(u identity.User) wallet.Call {
+	w.n++
+	return wallet.Call{User: app.Party(u), Key: fmt.Sprintf("k%d", w.n), Hash: fmt.Sprintf("h%d", w.n)}
+}
+
+// receipts counts the notifications and receipt outbox messages of each user by kind.
+func (w *world) receipts(t *testing.T) (map[string]int, int) {
+	t.Helper()
+	rows, err := w.a.DB.Query(w.ctx, "SELECT user_id, kind FROM notifications")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	got := map[string]int{}
+	for rows.Next() {
+		var u, k string
+		if err := rows.Scan(&u, &k); err != nil {
+			t.Fatal(err)
+		}
+		got[u+" "+k]++
+	}
+	var msgs int
+	if err := w.a.DB.QueryRow(w.ctx, "SELECT COUNT(*) FROM outbox_messages WHERE topic = ?", inbox.Topic).Scan(&msgs); err != nil {
+		t.Fatal(err)
+	}
+	return got, msgs
+}
+
+// Every money movement writes its receipts with it, for each user it touches, and a refused
+// movement writes none.
+func TestReceiptsCommitWithTheirMovement(t *testing.T) {
+	w := newWorld(t)
+	ctx := w.ctx
+	var payment string
+	bank := func(number string) wallet.BankAccount {
+		return wallet.BankAccount{BankCode: "BCA", AccountNumber: number, HolderName: "Alice"}
+	}
+	steps := []struct {
+		name    string
+		run     func() error
+		refused bool
+		want    []string // "alice payment_made", …
+	}{
+		{"top-up", func() error {
+			_, err := w.a.Wallet.TopUp(ctx, w.call(w.alice), wallet.TopUpInput{Amount: 1_000_000_00, Currency: "IDR",
+				Source: wallet.Source{Type: "bank_transfer", Reference: "BCA-1"}})
+			return err
+		}, false, []string{"alice topup_credited"}},
+		{"top-up declined", func() error {
+			_, err := w.a.Wallet.TopUp(ctx, w.call(w.alice), wallet.TopUpInput{Amount: 100_00, Currency: "IDR",
+				Source: wallet.Source{Type: "card", Reference: "sandbox:decline"}})
+			return err
+		}, true, nil},
+		{"payment", func() error {
+			tx, err := w.a.Wallet.Pay(ctx, w.call(w.alice), wallet.PayInput{MerchantID: w.merchant, Amount: 50_000_00, Currency: "IDR", OrderRef: "o-1"})
+			payment = tx.ID
+			return err
+		}, false, []string{"alice payment_made"}},
+		{"payment over the balance", func() error {
+			_, err := w.a.Wallet.Pay(ctx, w.call(w.alice), wallet.PayInput{MerchantID: w.merchant, Amount: 5_000_000_00, Currency: "IDR", OrderRef: "o-2"})
+			return err
+		}, true, nil},
+		{"transfer", func() error {
+			_, err := w.a.Wallet.Transfer(ctx, w.call(w.alice), wallet.TransferInput{To: w.bob.Phone, Amount: 20_000_00, Currency: "IDR"})
+			return err
+		}, false, []string{"alice transfer_sent", "bob money_received"}},
+		{"transfer over the balance", func() error {
+			_, err := w.a.Wallet.Transfer(ctx, w.call(w.bob), wallet.TransferInput{To: w.alice.Phone, Amount: 900_000_00, Currency: "IDR"})
+			return err
+		}, true, nil},
+		{"refund", func() error {
+			_, err := w.a.Wallet.Refund(ctx, wallet.MerchantCall{MerchantID: w.merchant, Key: "r1", Hash: "r1"},
+				wallet.RefundInput{PaymentID: payment, Amount: 10_000_00, Reason: "out of stock"})
+			return err
+		}, false, []string{"alice refund_received"}},
+		{"refund beyond the payment", func() error {
+			_, err := w.a.Wallet.Refund(ctx, wallet.MerchantCall{MerchantID: w.merchant, Key: "r2", Hash: "r2"},
+				wallet.RefundInput{PaymentID: payment, Amount: 50_000_00, Reason: "again"})
+			return err
+		}, true, nil},
+		{"withdrawal asked (pending: no receipt yet)", func() error {
+			_, err := w.a.Wallet.Withdraw(ctx, w.call(w.alice), wallet.WithdrawInput{Amount: 10_000_00, Currency: "IDR", BankAccount: bank("1234567")})
+			return err
+		}, false, nil},
+		{"withdrawal settled", func() error {
+			_, err := w.a.Wallet.Settle(ctx)
+			return err
+		}, false, []string{"alice withdrawal_settled"}},
+		{"withdrawal rejected by the bank", func() error {
+			if _, err := w.a.Wallet.Withdraw(ctx, w.call(w.alice), wallet.WithdrawInput{Amount: 10_000_00, Currency: "IDR", BankAccount: bank("1230000")}); err != nil {
+				return err
+			}
+			_, err := w.a.Wallet.Settle(ctx)
+			return err
+		}, false, []string{"alice withdrawal_failed"}},
+		{"withdrawal over the balance", func() error {
+			_, err := w.a.Wallet.Withdraw(ctx, w.call(w.bob), wallet.WithdrawInput{Amount: 900_000_00, Currency: "IDR", BankAccount: bank("7654321")})
+			return err
+		}, true, nil},
+	}
+	names := map[string]string{w.alice.ID: "alice", w.bob.ID: "bob"}
+	for _, s := range steps {
+		before, beforeMsgs := w.receipts(t)
+		err := s.run()
+		if s.refused != (err != nil) {
+			t.Fatalf("%s: err %v, refused %v", s.name, err, s.refused)
+		}
+		after, afterMsgs := w.receipts(t)
+		var got []string
+		for k, n := range after {
+			for range n - before[k] {
+				id, kind, _ := strings.Cut(k, " ")
+				got = append(got, names[id]+" "+kind)
+			}
+		}
+		if strings.Join(sorted(got), ",") != strings.Join(sorted(s.want), ",") {
+			t.Errorf("%s: receipts %v, want %v", s.name, got, s.want)
+		}
+		if afterMsgs-beforeMsgs != len(s.want) {
+			t.Errorf("%s: %d receipt messages in the outbox, want %d", s.name, afterMsgs-beforeMsgs, len(s.want))
+		}
+	}
+
+	// Delivered: one SMS per receipt to the user's phone, in the profile's language, with
+	// the notification id as its id; no email (not verified on this branch).
+	if _, err := w.a.Outbox.DispatchOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	byTo := map[string][]string{}
+	ids := map[string]bool{}
+	for _, r := range w.sent.Recent() {
+		if r.Message.Channel != notify.SMS {
+			t.Errorf("sent by %s: %+v", r.Message.Channel, r.Message)
+		}
+		byTo[r.Message.To] = append(byTo[r.Message.To], r.Message.Text)
+		ids[r.Message.ID] = true
+	}
+	t.Logf("alice's SMS:\n%s", strings.Join(byTo[w.alice.Phone], "\n"))
+	if len(byTo[w.alice.Phone]) != 6 || len(byTo[w.bob.Phone]) != 1 {
+		t.Fatalf("SMS sent: %v", byTo)
+	}
+	if got := byTo[w.bob.Phone][0]; got != "Dompet: Alice 向您转账 IDR 20,000.00。" {
+		t.Errorf("bob's SMS %q", got)
+	}
+	joined := strings.Join(byTo[w.alice.Phone], "\n")
+	for _, want := range []string{"You paid IDR 50,000.00 to Toko Kopi.", "Your withdrawal of IDR 10,000.00 failed: ", "Toko Kopi refunded you IDR 10,000.00."} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("alice's SMS lack %q:\n%s", want, joined)
+		}
+	}
+	var n int
+	if err := w.a.DB.QueryRow(ctx, "SELECT COUNT(*) FROM notifications").Scan(&n); err != nil || len(ids) != n {
+		t.Errorf("%d distinct message ids for %d notifications (%v)", len(ids), n, err)
+	}
+}
+
+func sorted(s []string) []string {
+	out := slices.Clone(s)
+	slices.Sort(out)
+	return out
+}
