@@ -185,6 +185,18 @@ func (e *accEnv) nextSMSCode(t testing.TB, phone string) string {
 	return ""
 }
 
+// nextSMSWith waits for the next SMS to phone whose text holds want; other SMS are skipped.
+func (e *accEnv) nextSMSWith(t testing.TB, phone, want string) {
+	t.Helper()
+	deadline := time.Now().Add(notifytest.Wait)
+	for time.Now().Before(deadline) {
+		if m := e.sms.Next(t); m.To == phone && strings.Contains(m.Text, want) {
+			return
+		}
+	}
+	t.Fatalf("no SMS to %s said %q", phone, want)
+}
+
 // nextMailCode is nextSMSCode for mail to address.
 func (e *accEnv) nextMailCode(t testing.TB, address string) string {
 	t.Helper()

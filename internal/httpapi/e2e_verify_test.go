@@ -14,7 +14,8 @@ import (
 )
 
 // Register, try to pay (403 phone_unverified, money can still come in), verify the phone with
-// the code the SMS gateway received, try again (403 pin_required), set the PIN, pay (201).
+// the code the SMS gateway received, try again (403 pin_required), set the PIN, pay (201), and
+// find the receipt at the SMS gateway and in the notification list.
 // The number is typed the local way and read in DOMPET_DEFAULT_COUNTRY (ID).
 func TestE2EPhoneVerifiedThenPINThenPay(t *testing.T) {
 	e := newAccEnv(t)
@@ -84,9 +85,27 @@ func TestE2EPhoneVerifiedThenPINThenPay(t *testing.T) {
 	if p := wantErr(t, pay("pay-1", "", "en"), 422, "invalid_pin"); p["reason"] != "pin_required" {
 		t.Errorf("no PIN: %v", p)
 	}
-	wantStatus(t, pay("pay-1", "302918", "en"), http.StatusCreated)
+	paid := wantStatus(t, pay("pay-1", "302918", "en"), http.StatusCreated).json(t)
 	if bal := e.idrAvailable(t, token); bal != 1_000_000-10_000 {
 		t.Fatalf("balance %d, want %d", bal, 1_000_000-10_000)
+	}
+
+	// The receipt: by SMS to the phone now verified (sent by the outbox, which this test
+	// drives), and in the notification list, unread.
+	if _, err := e.app.Outbox.DispatchOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e.nextSMSWith(t, phone, "You paid IDR 100.00 to Warung Pak Eko")
+	notes := wantStatus(t, e.call(t, "GET", "/api/v1/me/notifications", token, nil), http.StatusOK).json(t)
+	receipt := false
+	for _, it := range notes["items"].([]any) {
+		n := it.(map[string]any)
+		if n["kind"] == "payment_made" && n["transaction_id"] == paid["id"] && n["read_at"] == nil {
+			receipt = true
+		}
+	}
+	if !receipt || notes["unread"].(float64) < 1 {
+		t.Errorf("no unread payment receipt for %v in %v", paid["id"], notes)
 	}
 
 	// An FX conversion needs the PIN as well.
