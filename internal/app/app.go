@@ -187,12 +187,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*
 	}
 	a.Bus = bus.NewLocal()
 	a.Outbox.Handle(mailbox.Topic, mailbox.Handler(a.outboxSender), mailbox.OutboxRetry())
-	so2 := support.Options{Staff: a.Staff, Accounts: a.Identity, Money: a.Wallet, Bus: a.Bus,
+	deskOpts := support.Options{Staff: a.Staff, Accounts: a.Identity, Money: a.Wallet, Bus: a.Bus,
 		Audit: a.Audit, Now: io.Now, Log: log, Customers: a.Identity, Wake: a.Outbox.Notify}
 	if cfg.SupportEmail != "" {
-		so2.Email = emailSender(composer(cfg))
+		deskOpts.Email = emailSender(composer(cfg))
 	}
-	a.Support = support.New(a.DB, so2)
+	a.Support = support.New(a.DB, deskOpts)
 	if a.Mailbox, err = a.newMailbox(cfg); err != nil {
 		a.close()
 		return nil, err
