@@ -193,6 +193,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*
 		deskOpts.Email = emailSender(composer(cfg))
 	}
 	a.Support = support.New(a.DB, deskOpts)
+	a.Outbox.Handle(support.SLATopic, a.Support.SLAHandler(), support.SLAOutboxRetry())
 	if a.Mailbox, err = a.newMailbox(cfg); err != nil {
 		a.close()
 		return nil, err

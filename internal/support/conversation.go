@@ -14,6 +14,7 @@ import (
 	"github.com/dompet/dompet/internal/db"
 	"github.com/dompet/dompet/internal/fault"
 	"github.com/dompet/dompet/internal/id"
+	"github.com/dompet/dompet/internal/sla"
 )
 
 // Customer is who a conversation is with: a wallet user (UserID), or for mail and calls from
@@ -97,6 +98,8 @@ type Conversation struct {
 type SLA struct {
 	FirstResponseDue time.Time `json:"first_response_due"`
 	ResolutionDue    time.Time `json:"resolution_due"`
+
+	alarms [2][]sla.Alarm // when opened: first response's and resolution's warning and breach
 }
 
 // NewConversation is what Open needs. Author defaults to the customer.
@@ -285,6 +288,9 @@ func insertConversation(ctx context.Context, tx *db.Tx, in NewConversation, team
 		micros(due.FirstResponseDue), micros(due.ResolutionDue))
 	if err != nil {
 		return Message{}, fmt.Errorf("insert conversation: %w", err)
+	}
+	if err := tx.InsertRows(ctx, alarmRows(convID, due)); err != nil {
+		return Message{}, fmt.Errorf("sla alarms: %w", err)
 	}
 	return msg, insertMessage(ctx, tx, msg)
 }

@@ -381,8 +381,10 @@ func (s *Service) due(ctx context.Context, team, topic, priority string, now tim
 			}
 		}
 	}
-	fr, res := sla.Due(s.policies.For(topic, sla.Priority(priority)), cal, now)
-	return SLA{FirstResponseDue: fr.UTC(), ResolutionDue: res.UTC()}, cal.Location(), nil
+	p := s.policies.For(topic, sla.Priority(priority))
+	fr, res := sla.FirstResponse(p, cal, now, nil).Deadline(), sla.Resolution(p, cal, now, nil).Deadline()
+	return SLA{FirstResponseDue: fr.Due.UTC(), ResolutionDue: res.Due.UTC(), alarms: [2][]sla.Alarm{fr.Alarms(), res.Alarms()}},
+		cal.Location(), nil
 }
 
 // dueTimes is due without the time zone.
