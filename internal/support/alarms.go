@@ -96,4 +96,3 @@ func alarmDue(c Conversation, a slaAlarm) bool {
 	}
 	return false
 }
-
