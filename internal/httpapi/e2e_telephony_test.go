@@ -84,6 +84,14 @@ func TestE2ETelephony(t *testing.T) {
 	if len(msgs.Items) != 2 || msgs.Items[1].Author.Type != "system" {
 		t.Fatalf("messages: %+v", msgs.Items)
 	}
+	// A call whose incoming event was lost still records how it ended.
+	var lost apiCall
+	decodeJSON(t, want(t, post(`{"event":"call.ended","call_id":"c3","from":"anonymous","to":"+622150000000","reason":"abandoned"}`, time.Now(), true), http.StatusOK), &lost)
+	decodeJSON(t, want(t, e.do(t, "GET", "/api/v1/agent/conversations/"+lost.ConversationID+"/messages", agentTok, nil), http.StatusOK), &msgs)
+	if len(msgs.Items) != 2 || msgs.Items[1].Body != "Call ended: abandoned" {
+		t.Fatalf("lost incoming: %+v", msgs.Items)
+	}
+
 	var conv struct {
 		Channel string `json:"channel"`
 		SLA     *struct {

@@ -152,7 +152,9 @@ func (s *Service) callConversation(ctx context.Context, e CallEvent, c Customer)
 		if err != nil {
 			return err
 		}
-		_, err = recordCall(ctx, tx, e, msg.ConversationID, now)
+		// "opened" marks the call, so that the event that opened it still acts (a call.ended
+		// whose call.incoming was lost records its outcome).
+		_, err = recordCall(ctx, tx, CallEvent{CallID: e.CallID, Type: "opened"}, msg.ConversationID, now)
 		return err
 	})
 	if db.IsUniqueViolation(err) { // a concurrent retry of the same call opened it
