@@ -61,6 +61,19 @@ func serve(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	if cfg.SMTPListen != "" && a.Mailbox != nil {
+		sln, err := net.Listen("tcp", cfg.SMTPListen)
+		if err != nil {
+			_ = ln.Close()
+			return fmt.Errorf("smtp listen: %w", err)
+		}
+		c.log.Info("smtp listener", "addr", sln.Addr().String(), "address", cfg.SupportEmail)
+		go func() { // stopped by a.Close (deferred above)
+			if err := a.ServeSMTP(context.Background(), sln); err != nil {
+				c.log.Error("smtp listener", "error", err)
+			}
+		}()
+	}
 	srv := front.NewServer(api, c.log)
 	srv.RegisterOnShutdown(api.BeginShutdown)
 	served := make(chan error, 1)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/smtp"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -28,7 +29,7 @@ func TestServeBinary(t *testing.T) {
 	}
 
 	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--db", "sqlite:"+filepath.Join(dir, "data", "d.db"),
-		"--smtp-listen", "", "--log-level", "debug")
+		"--smtp-listen", "127.0.0.1:0", "--log-level", "debug")
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "DOMPET_") {
 			cmd.Env = append(cmd.Env, kv)
@@ -48,6 +49,7 @@ func TestServeBinary(t *testing.T) {
 	// Read the JSON logs until the listen address shows; keep reading afterwards so the
 	// process never blocks on a full pipe.
 	addrc := make(chan string, 1)
+	smtpc := make(chan string, 1)
 	logs := make(chan string, 1)
 	go func() {
 		var all strings.Builder
@@ -62,6 +64,9 @@ func TestServeBinary(t *testing.T) {
 			}
 			if e.Msg == "listening" {
 				addrc <- e.Addr
+			}
+			if e.Msg == "smtp listener" {
+				smtpc <- e.Addr
 			}
 		}
 		logs <- all.String()
@@ -89,6 +94,22 @@ func TestServeBinary(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	// The support mailbox's SMTP listener runs beside HTTP (DOMPET_SMTP_LISTEN).
+	var smtpAddr string
+	select {
+	case smtpAddr = <-smtpc:
+	default:
+		t.Fatal("no 'smtp listener' log line before 'listening'")
+	}
+	sc, err := smtp.Dial(smtpAddr)
+	if err != nil {
+		t.Fatalf("smtp: %v", err)
+	}
+	if err := sc.Hello("test.local"); err != nil {
+		t.Fatalf("smtp EHLO: %v", err)
+	}
+	_ = sc.Quit()
+
 	res, err := client.Get("http://" + addr + "/api/v1/nope")
 	if err != nil {
 		t.Fatal(err)
@@ -124,6 +145,9 @@ func TestServeBinary(t *testing.T) {
 		t.Fatal("still running 15s after SIGTERM")
 	}
 	all := <-logs
+	if _, err := smtp.Dial(smtpAddr); err == nil {
+		t.Error("the SMTP listener still answers after shutdown")
+	}
 	for _, want := range []string{`"msg":"shutting down"`, `"msg":"stopped"`, `"msg":"migration applied"`} {
 		if !strings.Contains(all, want) {
 			t.Errorf("logs lack %s:\n%s", want, all)

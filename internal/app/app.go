@@ -19,6 +19,7 @@ import (
 	"github.com/dompet/dompet/internal/identity"
 	"github.com/dompet/dompet/internal/inbox"
 	"github.com/dompet/dompet/internal/ledger"
+	"github.com/dompet/dompet/internal/mailbox"
 	"github.com/dompet/dompet/internal/merchant"
 	"github.com/dompet/dompet/internal/notify"
 	"github.com/dompet/dompet/internal/outbox"
@@ -59,13 +60,19 @@ type App struct {
 	Bus bus.Bus
 	// Support is the desk: conversations, routing and queue, customer context.
 	Support *support.Service
+	// Mailbox is the support desk's email channel (nil without DOMPET_SUPPORT_EMAIL); its
+	// outgoing mail goes through the outbox (topic mailbox.Topic), its listener runs with
+	// ServeSMTP.
+	Mailbox *mailbox.Mailbox
 
 	notifyQueue  *notify.Queue
 	outboxSender notify.Sender // the providers, without the queue: the outbox learns each outcome
 
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-	ownDB  bool
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
+	mu        sync.Mutex
+	smtpStops []context.CancelFunc
+	ownDB     bool
 }
 
 // Options adjust how the App is built; the zero value is production.
@@ -184,8 +191,18 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*
 		log.Info("attachments stored as base64 moved to the binary column", "count", n)
 	}
 	a.Bus = bus.NewLocal()
-	a.Support = support.New(a.DB, support.Options{Staff: a.Staff, Accounts: a.Identity, Money: a.Wallet, Bus: a.Bus,
-		Audit: a.Audit, Now: io.Now, Log: log})
+	a.Outbox.Handle(mailbox.Topic, mailbox.Handler(a.outboxSender), mailbox.OutboxRetry())
+	deskOpts := support.Options{Staff: a.Staff, Accounts: a.Identity, Money: a.Wallet, Bus: a.Bus,
+		Audit: a.Audit, Now: io.Now, Log: log, Customers: a.Identity, Wake: a.Outbox.Notify}
+	if cfg.SupportEmail != "" {
+		deskOpts.Email = emailSender(composer(cfg))
+	}
+	a.Support = support.New(a.DB, deskOpts)
+	a.Outbox.Handle(support.SLATopic, a.Support.SLAHandler(), support.SLAOutboxRetry())
+	if a.Mailbox, err = a.newMailbox(cfg); err != nil {
+		a.close()
+		return nil, err
+	}
 	if o.Background {
 		bctx, cancel := context.WithCancel(context.Background())
 		a.cancel = cancel
@@ -201,6 +218,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*
 // deliver them, stops the ledger, and closes the store if New opened it. Call it after the
 // HTTP server has stopped.
 func (a *App) Close() error {
+	a.mu.Lock()
+	for _, stop := range a.smtpStops {
+		stop()
+	}
+	a.mu.Unlock()
 	if a.cancel != nil {
 		a.cancel()
 	}

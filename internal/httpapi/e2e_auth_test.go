@@ -109,6 +109,8 @@ var e2eRouteTable = map[string]struct {
 	"POST /api/v1/agent/conversations/{id}/status":   {authStaff, "/api/v1/agent/conversations/cnv_nope/status"},
 	"GET /api/v1/agent/customers/{user_id}":          {authStaff, "/api/v1/agent/customers/usr_nope"},
 	"POST /api/v1/agent/customers/{user_id}/unlock":  {authStaff, "/api/v1/agent/customers/usr_nope/unlock"},
+
+	"POST /api/v1/telephony/events": {authNone, "/api/v1/telephony/events"}, // HMAC-signed; 404 without a secret
 }
 
 // securityName is how the OpenAPI document names each kind of caller.

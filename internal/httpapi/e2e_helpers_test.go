@@ -56,6 +56,12 @@ type e2eEnv struct {
 // ledger is verified: every currency sums to zero and every balance matches the journal.
 func newE2E(tb testing.TB, adjust ...func(*app.Options)) *e2eEnv {
 	tb.Helper()
+	return newE2EConfig(tb, nil, adjust...)
+}
+
+// newE2EConfig is newE2E with settings changed by setCfg (nil: none).
+func newE2EConfig(tb testing.TB, setCfg func(*config.Config), adjust ...func(*app.Options)) *e2eEnv {
+	tb.Helper()
 	ctx := context.Background()
 	cfg := config.Default()
 	cfg.SandboxSettleAfter = e2eSettleAfter
@@ -64,6 +70,9 @@ func newE2E(tb testing.TB, adjust ...func(*app.Options)) *e2eEnv {
 	lots := config.Rate{N: 1_000_000, Per: time.Minute}
 	cfg.RateRegisterPerIP, cfg.RateLoginPerIP, cfg.RateRecoveryPerIP, cfg.RateVerifyPerIP = lots, lots, lots, lots
 	cfg.WebhookAllowPrivate = true // merchant webhooks go to httptest servers on 127.0.0.1
+	if setCfg != nil {
+		setCfg(&cfg)
+	}
 	d := dbtest.Open(tb)
 	logs := &logBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))

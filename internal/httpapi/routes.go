@@ -134,5 +134,6 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/agent/audit", authStaff, s.auditLog, auditLogDoc},
 
 		// Telephony (telephony.go)
+		{"POST /api/v1/telephony/events", authNone, s.telephonyEvent, telephonyEventDoc},
 	}
 }

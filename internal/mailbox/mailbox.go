@@ -138,8 +138,11 @@ type Options struct {
 	AckBurst int
 	AckEvery time.Duration
 	Notify   func() // wakes the outbox after a commit that wrote a mail (outbox.Notify); may be nil
-	Now      func() time.Time
-	Log      *slog.Logger
+	// Stored is called after the commit of a stored mail (not a duplicate), outside the
+	// transaction: the desk tells its streams and routes then. May be nil.
+	Stored func(ctx context.Context, r Result)
+	Now    func() time.Time
+	Log    *slog.Logger
 }
 
 // Mailbox receives support mail for one address.
@@ -272,6 +275,9 @@ func (m *Mailbox) Deliver(ctx context.Context, envFrom string, raw []byte) (Resu
 	}
 	if res.Acked && m.o.Notify != nil {
 		m.o.Notify()
+	}
+	if res.Stored && m.o.Stored != nil {
+		m.o.Stored(ctx, res)
 	}
 	m.log.InfoContext(ctx, "support mail", "message_id", res.MessageID, "conversation", res.ConversationID,
 		"new", res.New, "duplicate", res.Duplicate, "acked", res.Acked, "ack_limited", res.AckLimit,

@@ -14,6 +14,7 @@ import (
 	"github.com/dompet/dompet/internal/db"
 	"github.com/dompet/dompet/internal/fault"
 	"github.com/dompet/dompet/internal/id"
+	"github.com/dompet/dompet/internal/sla"
 )
 
 // Customer is who a conversation is with: a wallet user (UserID), or for mail and calls from
@@ -86,8 +87,19 @@ type Conversation struct {
 	AssignedAt      *time.Time `json:"assigned_at"`
 	FirstResponseAt *time.Time `json:"first_response_at"`
 	ResolvedAt      *time.Time `json:"resolved_at"`
+	SLA             *SLA       `json:"sla" doc:"when the first response and the resolution fall due (business time of the team's calendar); null for conversations opened before SLA clocks"`
 
 	queuedAt *int64
+	lang     string
+}
+
+// SLA are a conversation's due times, fixed when it opens (package sla on the team's
+// business-hours calendar, package hours).
+type SLA struct {
+	FirstResponseDue time.Time `json:"first_response_due"`
+	ResolutionDue    time.Time `json:"resolution_due"`
+
+	alarms [2][]sla.Alarm // when opened: first response's and resolution's warning and breach
 }
 
 // NewConversation is what Open needs. Author defaults to the customer.
@@ -116,7 +128,7 @@ type NewMessage struct {
 
 const convCols = `id, ref, channel, customer_id, customer_email, customer_phone, customer_name, subject, topic,
 	priority, status, team, assignee, tags, transaction_id, queued_at, assigned_at, first_response_at, resolved_at,
-	rating, rating_comment, created_at, updated_at`
+	rating, rating_comment, created_at, updated_at, lang, first_response_due, resolution_due`
 
 func scanConversation(sc interface{ Scan(...any) error }) (Conversation, error) {
 	var c Conversation
@@ -125,9 +137,10 @@ func scanConversation(sc interface{ Scan(...any) error }) (Conversation, error) 
 	var queued, assigned, first, resolved, rating sql.NullInt64
 	var comment string
 	var created, updated int64
+	var frDue, resDue sql.NullInt64
 	err := sc.Scan(&c.ID, &c.Ref, &c.Channel, &c.Customer.UserID, &c.Customer.Email, &c.Customer.Phone, &c.Customer.Name,
 		&c.Subject, &c.Topic, &c.Priority, &c.Status, &c.Team, &assignee, &tags, &c.TransactionID, &queued, &assigned,
-		&first, &resolved, &rating, &comment, &created, &updated)
+		&first, &resolved, &rating, &comment, &created, &updated, &c.lang, &frDue, &resDue)
 	if err != nil {
 		return Conversation{}, db.NotFound(err)
 	}
@@ -152,6 +165,9 @@ func scanConversation(sc interface{ Scan(...any) error }) (Conversation, error) 
 		c.Rating = &Rating{Score: int(rating.Int64), Comment: comment}
 	}
 	c.CreatedAt, c.UpdatedAt = fromMicros(created), fromMicros(updated)
+	if frDue.Valid && resDue.Valid {
+		c.SLA = &SLA{FirstResponseDue: fromMicros(frDue.Int64), ResolutionDue: fromMicros(resDue.Int64)}
+	}
 	return c, nil
 }
 
@@ -226,28 +242,18 @@ func (s *Service) Open(ctx context.Context, in NewConversation) (Conversation, M
 	if err != nil {
 		return Conversation{}, Message{}, err
 	}
-	author := Author{Type: AuthorCustomer, ID: c.UserID, Name: clipName(c.Name)}
-	if in.Author != nil {
-		author = *in.Author
-	}
 	now := s.now()
+	due, err := s.dueTimes(ctx, team, in.Topic, in.Priority, now)
+	if err != nil {
+		return Conversation{}, Message{}, err
+	}
 	var conv Conversation
 	var msg Message
 	for attempt := 0; ; attempt++ {
-		convID := id.New("cnv")
-		ref := strings.ToUpper(convID[len(convID)-8:]) // the ULID's random tail
-		msg = Message{ID: id.New("msg"), ConversationID: convID, Author: author, Body: in.Body, Channel: in.Channel,
-			CreatedAt: fromMicros(micros(now)), ClientID: in.ClientID, Attachments: atts}
 		err = s.db.WithTx(ctx, func(ctx context.Context, tx *db.Tx) error {
-			_, err := tx.Exec(ctx, `INSERT INTO support_conversations (id, ref, channel, customer_id, customer_email,
-				customer_phone, customer_name, subject, topic, priority, status, team, tags, transaction_id, queued_at,
-				created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, '[]', ?, ?, ?, ?)`,
-				convID, ref, in.Channel, c.UserID, strings.ToLower(c.Email), c.Phone, clipName(c.Name), in.Subject,
-				in.Topic, in.Priority, team, in.TransactionID, micros(now), micros(now), micros(now))
-			if err != nil {
-				return fmt.Errorf("insert conversation: %w", err)
-			}
-			return insertMessage(ctx, tx, msg)
+			var err error
+			msg, err = insertConversation(ctx, tx, in, team, "", atts, due, now)
+			return err
 		})
 		if err == nil || !db.IsUniqueViolation(err) || attempt == 2 {
 			break
@@ -260,6 +266,33 @@ func (s *Service) Open(ctx context.Context, in NewConversation) (Conversation, M
 	s.route(ctx, team)
 	conv, err = s.conversation(ctx, msg.ConversationID)
 	return conv, msg, err
+}
+
+// insertConversation writes a new conversation (queued for team) with its first message in tx.
+func insertConversation(ctx context.Context, tx *db.Tx, in NewConversation, team, lang string, atts []Attachment, due SLA, now time.Time) (Message, error) {
+	c := in.Customer
+	author := Author{Type: AuthorCustomer, ID: c.UserID, Name: clipName(c.Name)}
+	if in.Author != nil {
+		author = *in.Author
+	}
+	convID := id.New("cnv")
+	ref := strings.ToUpper(convID[len(convID)-8:]) // the ULID's random tail
+	msg := Message{ID: id.New("msg"), ConversationID: convID, Author: author, Body: in.Body, Channel: in.Channel,
+		CreatedAt: fromMicros(micros(now)), ClientID: in.ClientID, Attachments: atts}
+	_, err := tx.Exec(ctx, `INSERT INTO support_conversations (id, ref, channel, customer_id, customer_email,
+		customer_phone, customer_name, subject, topic, priority, status, team, tags, transaction_id, queued_at,
+		created_at, updated_at, lang, first_response_due, resolution_due)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, '[]', ?, ?, ?, ?, ?, ?, ?)`,
+		convID, ref, in.Channel, c.UserID, strings.ToLower(c.Email), c.Phone, clipName(c.Name), in.Subject,
+		in.Topic, in.Priority, team, in.TransactionID, micros(now), micros(now), micros(now), lang,
+		micros(due.FirstResponseDue), micros(due.ResolutionDue))
+	if err != nil {
+		return Message{}, fmt.Errorf("insert conversation: %w", err)
+	}
+	if err := tx.InsertRows(ctx, alarmRows(convID, due)); err != nil {
+		return Message{}, fmt.Errorf("sla alarms: %w", err)
+	}
+	return msg, insertMessage(ctx, tx, msg)
 }
 
 func clipName(n string) string {
@@ -390,10 +423,54 @@ func (s *Service) Append(ctx context.Context, convID string, in NewMessage) (Mes
 	now := s.now()
 	m := Message{ID: id.New("msg"), ConversationID: convID, Author: in.Author, Body: in.Body, Internal: in.Internal,
 		Channel: in.Channel, CreatedAt: fromMicros(micros(now)), ClientID: in.ClientID, Attachments: atts}
-	var reopened, requeued bool
-	var status string
+	var reopened, requeued, mailed bool
 	err = s.db.WithTx(ctx, func(ctx context.Context, tx *db.Tx) error {
-		reopened, requeued = false, false
+		var err error
+		reopened, requeued, err = appendTx(ctx, tx, convID, in, m, now)
+		if err != nil {
+			return err
+		}
+		mailed = false
+		if in.Author.Type == AuthorAgent && !in.Internal && in.Channel == ChannelEmail && conv.Channel == ChannelEmail && s.email != nil {
+			mailed = true
+			return s.mailReply(ctx, tx, convID, m)
+		}
+		return nil
+	})
+	if mailed && err == nil && s.wake != nil {
+		s.wake()
+	}
+	if err != nil {
+		if in.ClientID != "" && db.IsUniqueViolation(err) { // a concurrent resend won
+			return s.messageByClient(ctx, convID, in.ClientID)
+		}
+		if errors.Is(err, db.ErrNotFound) {
+			return Message{}, ErrNotFound
+		}
+		return Message{}, err
+	}
+	s.published(ctx, m, reopened, requeued, conv.Team)
+	return m, nil
+}
+
+// published tells the streams about a stored message m, and routes when it sent its
+// conversation back to the queue.
+func (s *Service) published(ctx context.Context, m Message, reopened, requeued bool, team string) {
+	s.publishMessage(ctx, m)
+	if reopened {
+		s.publish(ctx, SubjectConversation(m.ConversationID), Event{Type: "status", ConversationID: m.ConversationID, Status: StatusOpen})
+	}
+	if requeued {
+		s.route(ctx, team)
+	}
+}
+
+// appendTx stores m in conversation convID within tx: a customer's message reopens a pending
+// conversation and sends a resolved one back to the queue; an agent's first public message
+// marks the first response.
+func appendTx(ctx context.Context, tx *db.Tx, convID string, in NewMessage, m Message, now time.Time) (reopened, requeued bool, err error) {
+	err = func() error {
+		var status string
 		if err := tx.QueryRow(ctx, `SELECT status FROM support_conversations WHERE id = ?`+tx.ForUpdate(), convID).Scan(&status); err != nil {
 			return fmt.Errorf("lock conversation: %w", db.NotFound(err))
 		}
@@ -420,24 +497,8 @@ func (s *Service) Append(ctx context.Context, convID string, in NewMessage) (Mes
 			}
 		}
 		return insertMessage(ctx, tx, m)
-	})
-	if err != nil {
-		if in.ClientID != "" && db.IsUniqueViolation(err) { // a concurrent resend won
-			return s.messageByClient(ctx, convID, in.ClientID)
-		}
-		if errors.Is(err, db.ErrNotFound) {
-			return Message{}, ErrNotFound
-		}
-		return Message{}, err
-	}
-	s.publishMessage(ctx, m)
-	if reopened {
-		s.publish(ctx, SubjectConversation(convID), Event{Type: "status", ConversationID: convID, Status: StatusOpen})
-	}
-	if requeued {
-		s.route(ctx, conv.Team)
-	}
-	return m, nil
+	}()
+	return reopened, requeued, err
 }
 
 func (s *Service) messageByClient(ctx context.Context, convID, clientID string) (Message, error) {

@@ -3,6 +3,7 @@ package support
 import (
 	"context"
 	"encoding/json"
+	"time"
 )
 
 // Subjects the service publishes on (package bus). Customers' streams subscribe to
@@ -37,6 +38,10 @@ type Event struct {
 	Position             *int      `json:"position,omitempty"`
 	EstimatedWaitSeconds *int64    `json:"estimated_wait_seconds,omitempty"`
 	Status               string    `json:"status,omitempty"`
+	// An SLA alarm ({"type":"sla","target":"first_response","state":"warning","due":…}).
+	Target string     `json:"target,omitempty"`
+	State  string     `json:"state,omitempty"`
+	Due    *time.Time `json:"due,omitempty"`
 }
 
 // publish sends e after the change it reports has committed; a failure is logged (events

@@ -25,6 +25,7 @@ import (
 	"github.com/dompet/dompet/internal/db"
 	"github.com/dompet/dompet/internal/fault"
 	"github.com/dompet/dompet/internal/identity"
+	"github.com/dompet/dompet/internal/sla"
 	"github.com/dompet/dompet/internal/staff"
 	"github.com/dompet/dompet/internal/wallet"
 )
@@ -119,6 +120,21 @@ type Options struct {
 	Opening  Opening          // nil: OpenAt
 	Now      func() time.Time // nil: time.Now
 	Log      *slog.Logger     // nil: slog.Default()
+	// Customers finds a wallet user by email or phone (*identity.Service), for mail and calls
+	// from outside the app; nil: such customers stay known only by their address.
+	Customers Customers
+	// Policies are the SLA targets; the zero value: sla.DefaultPolicies().
+	Policies sla.Policies
+	// Email writes the outbox row of an agent's reply on an email conversation (the mailbox's
+	// composer, adapted in package app); nil: replies are stored but not mailed.
+	Email EmailSender
+	// Wake wakes the outbox after a commit that wrote a mail (outbox.Notify); may be nil.
+	Wake func()
+}
+
+// Customers is what the channels outside HTTP need of package identity.
+type Customers interface {
+	UserByLogin(ctx context.Context, login string) (identity.User, error)
 }
 
 // Service is the support desk on one store.
@@ -132,12 +148,20 @@ type Service struct {
 	opening  Opening
 	now      func() time.Time
 	log      *slog.Logger
+
+	customers Customers
+	policies  sla.Policies
+	email     EmailSender
+	wake      func()
 }
 
 // New returns the support desk on d.
 func New(d *db.DB, o Options) *Service {
 	s := &Service{db: d, staff: o.Staff, accounts: o.Accounts, money: o.Money, bus: o.Bus, audit: o.Audit,
-		opening: o.Opening, now: o.Now, log: o.Log}
+		opening: o.Opening, now: o.Now, log: o.Log, customers: o.Customers, policies: o.Policies, email: o.Email, wake: o.Wake}
+	if s.policies.Default == nil {
+		s.policies = sla.DefaultPolicies()
+	}
 	if s.bus == nil {
 		s.bus = bus.NewLocal()
 	}
