@@ -39,6 +39,12 @@ var codes = map[string]problemCode{
 	"pin_locked": {403,
 		[numLocales]string{"PIN locked", "支付密码已锁定"},
 		[numLocales]string{"Too many wrong PINs. Reset your PIN to pay again.", "支付密码错误次数过多，请重置支付密码后再付款。"}},
+	"pin_required": {403,
+		[numLocales]string{"PIN required", "需要设置支付密码"},
+		[numLocales]string{"Set a payment PIN before you send money.", "请先设置支付密码，然后再付款或转账。"}},
+	"phone_unverified": {403,
+		[numLocales]string{"Phone not verified", "手机号未验证"},
+		[numLocales]string{"Verify your phone number before you send money.", "请先验证手机号，然后再付款或转账。"}},
 	// 404, 405
 	"not_found": {404,
 		[numLocales]string{"Not found", "未找到"},

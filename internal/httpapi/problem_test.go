@@ -18,7 +18,7 @@ import (
 var apiCodes = map[string]int{
 	"invalid_request": 400, "idempotency_key_required": 400,
 	"unauthenticated": 401, "invalid_credentials": 401, "second_factor_required": 401, "invalid_code": 401,
-	"forbidden": 403, "pin_locked": 403,
+	"forbidden": 403, "pin_locked": 403, "pin_required": 403, "phone_unverified": 403,
 	"not_found": 404, "method_not_allowed": 405,
 	"idempotency_conflict": 409, "already_exists": 409, "invalid_state": 409,
 	"too_large":            413,
