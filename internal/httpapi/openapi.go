@@ -13,7 +13,10 @@ import (
 // operation documents one route in the OpenAPI document. It sits next to its handler, as a
 // package-level value named after it (topupDoc for s.topup). Bodies are described by example
 // values of their Go types: the schema is read from the types' json tags, plus `doc:"…"`
-// (description) and `enum:"a,b"` tags on fields.
+// (description) tags on fields. A member's allowed values come from the list the server
+// checks it with (fieldEnums in openapi_schema.go), or else from an `enum:"a,b"` tag.
+// Every exchange of the e2e tests is validated against the served document
+// (e2e_openapi_test.go), so a document that lies fails the tests.
 type operation struct {
 	Summary     string  // required: one line
 	Description string  // optional, Markdown

@@ -9,8 +9,12 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/dompet/dompet/internal/audit"
 	"github.com/dompet/dompet/internal/fault"
+	"github.com/dompet/dompet/internal/identity"
 	"github.com/dompet/dompet/internal/money"
+	"github.com/dompet/dompet/internal/notify"
+	"github.com/dompet/dompet/internal/staff"
 	"github.com/dompet/dompet/internal/wallet"
 )
 
@@ -48,6 +52,13 @@ func fieldEnums() map[reflect.Type]map[string][]string {
 		reflect.TypeFor[wallet.QuoteInput]():    {"purpose": wallet.Purposes},
 		reflect.TypeFor[wallet.Quote]():         {"purpose": wallet.Purposes},
 		reflect.TypeFor[wallet.Attachment]():    {"content_type": wallet.AttachmentTypes()},
+		reflect.TypeFor[registerRequest]():      {"locale": {identity.LocaleEN, identity.LocaleZhCN}},
+		// the login takes any method it knows; totp is the authenticator app's own code
+		reflect.TypeFor[loginRequest]():       {"otp_method": {identity.MethodSMS, identity.MethodEmail, identity.MethodTOTP}},
+		reflect.TypeFor[recoveryRequest]():    {"channel": {notify.SMS, notify.Email}},
+		reflect.TypeFor[staff.Staff]():        {"role": staff.Roles, "status": {staff.StatusActive, staff.StatusLocked, staff.StatusDisabled}},
+		reflect.TypeFor[updateStaffRequest](): {"role": staff.Roles},
+		reflect.TypeFor[audit.Entry]():        {"actor_type": {audit.ActorUser, audit.ActorStaff, audit.ActorSystem}},
 	}
 }
 

@@ -335,5 +335,5 @@ func txExample(kind, cpType, cpName string, amount, fee int64) map[string]any {
 	return map[string]any{"id": "txn_01jf8z6k2m3n4p5q6r7s8t9v0w", "kind": kind, "status": status,
 		"amount": amount, "currency": "IDR", "fee": map[string]any{"amount": fee, "currency": "IDR"},
 		"counterparty": map[string]any{"type": cpType, "name": cpName},
-		"created_at":   "2026-11-30T08:15:00Z", "refunds": []any{}}
+		"created_at":   "2026-11-30T08:15:00Z", "updated_at": "2026-11-30T08:15:00Z", "refunds": []any{}, "refunded_amount": 0}
 }
