@@ -110,7 +110,11 @@ func handler(cfg config.Config, log *slog.Logger, a *app.App) (*httpapi.Server, 
 	if err != nil {
 		return nil, err
 	}
-	for _, rt := range pages(a) {
+	docs, err := web.APIDocs(api.OpenAPIDocument())
+	if err != nil {
+		return nil, err
+	}
+	for _, rt := range append(pages(a), docs) {
 		if err := f.Handle(rt); err != nil {
 			return nil, err
 		}

@@ -42,7 +42,7 @@ var listStaffDoc = operation{
 }
 
 type updateStaffRequest struct {
-	Role     *string `json:"role,omitempty" enum:"agent,reviewer,supervisor,admin"`
+	Role     *string `json:"role,omitempty"`
 	Team     *string `json:"team,omitempty" doc:"a team's slug"`
 	Capacity *int    `json:"capacity,omitempty" doc:"chats at once, 0 to 50"`
 	Disabled *bool   `json:"disabled,omitempty" doc:"true ends every session of the member at once; their login then answers like an unknown email"`

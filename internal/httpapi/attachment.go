@@ -63,7 +63,7 @@ func uploadError(err error) error {
 var uploadAttachmentDoc = operation{Summary: "Upload evidence (image or PDF, at most 10 MB) as multipart field \"file\"", Tag: "attachments",
 	Description: "The type is read from the bytes: PNG, JPEG, GIF, WebP, HEIC or PDF. A part's `Content-Type`, " +
 		"when given (other than `application/octet-stream`), must agree with it; HTML, SVG and scripts are refused.",
-	Status: http.StatusCreated, Response: wallet.Attachment{}, Errors: []string{"invalid_request", "too_large"}, MaxBody: maxUpload}
+	Upload: "file", Status: http.StatusCreated, Response: wallet.Attachment{}, MaxBody: maxUpload}
 
 // attachmentCSP forbids everything to a downloaded file a browser shows anyway: no scripts,
 // no subresources, no framing, a sandbox.
@@ -98,4 +98,4 @@ var downloadAttachmentDoc = operation{Summary: "Download one of the user's attac
 		"sniffed type (`image/png`, `image/jpeg`, `image/gif`, `image/webp`, `image/heic` or `application/pdf`), " +
 		"`X-Content-Type-Options: nosniff` and a `Content-Security-Policy` that allows nothing. " +
 		"Another user's attachment answers 404 `not_found`, like one that does not exist.",
-	Response: []byte{}, ContentType: "application/octet-stream"}
+	Response: []byte{}, ContentTypes: wallet.AttachmentTypes()}

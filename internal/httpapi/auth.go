@@ -13,7 +13,7 @@ type registerRequest struct {
 	Email       string `json:"email"`
 	Password    string `json:"password" doc:"at least 10 characters with letters, digits and a symbol; not a common password"`
 	DisplayName string `json:"display_name"`
-	Locale      string `json:"locale,omitempty" enum:"en,zh-CN"`
+	Locale      string `json:"locale,omitempty"`
 }
 
 func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
@@ -36,7 +36,9 @@ var registerDoc = operation{
 	Description: "Sends a 6-digit code by SMS to the phone and one by email to the email (valid 10 " +
 		"minutes), to be typed in at `POST /api/v1/me/phone/verify` and `/me/email/verify`. Until " +
 		"the phone is verified, outgoing money operations answer `403 phone_unverified`.",
-	Request:  registerRequest{},
+	Request: registerRequest{},
+	RequestExample: map[string]any{"phone": "+6281234567890", "email": "siti@example.com",
+		"password": "Kopi-Susu-42-Gula", "display_name": "Siti Rahma", "locale": "en"},
 	Status:   http.StatusCreated,
 	Response: identity.User{},
 	Errors:   []string{"already_exists", "weak_password"},
@@ -48,7 +50,7 @@ type loginRequest struct {
 	OTP      string `json:"otp,omitempty" doc:"second factor: a TOTP code, a recovery code, or the code sent by SMS or email"`
 	DeviceID string `json:"device_id,omitempty" doc:"a stable id the app generates once per install"`
 	// OTPMethod asks for a code to be sent when the login needs one (see second_factor_required).
-	OTPMethod string `json:"otp_method,omitempty" enum:"sms,email" doc:"send the one-time code this way (two-factor users; new devices get an SMS unasked)"`
+	OTPMethod string `json:"otp_method,omitempty" doc:"send the one-time code this way (two-factor users; new devices get an SMS unasked)"`
 }
 
 type loginResponse struct {
@@ -76,7 +78,8 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 }
 
 var loginDoc = operation{
-	Summary: "Log in with a password",
+	Summary:        "Log in with a password",
+	RequestExample: map[string]any{"login": "+6281234567890", "password": "Kopi-Susu-42-Gula", "device_id": "a1b2c3d4-phone"},
 	Description: "A user with two-factor on, or logging in from a `device_id` or a network the account has " +
 		"not used before (the first login trusts its device), gets `401 second_factor_required` with " +
 		"`methods`; a new device or network gets a code by SMS unasked (`code_sent`), a two-factor user " +

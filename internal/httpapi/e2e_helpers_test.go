@@ -49,6 +49,8 @@ type e2eEnv struct {
 	logs *logBuffer
 	seq  atomic.Int64 // makes phones, emails and idempotency keys unique
 	run  string       // distinguishes this environment's keys from another's
+	// openapi validates every exchange against the served document (e2e_openapi_test.go)
+	openapi *openAPIGuard
 }
 
 // newE2E starts Dompet on a fresh store (SQLite, or PostgreSQL with DOMPET_TEST_DB) with
@@ -93,9 +95,10 @@ func newE2EConfig(tb testing.TB, setCfg func(*config.Config), adjust ...func(*ap
 	if err != nil {
 		tb.Fatalf("httpapi.New: %v", err)
 	}
-	srv := httptest.NewServer(api)
+	guard := checked(tb, api) // every exchange is validated against the served OpenAPI document
+	srv := httptest.NewServer(guard)
 	tb.Cleanup(srv.Close)
-	e := &e2eEnv{app: a, srv: srv, http: srv.Client(), logs: logs, run: fmt.Sprintf("%x", time.Now().UnixNano())}
+	e := &e2eEnv{app: a, srv: srv, openapi: guard, http: srv.Client(), logs: logs, run: fmt.Sprintf("%x", time.Now().UnixNano())}
 	tb.Cleanup(func() {
 		e.verifyLedger(tb)
 		if tb.Failed() {

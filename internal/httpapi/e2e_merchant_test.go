@@ -219,7 +219,7 @@ func TestE2ERefundRequests(t *testing.T) {
 	// An approval moves money: it needs an Idempotency-Key, and a refused one moves nothing.
 	approval := map[string]any{"decision": "approve", "reason": "sorry about that"}
 	decisionPath := "/api/v1/merchant/refund-requests/" + rr.ID + "/decision"
-	wantProblem(t, e.do(t, "POST", decisionPath, m.APIKey, approval), 400, "idempotency_key_required")
+	wantProblem(t, e.do(t, "POST", decisionPath, m.APIKey, approval, invalidOnPurpose), 400, "idempotency_key_required")
 	key := hdr{"Idempotency-Key", e.key()}
 	first := want(t, e.do(t, "POST", decisionPath, m.APIKey, approval, key), http.StatusOK)
 	var decided refundRequest

@@ -334,6 +334,6 @@ func TestE2EFeeQuote(t *testing.T) {
 		{"kind=fx&amount=100&currency=IDR", 400, "invalid_request"},
 		{"kind=payment&amount=100&currency=XXX", 422, "currency_not_supported"},
 	} {
-		wantProblem(t, e.do(t, "GET", "/api/v1/fees/quote?"+tc.query, "", nil), tc.status, tc.code)
+		wantProblem(t, e.do(t, "GET", "/api/v1/fees/quote?"+tc.query, "", nil, invalidOnPurpose), tc.status, tc.code)
 	}
 }

@@ -328,7 +328,7 @@ func TestE2EConcurrentProperty(t *testing.T) {
 		}
 	}
 	wantProblem(t, e.do(t, "GET", "/api/v1/transactions?limit=201", users[0].Token, nil), 400, "invalid_request")
-	wantProblem(t, e.do(t, "GET", "/api/v1/transactions?status=lost", users[0].Token, nil), 400, "invalid_request")
+	wantProblem(t, e.do(t, "GET", "/api/v1/transactions?status=lost", users[0].Token, nil, invalidOnPurpose), 400, "invalid_request")
 
 	// Refused refunds are kept on the merchant's side, on the payment they were for.
 	for mi, m := range merchants {

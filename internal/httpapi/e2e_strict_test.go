@@ -223,6 +223,7 @@ func (e *e2eEnv) sendStrict(t *testing.T, rt strictRoute, body string, keys []st
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+rt.token)
+	req.Header.Set(invalidOnPurpose[0], invalidOnPurpose[1]) // corrupted bodies, on purpose
 	for _, k := range keys {
 		req.Header.Add("Idempotency-Key", k)
 	}

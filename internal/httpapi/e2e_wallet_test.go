@@ -128,11 +128,11 @@ func TestE2EIdempotency(t *testing.T) {
 	t.Run("key header", func(t *testing.T) {
 		body := map[string]any{"merchant_id": m.ID, "amount": 100, "currency": "IDR", "order_ref": "k"}
 		for _, path := range []string{"/api/v1/payments", "/api/v1/transfers", "/api/v1/withdrawals", "/api/v1/topups", "/api/v1/fx/conversions", "/api/v1/remittances"} {
-			wantProblem(t, e.do(t, "POST", path, a.Token, body), 400, "idempotency_key_required")
+			wantProblem(t, e.do(t, "POST", path, a.Token, body, invalidOnPurpose), 400, "idempotency_key_required")
 		}
-		wantProblem(t, e.do(t, "POST", "/api/v1/merchant/refunds", m.APIKey, map[string]any{"payment_id": "tx_x", "amount": 1}), 400, "idempotency_key_required")
+		wantProblem(t, e.do(t, "POST", "/api/v1/merchant/refunds", m.APIKey, map[string]any{"payment_id": "tx_x", "amount": 1}, invalidOnPurpose), 400, "idempotency_key_required")
 		before := e.balance(t, a.Token, "IDR").Available
-		wantProblem(t, e.do(t, "POST", "/api/v1/payments", a.Token, body, hdr{"Idempotency-Key", strings.Repeat("k", 256)}), 400, "invalid_request")
+		wantProblem(t, e.do(t, "POST", "/api/v1/payments", a.Token, body, hdr{"Idempotency-Key", strings.Repeat("k", 256)}, invalidOnPurpose), 400, "invalid_request")
 		want(t, e.do(t, "POST", "/api/v1/payments", a.Token, body, hdr{"Idempotency-Key", strings.Repeat("k", 255)}), http.StatusCreated)
 		if got := e.balance(t, a.Token, "IDR").Available; got != before-100 {
 			t.Errorf("available = %d, want %d: only the 255-character key pays", got, before-100)
@@ -196,7 +196,7 @@ func TestE2EInsufficientBalance(t *testing.T) {
 		})
 	}
 	t.Run("Accept-Language without a user", func(t *testing.T) {
-		r := e.do(t, "GET", "/api/v1/fees/quote?kind=nope&amount=100&currency=IDR", "", nil, hdr{"Accept-Language", "zh-CN"})
+		r := e.do(t, "GET", "/api/v1/fees/quote?kind=nope&amount=100&currency=IDR", "", nil, hdr{"Accept-Language", "zh-CN"}, invalidOnPurpose)
 		if p := wantProblem(t, r, 400, "invalid_request"); !hasHan(p["title"].(string)) {
 			t.Errorf("title %q is not Chinese", p["title"])
 		}

@@ -27,7 +27,8 @@ func (s *Server) merchantRefund(w http.ResponseWriter, r *http.Request) error {
 
 var merchantRefundDoc = operation{Summary: "Refund a payment, fully or in part", Tag: "merchant", Idempotent: true,
 	Request: wallet.RefundInput{}, Status: http.StatusCreated, Response: wallet.Transaction{},
-	Errors: []string{"refund_not_allowed", "insufficient_balance"}}
+	RequestExample: map[string]any{"payment_id": "txn_01jf8z6k2m3n4p5q6r7s8t9v0w", "amount": 2500000, "reason": "item out of stock"},
+	Errors:         []string{"refund_not_allowed", "insufficient_balance", "not_found"}}
 
 func (s *Server) merchantRefundRequests(w http.ResponseWriter, r *http.Request) error {
 	limit, cursor, err := pageParams(r)
@@ -43,7 +44,7 @@ func (s *Server) merchantRefundRequests(w http.ResponseWriter, r *http.Request) 
 }
 
 var merchantRefundRequestsDoc = operation{Summary: "Refund requests from the merchant's customers", Tag: "merchant",
-	Query:    append([]param{{Name: "status", Enum: []string{"submitted", "approved", "rejected", "refunded"}}}, listQuery...),
+	Query:    append([]param{{Name: "status", Enum: wallet.RequestStatuses}}, listQuery...),
 	Response: wallet.Page[wallet.RefundRequest]{}}
 
 func (s *Server) merchantDecide(w http.ResponseWriter, r *http.Request) error {

@@ -13,7 +13,10 @@ import (
 // operation documents one route in the OpenAPI document. It sits next to its handler, as a
 // package-level value named after it (topupDoc for s.topup). Bodies are described by example
 // values of their Go types: the schema is read from the types' json tags, plus `doc:"…"`
-// (description) and `enum:"a,b"` tags on fields.
+// (description) tags on fields. A member's allowed values come from the list the server
+// checks it with (fieldEnums in openapi_schema.go), or else from an `enum:"a,b"` tag.
+// Every exchange of the e2e tests is validated against the served document
+// (e2e_openapi_test.go), so a document that lies fails the tests.
 type operation struct {
 	Summary     string  // required: one line
 	Description string  // optional, Markdown
@@ -24,14 +27,21 @@ type operation struct {
 	Status      int     // success status; 0 means 200
 	Response    any     // a value of the success body's type; nil for no body (204)
 	ContentType string  // of the success body, when it is not application/json
+	// ContentTypes lists the success body's types when it may have several (a download).
+	ContentTypes []string
+	// Upload names the file part of a multipart/form-data request body (an upload).
+	Upload string
+	// RequestExample and ResponseExample are example bodies shown in the document and on
+	// /api/docs; a test validates them against the schemas.
+	RequestExample, ResponseExample any
 	// MaxBody is the largest request body the front lets through (413 too_large above it);
 	// 0 takes the front's default of 1 MB, right for JSON.
 	MaxBody int64
-	Errors  []string
 	// Errors lists the problem codes the operation may answer besides those implied:
-	// invalid_request and too_large with a Request, idempotency_key_required and
-	// idempotency_conflict when Idempotent, unauthenticated with auth, not_found with path
-	// parameters.
+	// invalid_request and too_large with a Request or an Upload, invalid_request with query
+	// parameters, idempotency_key_required and idempotency_conflict when Idempotent,
+	// unauthenticated with auth, not_found with path parameters.
+	Errors []string
 }
 
 // param is a query parameter.
@@ -70,6 +80,8 @@ func buildOpenAPI(version string, routes []route) ([]byte, error) {
 				"`application/problem+json` with a stable `code`; `Accept-Language: zh-CN` or `en` " +
 				"selects the language of their title and detail.",
 		},
+		"servers": []map[string]any{{"url": "/",
+			"description": "The Dompet server that serves this document (paths are absolute: /api/v1/…)."}},
 		"paths": paths,
 		"components": map[string]any{
 			"schemas":         g.defs,
@@ -149,8 +161,21 @@ func (g *schemaGen) operation(rt route, method, path string) (map[string]any, er
 		op["parameters"] = params
 	}
 	if d.Request != nil {
+		body := map[string]any{"schema": g.schemaOf(reflect.TypeOf(d.Request))}
+		if d.RequestExample != nil {
+			body["example"] = d.RequestExample
+		}
+		op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": body}}
+	}
+	if d.Upload != "" {
 		op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
-			"application/json": map[string]any{"schema": g.schemaOf(reflect.TypeOf(d.Request))}}}
+			"multipart/form-data": map[string]any{"schema": map[string]any{
+				"type":     "object",
+				"required": []string{d.Upload},
+				"properties": map[string]any{d.Upload: map[string]any{
+					"type": "string", "contentMediaType": "application/octet-stream",
+					"description": "the file, with its file name; other parts are ignored"}},
+			}}}}
 	}
 
 	responses := map[string]any{}
@@ -160,12 +185,22 @@ func (g *schemaGen) operation(rt route, method, path string) (map[string]any, er
 	}
 	ok := map[string]any{"description": http.StatusText(status)}
 	if d.Response != nil {
-		ct := cmpOr(d.ContentType, "application/json")
-		schema := map[string]any{"type": "string"}
-		if ct == "application/json" {
-			schema = g.schemaOf(reflect.TypeOf(d.Response))
+		types := d.ContentTypes
+		if len(types) == 0 {
+			types = []string{cmpOr(d.ContentType, "application/json")}
 		}
-		ok["content"] = map[string]any{ct: map[string]any{"schema": schema}}
+		content := map[string]any{}
+		for _, ct := range types {
+			media := map[string]any{"schema": map[string]any{"type": "string", "contentMediaType": ct}}
+			if ct == "application/json" {
+				media = map[string]any{"schema": g.schemaOf(reflect.TypeOf(d.Response))}
+				if d.ResponseExample != nil {
+					media["example"] = d.ResponseExample
+				}
+			}
+			content[ct] = media
+		}
+		ok["content"] = content
 	}
 	responses[strconv.Itoa(status)] = ok
 
@@ -181,7 +216,12 @@ func (g *schemaGen) operation(rt route, method, path string) (map[string]any, er
 		responses[strconv.Itoa(st)] = map[string]any{
 			"description": "Problem: `" + strings.Join(cs, "`, `") + "`",
 			"content": map[string]any{"application/problem+json": map[string]any{
-				"schema": map[string]any{"$ref": "#/components/schemas/Problem"}}},
+				// the codes of this answer, and only those
+				"schema": map[string]any{"allOf": []any{
+					map[string]any{"$ref": "#/components/schemas/Problem"},
+					map[string]any{"properties": map[string]any{"code": map[string]any{"enum": cs}}},
+				}},
+				"example": problemExample(cs[0])}},
 		}
 	}
 	op["responses"] = responses
@@ -193,8 +233,11 @@ func (g *schemaGen) operation(rt route, method, path string) (map[string]any, er
 func impliedErrors(rt route, path string) ([]string, error) {
 	d := rt.doc
 	errs := slices.Clone(d.Errors)
-	if d.Request != nil {
+	if d.Request != nil || d.Upload != "" {
 		errs = append(errs, "invalid_request", "too_large")
+	}
+	if len(d.Query) > 0 {
+		errs = append(errs, "invalid_request")
 	}
 	if d.Idempotent {
 		errs = append(errs, "idempotency_key_required", "idempotency_conflict")

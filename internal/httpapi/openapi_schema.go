@@ -9,20 +9,26 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/dompet/dompet/internal/audit"
 	"github.com/dompet/dompet/internal/fault"
+	"github.com/dompet/dompet/internal/identity"
 	"github.com/dompet/dompet/internal/money"
+	"github.com/dompet/dompet/internal/notify"
+	"github.com/dompet/dompet/internal/staff"
+	"github.com/dompet/dompet/internal/wallet"
 )
 
 // schemaGen turns Go types into JSON Schemas (OpenAPI 3.1 dialect), collecting named structs
 // under components/schemas.
 type schemaGen struct {
+	enums map[reflect.Type]map[string][]string // closed sets of members, by struct and json name
 	defs  map[string]any
 	names map[reflect.Type]string
 	taken map[string]reflect.Type
 }
 
 func newSchemaGen() *schemaGen {
-	g := &schemaGen{defs: map[string]any{}, names: map[reflect.Type]string{}, taken: map[string]reflect.Type{}}
+	g := &schemaGen{enums: fieldEnums(), defs: map[string]any{}, names: map[reflect.Type]string{}, taken: map[string]reflect.Type{}}
 	g.define(reflect.TypeFor[money.Amount](), "Money", moneySchema)
 	g.define(reflect.TypeFor[fault.FieldError](), "FieldError", fieldErrorSchema)
 	g.defs["Problem"] = problemSchema()
@@ -32,6 +38,28 @@ func newSchemaGen() *schemaGen {
 
 func (g *schemaGen) define(t reflect.Type, name string, schema map[string]any) {
 	g.names[t], g.taken[name], g.defs[name] = name, t, schema
+}
+
+// fieldEnums are the closed sets of request and response members, taken from the lists the
+// server checks them with, so that the document cannot offer a value the server refuses
+// (nor miss one it sends).
+func fieldEnums() map[reflect.Type]map[string][]string {
+	return map[reflect.Type]map[string][]string{
+		reflect.TypeFor[wallet.Source]():        {"type": wallet.SourceTypes},
+		reflect.TypeFor[wallet.Decision]():      {"decision": wallet.Decisions},
+		reflect.TypeFor[wallet.Transaction]():   {"kind": wallet.Kinds, "status": wallet.Statuses},
+		reflect.TypeFor[wallet.RefundRequest](): {"status": wallet.RequestStatuses},
+		reflect.TypeFor[wallet.QuoteInput]():    {"purpose": wallet.Purposes},
+		reflect.TypeFor[wallet.Quote]():         {"purpose": wallet.Purposes},
+		reflect.TypeFor[wallet.Attachment]():    {"content_type": wallet.AttachmentTypes()},
+		reflect.TypeFor[registerRequest]():      {"locale": {identity.LocaleEN, identity.LocaleZhCN}},
+		// the login takes any method it knows; totp is the authenticator app's own code
+		reflect.TypeFor[loginRequest]():       {"otp_method": {identity.MethodSMS, identity.MethodEmail, identity.MethodTOTP}},
+		reflect.TypeFor[recoveryRequest]():    {"channel": {notify.SMS, notify.Email}},
+		reflect.TypeFor[staff.Staff]():        {"role": staff.Roles, "status": {staff.StatusActive, staff.StatusLocked, staff.StatusDisabled}},
+		reflect.TypeFor[updateStaffRequest](): {"role": staff.Roles},
+		reflect.TypeFor[audit.Entry]():        {"actor_type": {audit.ActorUser, audit.ActorStaff, audit.ActorSystem}},
+	}
 }
 
 var moneySchema = map[string]any{
@@ -74,6 +102,18 @@ func problemSchema() map[string]any {
 		},
 		"additionalProperties": true,
 	}
+}
+
+// problemExample is an example problem of code, in English, as the server writes it.
+func problemExample(code string) map[string]any {
+	c := codes[code]
+	p := map[string]any{"type": problemTypeBase + code, "title": c.title[localeEN], "status": c.status,
+		"detail": c.detail[localeEN], "code": code}
+	if code == "invalid_request" {
+		p["detail"] = "amount: must be a positive integer in minor units"
+		p["errors"] = []map[string]string{{"field": "amount", "message": "must be a positive integer in minor units"}}
+	}
+	return p
 }
 
 var (
@@ -178,8 +218,12 @@ func (g *schemaGen) fields(t reflect.Type, props map[string]any, required *[]str
 		if f.Type.Kind() == reflect.Pointer && !optional {
 			s = nullable(s) // a nil pointer is written as null
 		}
-		if d := f.Tag.Get("doc"); d != "" || f.Tag.Get("enum") != "" {
-			s = withKeywords(s, d, f.Tag.Get("enum"))
+		enum := g.enums[t][name]
+		if tag := f.Tag.Get("enum"); tag != "" && enum == nil {
+			enum = strings.Split(tag, ",")
+		}
+		if d := f.Tag.Get("doc"); d != "" || enum != nil {
+			s = withKeywords(s, d, enum)
 		}
 		props[name] = s
 		if !optional {
@@ -199,7 +243,7 @@ func nullable(s map[string]any) map[string]any {
 
 // withKeywords adds a description and an enum; a $ref can't carry siblings reliably, so it
 // is wrapped in allOf.
-func withKeywords(s map[string]any, doc, enum string) map[string]any {
+func withKeywords(s map[string]any, doc string, enum []string) map[string]any {
 	if _, isRef := s["$ref"]; isRef {
 		s = map[string]any{"allOf": []any{s}}
 	} else {
@@ -208,8 +252,8 @@ func withKeywords(s map[string]any, doc, enum string) map[string]any {
 	if doc != "" {
 		s["description"] = doc
 	}
-	if enum != "" {
-		s["enum"] = strings.Split(enum, ",")
+	if enum != nil {
+		s["enum"] = enum
 	}
 	return s
 }

@@ -81,3 +81,6 @@ func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) error {
 	_, err := w.Write(s.openapi)
 	return err
 }
+
+// OpenAPIDocument is the served OpenAPI document (JSON), for the API reference page.
+func (s *Server) OpenAPIDocument() []byte { return s.openapi }

@@ -11,7 +11,7 @@ type accepted struct{}
 
 type recoveryRequest struct {
 	Login   string `json:"login" doc:"phone (E.164) or email of the account"`
-	Channel string `json:"channel" enum:"sms,email" doc:"where the code goes: the phone or the email on file"`
+	Channel string `json:"channel" doc:"where the code goes: the phone or the email on file"`
 }
 
 func (s *Server) recovery(w http.ResponseWriter, r *http.Request) error {

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/dompet/dompet/internal/fault"
@@ -92,7 +93,10 @@ func (s *Server) topup(w http.ResponseWriter, r *http.Request) error {
 var topupDoc = operation{Summary: "Top up the wallet from a bank transfer or card", Tag: "wallet", Idempotent: true,
 	Description: "The top-up fee is deducted from the amount credited. In the sandbox, `source.reference` `sandbox:decline` is declined and `sandbox:outage` meets an outage.",
 	Request:     wallet.TopUpInput{}, Status: http.StatusCreated, Response: wallet.Transaction{},
-	Errors: []string{"provider_declined", "provider_unavailable", "limit_exceeded", "account_restricted", "currency_not_supported"}}
+	RequestExample: map[string]any{"amount": 5000000, "currency": "IDR",
+		"source": map[string]any{"type": "bank_transfer", "reference": "BCA-20261130-0001"}},
+	ResponseExample: txExample("topup", "bank", "BCA-20261130-0001", 5000000, 0),
+	Errors:          []string{"provider_declined", "provider_unavailable", "limit_exceeded", "account_restricted", "currency_not_supported"}}
 
 func (s *Server) pay(w http.ResponseWriter, r *http.Request) error {
 	var req wallet.PayInput
@@ -109,7 +113,11 @@ func (s *Server) pay(w http.ResponseWriter, r *http.Request) error {
 
 var payDoc = operation{Summary: "Pay a merchant", Tag: "wallet", Idempotent: true,
 	Description: "Debits amount plus the payer fee; a refused payment is kept in the history with its failure_code.",
-	Request:     wallet.PayInput{}, Status: http.StatusCreated, Response: wallet.Transaction{}, Errors: moneyErrors}
+	Request:     wallet.PayInput{}, Status: http.StatusCreated, Response: wallet.Transaction{},
+	RequestExample: map[string]any{"merchant_id": "mer_01jf8z6k2m3n4p5q6r7s8t9v0w", "amount": 2500000, "currency": "IDR",
+		"order_ref": "INV-2026-0042", "pin": "246810"},
+	ResponseExample: txExample("payment", "merchant", "Toko Kopi Kenangan", 2500000, 0),
+	Errors:          append([]string{"not_found"}, moneyErrors...)}
 
 func (s *Server) transfer(w http.ResponseWriter, r *http.Request) error {
 	var req wallet.TransferInput
@@ -125,7 +133,10 @@ func (s *Server) transfer(w http.ResponseWriter, r *http.Request) error {
 }
 
 var transferDoc = operation{Summary: "Send money to another user (phone, email or id)", Tag: "wallet", Idempotent: true,
-	Request: wallet.TransferInput{}, Status: http.StatusCreated, Response: wallet.Transaction{}, Errors: moneyErrors}
+	Request: wallet.TransferInput{}, Status: http.StatusCreated, Response: wallet.Transaction{},
+	RequestExample:  map[string]any{"to": "+6281234567890", "amount": 1000000, "currency": "IDR", "note": "makan siang", "pin": "246810"},
+	ResponseExample: txExample("transfer_out", "user", "Budi Santoso", 1000000, 0),
+	Errors:          append([]string{"not_found"}, moneyErrors...)}
 
 func (s *Server) withdraw(w http.ResponseWriter, r *http.Request) error {
 	var req wallet.WithdrawInput
@@ -142,7 +153,11 @@ func (s *Server) withdraw(w http.ResponseWriter, r *http.Request) error {
 
 var withdrawDoc = operation{Summary: "Withdraw to a bank account", Tag: "wallet", Idempotent: true,
 	Description: "Answers a pending transaction; the bank settles or rejects it later, and a rejection returns the amount and the fee. In the sandbox an account number ending in 0000 is rejected at settlement, and one ending in 9999 stays pending (the bank never answers).",
-	Request:     wallet.WithdrawInput{}, Status: http.StatusCreated, Response: wallet.Transaction{}, Errors: moneyErrors}
+	Request:     wallet.WithdrawInput{}, Status: http.StatusCreated, Response: wallet.Transaction{},
+	RequestExample: map[string]any{"amount": 3000000, "currency": "IDR", "pin": "246810",
+		"bank_account": map[string]any{"bank_code": "BCA", "account_number": "1234567890", "holder_name": "Siti Rahma"}},
+	ResponseExample: txExample("withdrawal", "bank", "BCA ****7890", 3000000, 650),
+	Errors:          moneyErrors}
 
 func (s *Server) feeQuote(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
@@ -163,7 +178,7 @@ func (s *Server) feeQuote(w http.ResponseWriter, r *http.Request) error {
 
 var feeQuoteDoc = operation{Summary: "What an operation would cost", Tag: "fees",
 	Query: []param{
-		{Name: "kind", Required: true, Enum: []string{"payment", "withdrawal", "transfer", "remittance", "fx", "topup", "topup_card"}},
+		{Name: "kind", Required: true, Enum: wallet.FeeQuoteKinds},
 		{Name: "amount", Type: "integer", Required: true, Description: "minor units"},
 		{Name: "currency"}, {Name: "to_currency", Description: "for fx and remittance"},
 	},
@@ -183,7 +198,9 @@ func (s *Server) fxQuote(w http.ResponseWriter, r *http.Request) error {
 }
 
 var fxQuoteDoc = operation{Summary: "Quote an exchange rate (conversion or remittance)", Tag: "fx",
-	Request: wallet.QuoteInput{}, Status: http.StatusCreated, Response: wallet.Quote{}, Errors: []string{"currency_not_supported"}}
+	Request: wallet.QuoteInput{}, Status: http.StatusCreated, Response: wallet.Quote{},
+	RequestExample: map[string]any{"from_currency": "IDR", "to_currency": "SGD", "amount": 10000000},
+	Errors:         []string{"currency_not_supported"}}
 
 func (s *Server) fxConvert(w http.ResponseWriter, r *http.Request) error {
 	var req wallet.ConvertInput
@@ -200,7 +217,8 @@ func (s *Server) fxConvert(w http.ResponseWriter, r *http.Request) error {
 
 var fxConvertDoc = operation{Summary: "Convert between the user's currencies at a quote", Tag: "fx", Idempotent: true,
 	Request: wallet.ConvertInput{}, Status: http.StatusCreated, Response: wallet.Transaction{},
-	Errors: append([]string{"quote_expired", "invalid_state"}, moneyErrors...)}
+	RequestExample: map[string]any{"quote_id": "quo_01jf8z6k2m3n4p5q6r7s8t9v0w", "pin": "246810"},
+	Errors:         append([]string{"quote_expired", "invalid_state", "not_found"}, moneyErrors...)}
 
 func (s *Server) remit(w http.ResponseWriter, r *http.Request) error {
 	var req wallet.RemitInput
@@ -217,12 +235,9 @@ func (s *Server) remit(w http.ResponseWriter, r *http.Request) error {
 
 var remitDoc = operation{Summary: "Send money abroad at a remittance quote", Tag: "remittances", Idempotent: true,
 	Request: wallet.RemitInput{}, Status: http.StatusCreated, Response: wallet.Transaction{},
-	Errors: append([]string{"quote_expired", "invalid_state"}, moneyErrors...)}
-
-var (
-	txKinds    = map[string]bool{"": true, "topup": true, "payment": true, "transfer_in": true, "transfer_out": true, "withdrawal": true, "refund": true, "fx_conversion": true, "remittance": true}
-	txStatuses = map[string]bool{"": true, "pending": true, "succeeded": true, "failed": true, "reversed": true}
-)
+	RequestExample: map[string]any{"quote_id": "quo_01jf8z6k2m3n4p5q6r7s8t9v0w", "pin": "246810",
+		"recipient": map[string]any{"name": "Tan Wei Ming", "country": "SG", "bank_code": "DBSSSGSG", "account_number": "0123456789"}},
+	Errors: append([]string{"quote_expired", "invalid_state", "not_found"}, moneyErrors...)}
 
 func listFilter(r *http.Request) (wallet.Filter, error) {
 	limit, cursor, err := pageParams(r)
@@ -231,7 +246,7 @@ func listFilter(r *http.Request) (wallet.Filter, error) {
 	}
 	q := r.URL.Query()
 	f := wallet.Filter{Kind: q.Get("kind"), Status: q.Get("status"), Cursor: cursor, Limit: limit}
-	if !txKinds[f.Kind] {
+	if f.Kind != "" && !slices.Contains(wallet.Kinds, f.Kind) {
 		return f, fault.Invalid("kind", "unknown transaction kind")
 	}
 	return f, nil
@@ -242,7 +257,7 @@ func (s *Server) transactions(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if !txStatuses[f.Status] {
+	if f.Status != "" && !slices.Contains(wallet.Statuses, f.Status) {
 		return fault.Invalid("status", "must be pending, succeeded, failed or reversed")
 	}
 	p, _ := userOf[identity.Principal](r)
@@ -260,8 +275,8 @@ var listQuery = []param{{Name: "limit", Type: "integer"}, {Name: "cursor"}}
 
 var transactionsDoc = operation{Summary: "The user's transactions, newest first, failed ones included", Tag: "transactions",
 	Query: append([]param{
-		{Name: "kind", Enum: []string{"topup", "payment", "transfer_in", "transfer_out", "withdrawal", "refund", "fx_conversion", "remittance"}},
-		{Name: "status", Enum: []string{"pending", "succeeded", "failed", "reversed"}}}, listQuery...),
+		{Name: "kind", Enum: wallet.Kinds},
+		{Name: "status", Enum: wallet.Statuses}}, listQuery...),
 	Response: wallet.Page[wallet.Transaction]{}}
 
 func (s *Server) transaction(w http.ResponseWriter, r *http.Request) error {
@@ -289,7 +304,7 @@ func (s *Server) createRefundRequest(w http.ResponseWriter, r *http.Request) err
 }
 
 var createRefundRequestDoc = operation{Summary: "Ask the merchant for a refund, with evidence", Tag: "refund-requests",
-	Request: wallet.RefundRequestInput{}, Status: http.StatusCreated, Response: wallet.RefundRequest{}, Errors: []string{"refund_not_allowed"}}
+	Request: wallet.RefundRequestInput{}, Status: http.StatusCreated, Response: wallet.RefundRequest{}, Errors: []string{"refund_not_allowed", "not_found"}}
 
 func (s *Server) refundRequests(w http.ResponseWriter, r *http.Request) error {
 	limit, cursor, err := pageParams(r)
@@ -305,7 +320,7 @@ func (s *Server) refundRequests(w http.ResponseWriter, r *http.Request) error {
 }
 
 var refundRequestsDoc = operation{Summary: "The user's refund requests", Tag: "refund-requests",
-	Query:    append([]param{{Name: "status", Enum: []string{"submitted", "approved", "rejected", "refunded"}}}, listQuery...),
+	Query:    append([]param{{Name: "status", Enum: wallet.RequestStatuses}}, listQuery...),
 	Response: wallet.Page[wallet.RefundRequest]{}}
 
 func (s *Server) refundRequest(w http.ResponseWriter, r *http.Request) error {
@@ -318,3 +333,15 @@ func (s *Server) refundRequest(w http.ResponseWriter, r *http.Request) error {
 }
 
 var refundRequestDoc = operation{Summary: "One refund request", Tag: "refund-requests", Response: wallet.RefundRequest{}}
+
+// txExample is an example transaction answer for the document.
+func txExample(kind, cpType, cpName string, amount, fee int64) map[string]any {
+	status := wallet.StatusSucceeded
+	if kind == wallet.KindWithdrawal {
+		status = wallet.StatusPending
+	}
+	return map[string]any{"id": "txn_01jf8z6k2m3n4p5q6r7s8t9v0w", "kind": kind, "status": status,
+		"amount": amount, "currency": "IDR", "fee": map[string]any{"amount": fee, "currency": "IDR"},
+		"counterparty": map[string]any{"type": cpType, "name": cpName},
+		"created_at":   "2026-11-30T08:15:00Z", "updated_at": "2026-11-30T08:15:00Z", "refunds": []any{}, "refunded_amount": 0}
+}

@@ -11,6 +11,7 @@ import (
 	"mime"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -30,6 +31,16 @@ var ErrTooLarge = fault.New("too_large", "the file is larger than 10 MB")
 var attachmentTypes = map[string]bool{
 	"image/png": true, "image/jpeg": true, "image/gif": true, "image/webp": true, "image/heic": true,
 	"application/pdf": true,
+}
+
+// AttachmentTypes lists every type an attachment may be served with, sorted.
+func AttachmentTypes() []string {
+	out := []string{"application/octet-stream"}
+	for t := range attachmentTypes {
+		out = append(out, t)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // AttachmentType is the type an attachment is served with: its stored type when that is on

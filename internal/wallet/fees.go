@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/big"
 	"os"
+	"slices"
 
 	"github.com/dompet/dompet/internal/money"
 )
@@ -22,6 +23,9 @@ const (
 	FeeFX          = "fx"                  // currency conversion, on top, in the source currency
 	feeKindsPublic = "payment|withdrawal|transfer|remittance|fx|topup_bank_transfer|topup_card|merchant"
 )
+
+// FeeQuoteKinds are the kinds QuoteFee takes: the fee kinds, and "topup" for a bank top-up.
+var FeeQuoteKinds = []string{FeePayment, FeeWithdrawal, FeeTransfer, FeeRemittance, FeeFX, FeeTopupBank, FeeTopupCard, FeeMDR, "topup"}
 
 // FeeRule is fixed + a percentage (in basis points) of the amount, clamped to [Min, Max]
 // (Max 0 = no maximum). All in minor units of the rule's currency.
@@ -136,12 +140,11 @@ func (w *Wallet) QuoteFee(kind string, amount int64, currency, toCurrency string
 		return FeeQuote{}, invalidAmount()
 	}
 	feeKind := kind
-	switch kind {
-	case "payment", "withdrawal", "transfer", "remittance", "fx", FeeTopupBank, FeeTopupCard, FeeMDR:
-	case "topup":
-		feeKind = FeeTopupBank
-	default:
+	switch {
+	case !slices.Contains(FeeQuoteKinds, kind):
 		return FeeQuote{}, invalidField("kind", "must be one of "+feeKindsPublic)
+	case kind == "topup":
+		feeKind = FeeTopupBank
 	}
 	rule := w.o.Fees[feeKind][cur.Code]
 	fee := rule.Apply(amount)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -20,6 +21,9 @@ const (
 	PurposeConversion = "conversion"
 	PurposeRemittance = "remittance"
 )
+
+// Purposes are the purposes a quote may have.
+var Purposes = []string{PurposeConversion, PurposeRemittance}
 
 // QuoteInput asks for an exchange-rate quote.
 type QuoteInput struct {
@@ -54,7 +58,7 @@ func (w *Wallet) QuoteFX(ctx context.Context, u Party, in QuoteInput) (Quote, er
 	v.Check(in.FromCurrency != "", "from_currency", "is required")
 	v.Check(in.ToCurrency != "", "to_currency", "is required")
 	v.Check(in.Amount > 0, "amount", "must be a positive integer in minor units")
-	v.Check(in.Purpose == PurposeConversion || in.Purpose == PurposeRemittance, "purpose", "must be conversion or remittance")
+	v.Check(slices.Contains(Purposes, in.Purpose), "purpose", "must be conversion or remittance")
 	v.Check(in.ToCurrency == "" || in.FromCurrency != in.ToCurrency, "to_currency", "must differ from from_currency")
 	if err := v.Err(); err != nil {
 		return Quote{}, err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -60,7 +61,7 @@ type TopUpInput struct {
 func (w *Wallet) TopUp(ctx context.Context, c Call, in TopUpInput) (Transaction, error) {
 	var v fault.Validation
 	checkCall(c, in.Amount, in.Currency, &v)
-	v.Check(in.Source.Type == "bank_transfer" || in.Source.Type == "card", "source.type", "must be bank_transfer or card")
+	v.Check(slices.Contains(SourceTypes, in.Source.Type), "source.type", "must be bank_transfer or card")
 	v.Check(in.Source.Reference != "" && len(in.Source.Reference) <= 128, "source.reference", "is required, at most 128 characters")
 	if err := v.Err(); err != nil {
 		return Transaction{}, err

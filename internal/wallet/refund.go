@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -117,6 +118,9 @@ const (
 	RequestRejected  = "rejected"
 	RequestRefunded  = "refunded"
 )
+
+// RequestStatuses are the statuses of a refund request.
+var RequestStatuses = []string{RequestSubmitted, RequestApproved, RequestRejected, RequestRefunded}
 
 // RefundRequest is a user's request to be refunded, decided by the merchant.
 type RefundRequest struct {
@@ -327,6 +331,9 @@ func approvedRequest(a *approval) string {
 // errRequestDecided refuses a decision on a refund request that is no longer submitted.
 var errRequestDecided = ErrInvalidState.Because("the refund request was already decided")
 
+// Decisions are the values of Decision.Decision.
+var Decisions = []string{"approve", "reject"}
+
 // Decision is a merchant's answer to a refund request.
 type Decision struct {
 	Decision string `json:"decision"` // approve | reject
@@ -340,7 +347,7 @@ type Decision struct {
 func (w *Wallet) DecideRefundRequest(ctx context.Context, mc MerchantCall, requestID string, d Decision) (RefundRequest, error) {
 	var v fault.Validation
 	checkKey(mc.Key, &v)
-	v.Check(d.Decision == "approve" || d.Decision == "reject", "decision", "must be approve or reject")
+	v.Check(slices.Contains(Decisions, d.Decision), "decision", "must be approve or reject")
 	n := utf8.RuneCountInString(strings.TrimSpace(d.Reason))
 	v.Check(n >= 1 && utf8.RuneCountInString(d.Reason) <= 500, "reason", "is required, at most 500 characters")
 	if err := v.Err(); err != nil {

@@ -29,6 +29,14 @@ const (
 	StatusReversed  = "reversed"
 )
 
+// The closed sets of the API, as the server checks them; the OpenAPI document lists them
+// as enums from here, so the two cannot drift.
+var (
+	Kinds       = []string{KindTopup, KindPayment, KindTransferIn, KindTransferOut, KindWithdrawal, KindRefund, KindFXConversion, KindRemittance}
+	Statuses    = []string{StatusPending, StatusSucceeded, StatusFailed, StatusReversed}
+	SourceTypes = []string{"bank_transfer", "card"} // a top-up's source.type
+)
+
 // Counterparty is the other side of a transaction.
 type Counterparty struct {
 	Type string `json:"type"` // user | merchant | bank | card | fx | recipient

@@ -52,14 +52,14 @@ var index = template.Must(template.New("index").Parse(`<!doctype html>
 <body>
 {{if .ZH}}
 <h1>Dompet</h1><p class="sub">电子钱包与人工客服，一个程序。</p>
-<p>服务器正在运行。钱包 API 位于 <code>/api/v1</code>，接口文档见 <a href="/api/openapi.json">/api/openapi.json</a>。</p>
+<p>服务器正在运行。钱包 API 位于 <code>/api/v1</code>，接口参考见 <a href="/api/docs">/api/docs</a>（文档：<a href="/api/openapi.json">/api/openapi.json</a>）。</p>
 {{if .Demo}}<h2>演示模式</h2>
 <p>演示账户（密码 <code>Dompet-demo-2026!</code>）：<code>alice@dompet.localhost</code>、<code>budi@dompet.localhost</code>、<code>li.wei@dompet.localhost</code>。</p>
 <p>发送的短信和邮件（含验证码）见 <a href="/demo/messages">/demo/messages</a>。</p>{{end}}
 <p>客户网页、客服工作台和帮助中心正在开发中。</p>
 {{else}}
 <h1>Dompet</h1><p class="sub">An e-wallet with a human support desk, in one program.</p>
-<p>The server is running. The wallet API is at <code>/api/v1</code>; its document is <a href="/api/openapi.json">/api/openapi.json</a>.</p>
+<p>The server is running. The wallet API is at <code>/api/v1</code>; its reference is <a href="/api/docs">/api/docs</a> (document: <a href="/api/openapi.json">/api/openapi.json</a>).</p>
 {{if .Demo}}<h2>Demo mode</h2>
 <p>Demo users (password <code>Dompet-demo-2026!</code>): <code>alice@dompet.localhost</code>, <code>budi@dompet.localhost</code>, <code>li.wei@dompet.localhost</code>.</p>
 <p>The SMS and emails sent, codes included, are at <a href="/demo/messages">/demo/messages</a>.</p>{{end}}
