@@ -144,7 +144,7 @@ func TestE2EDesk(t *testing.T) {
 	want(t, e.do(t, "POST", "/api/v1/agent/conversations/"+c.ID+"/status", agentTok, map[string]any{"status": "resolved"}), http.StatusOK)
 	want(t, e.do(t, "POST", "/api/v1/support/conversations/"+c.ID+"/rating", a.Token, map[string]any{"score": 5, "comment": "fast"}), http.StatusOK)
 	wantProblem(t, e.do(t, "POST", "/api/v1/support/conversations/"+c.ID+"/rating", a.Token, map[string]any{"score": 1}), 409, "invalid_state")
-	wantProblem(t, e.do(t, "POST", "/api/v1/agent/conversations/"+c.ID+"/status", agentTok, map[string]any{"status": "closed"}), 400, "invalid_request")
+	wantProblem(t, e.do(t, "POST", "/api/v1/agent/conversations/"+c.ID+"/status", agentTok, map[string]any{"status": "closed"}, invalidOnPurpose), 400, "invalid_request")
 
 	// A call-back request queues like a chat (accounts has an agent, offline).
 	var cb struct {

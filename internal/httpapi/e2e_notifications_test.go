@@ -83,7 +83,7 @@ func TestE2EReceipts(t *testing.T) {
 	if l := e.notifications(t, alice.Token, "?limit=1"); len(l.Items) != 1 || l.NextCursor == nil || l.Items[0].ReadAt == nil {
 		t.Fatalf("first page of one: %+v", l)
 	}
-	wantProblem(t, e.do(t, "GET", "/api/v1/me/notifications?unread=maybe", alice.Token, nil), 400, "invalid_request")
+	wantProblem(t, e.do(t, "GET", "/api/v1/me/notifications?unread=maybe", alice.Token, nil, invalidOnPurpose), 400, "invalid_request")
 	wantProblem(t, e.do(t, "POST", "/api/v1/me/notifications/read", alice.Token, map[string]any{"ids": []string{}}), 400, "invalid_request")
 
 	// Settings: defaults, a change, and security alerts that cannot be turned off.

@@ -31,8 +31,8 @@ func TestE2ETelephony(t *testing.T) {
 	e := newE2EConfig(t, func(c *config.Config) { c.TelephonySecret = secret })
 	u := e.newUser(t, userOpts{})
 	agent, agentTok := deskStaff(t, e, "tari", "agent", "general")
-	post := func(body string, at time.Time, sign bool) reply {
-		var h []hdr
+	post := func(body string, at time.Time, sign bool, extra ...hdr) reply {
+		h := extra
 		if sign {
 			h = append(h, hdr{telephony.HeaderSignature, telephony.Sign(secret, []byte(body), at)})
 		}
@@ -45,7 +45,7 @@ func TestE2ETelephony(t *testing.T) {
 	// Unsigned, stale and wrongly signed events are refused before the body is read.
 	want(t, post(incoming("c1", u.Phone), time.Now(), false), http.StatusUnauthorized)
 	want(t, post(incoming("c1", u.Phone), time.Now().Add(-10*time.Minute), true), http.StatusUnauthorized)
-	want(t, post(`{"event":"nope"}`, time.Now(), true), http.StatusBadRequest)
+	want(t, post(`{"event":"nope"}`, time.Now(), true, invalidOnPurpose), http.StatusBadRequest)
 
 	// A known caller pops their screen; the retried event joins the same conversation.
 	var known apiCall
@@ -108,5 +108,5 @@ func TestE2ETelephony(t *testing.T) {
 func TestE2ETelephonyOff(t *testing.T) {
 	t.Parallel()
 	e := newE2E(t)
-	want(t, e.do(t, "POST", "/api/v1/telephony/events", "", `{}`), http.StatusNotFound)
+	want(t, e.do(t, "POST", "/api/v1/telephony/events", "", `{}`, invalidOnPurpose), http.StatusNotFound)
 }
