@@ -44,6 +44,7 @@ const e2eDevice = "e2e-phone-1"
 // e2eEnv is one running Dompet with its HTTP server.
 type e2eEnv struct {
 	app  *app.App
+	api  *Server
 	srv  *httptest.Server
 	http *http.Client
 	logs *logBuffer
@@ -86,7 +87,7 @@ func newE2E(tb testing.TB, adjust ...func(*app.Options)) *e2eEnv {
 	}
 	srv := httptest.NewServer(api)
 	tb.Cleanup(srv.Close)
-	e := &e2eEnv{app: a, srv: srv, http: srv.Client(), logs: logs, run: fmt.Sprintf("%x", time.Now().UnixNano())}
+	e := &e2eEnv{app: a, api: api, srv: srv, http: srv.Client(), logs: logs, run: fmt.Sprintf("%x", time.Now().UnixNano())}
 	tb.Cleanup(func() {
 		e.verifyLedger(tb)
 		if tb.Failed() {
