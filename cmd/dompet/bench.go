@@ -137,6 +137,7 @@ func benchChat(ctx context.Context, c *cli, args []string) error {
 	conns := fs.Int("connections", 2000, "customer WebSocket streams, one conversation each (both ends are in this process: 2 open files each)")
 	rate := fs.Int("rate", 1000, "messages per second, sent round-robin over the streams")
 	duration := fs.Duration("duration", 10*time.Second, "how long to send messages")
+	profile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (clients and server) to this file")
 	cfg, cleanup, err := c.benchConfig(fs, args)
 	if err != nil {
 		return err
@@ -150,6 +151,11 @@ func benchChat(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	defer store.Close()
+	stop, err := startProfile(*profile)
+	if err != nil {
+		return err
+	}
+	defer stop()
 	apiLog := newLogger(c.stderr, max(cfg.LogLevel, slog.LevelWarn))
 	res, err := bench.Chat(ctx, bench.ChatConfig{Config: cfg, Store: store, Connections: *conns, Rate: *rate,
 		Duration: *duration, Log: c.log, APILog: apiLog})

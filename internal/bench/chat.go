@@ -24,6 +24,7 @@ import (
 	"github.com/dompet/dompet/internal/httpapi"
 	"github.com/dompet/dompet/internal/id"
 	"github.com/dompet/dompet/internal/identity"
+	"github.com/dompet/dompet/internal/staff"
 	"github.com/dompet/dompet/internal/support"
 )
 
@@ -116,7 +117,7 @@ func Chat(ctx context.Context, cfg ChatConfig) (ChatResult, error) {
 	}()
 	base := "ws://" + ln.Addr().String()
 
-	// Setup: users, conversations (they wait in the queue: no agent is on).
+	// Setup: users, agents, conversations.
 	start := time.Now()
 	run := id.New("run")
 	log.Info("bench chat: creating users and conversations", "connections", cfg.Connections)
@@ -139,13 +140,30 @@ func Chat(ctx context.Context, cfg ChatConfig) (ChatResult, error) {
 	}); err != nil {
 		return res, err
 	}
+	// Agents online with room for every chat: the conversations are assigned as they open,
+	// as chats are while messages flow (a queued one also computes its place on every read).
+	agents := (cfg.Connections + staff.MaxCapacity - 1) / staff.MaxCapacity
+	if err := parallel(ctx, agents, 4, func(ctx context.Context, i int) error {
+		st, _, _, err := a.Staff.Create(ctx, fmt.Sprintf("%s-agent-%d@bench.localhost", run, i), fmt.Sprintf("Bench Agent %d", i),
+			staff.RoleAgent, staff.DefaultTeam, "")
+		if err != nil {
+			return fmt.Errorf("create bench agent %d: %w", i, err)
+		}
+		capacity := staff.MaxCapacity
+		if _, err := a.Staff.Update(ctx, staff.Operator(), st.ID, staff.Change{Capacity: &capacity, Reason: "bench"}); err != nil {
+			return fmt.Errorf("bench agent %d capacity: %w", i, err)
+		}
+		return a.Support.Presence(ctx, st.ID, "online")
+	}); err != nil {
+		return res, err
+	}
 	convs := make([]string, cfg.Connections)
 	if err := parallel(ctx, cfg.Connections, 8, func(ctx context.Context, i int) error {
 		p, err := a.Identity.Authenticate(ctx, tokens[i/perUser])
 		if err != nil {
 			return err
 		}
-		c, _, err := a.Support.Open(ctx, support.NewConversation{Channel: support.ChannelChat, Topic: support.Topics[i%len(support.Topics)],
+		c, _, err := a.Support.Open(ctx, support.NewConversation{Channel: support.ChannelChat, Topic: "other",
 			Customer: support.Customer{UserID: p.User.ID, Email: p.User.Email, Name: p.User.DisplayName}, Body: "hello"})
 		if err != nil {
 			return fmt.Errorf("open bench conversation %d: %w", i, err)
