@@ -18,7 +18,7 @@ import (
 
 var benchCmd = command{
 	name:    "bench",
-	args:    "ledger|http [flags]",
+	args:    "ledger|http|chat [flags]",
 	summary: "built-in load generators on a temporary store unless --db is given (see docs/benchmarks.md)",
 	run:     benchRun,
 }
@@ -26,16 +26,19 @@ var benchCmd = command{
 // benchRun picks the load generator. Both print one JSON result and fail when the ledger does
 // not verify afterwards.
 func benchRun(ctx context.Context, c *cli, args []string) error {
-	if len(args) == 0 || (args[0] != "ledger" && args[0] != "http") {
+	if len(args) == 0 || (args[0] != "ledger" && args[0] != "http" && args[0] != "chat") {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
-			fmt.Fprintln(c.stderr, "usage: dompet bench ledger|http [flags]   (\"dompet bench ledger -h\" lists the flags)")
+			fmt.Fprintln(c.stderr, "usage: dompet bench ledger|http|chat [flags]   (\"dompet bench ledger -h\" lists the flags)")
 			return flag.ErrHelp
 		}
-		return usageError{errors.New(`bench needs "ledger" or "http"`)}
+		return usageError{errors.New(`bench needs "ledger", "http" or "chat"`)}
 	}
 	c.name = "bench " + args[0]
-	if args[0] == "ledger" {
+	switch args[0] {
+	case "ledger":
 		return benchLedger(ctx, c, args[1:])
+	case "chat":
+		return benchChat(ctx, c, args[1:])
 	}
 	return benchHTTP(ctx, c, args[1:])
 }
@@ -123,6 +126,39 @@ func benchHTTP(ctx context.Context, c *cli, args []string) error {
 	apiLog := newLogger(c.stderr, max(cfg.LogLevel, slog.LevelWarn))
 	res, err := bench.HTTP(ctx, bench.HTTPConfig{Config: cfg, Store: store, Users: *users, Merchants: *merchants,
 		Hot: *hot, Duration: *duration, Concurrency: *concurrency, Log: c.log, APILog: apiLog})
+	if perr := c.printJSON(res); perr != nil && err == nil {
+		err = perr
+	}
+	return err
+}
+
+func benchChat(ctx context.Context, c *cli, args []string) error {
+	fs := c.flags()
+	conns := fs.Int("connections", 2000, "customer WebSocket streams, one conversation each (both ends are in this process: 2 open files each)")
+	rate := fs.Int("rate", 1000, "messages per second, sent round-robin over the streams")
+	duration := fs.Duration("duration", 10*time.Second, "how long to send messages")
+	profile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (clients and server) to this file")
+	cfg, cleanup, err := c.benchConfig(fs, args)
+	if err != nil {
+		return err
+	}
+	defer cleanup() // after the store is closed
+	if *conns < 1 || *conns > 100_000 || *rate < 1 || *duration <= 0 {
+		return usageError{errors.New("--connections must be 1 to 100000, --rate and --duration positive")}
+	}
+	store, err := c.openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	stop, err := startProfile(*profile)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	apiLog := newLogger(c.stderr, max(cfg.LogLevel, slog.LevelWarn))
+	res, err := bench.Chat(ctx, bench.ChatConfig{Config: cfg, Store: store, Connections: *conns, Rate: *rate,
+		Duration: *duration, Log: c.log, APILog: apiLog})
 	if perr := c.printJSON(res); perr != nil && err == nil {
 		err = perr
 	}

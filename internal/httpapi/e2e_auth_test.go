@@ -87,6 +87,7 @@ var e2eRouteTable = map[string]struct {
 	"GET /api/v1/support/conversations/{id}":           {authUser, "/api/v1/support/conversations/cnv_nope"},
 	"GET /api/v1/support/conversations/{id}/messages":  {authUser, "/api/v1/support/conversations/cnv_nope/messages"},
 	"POST /api/v1/support/conversations/{id}/messages": {authUser, "/api/v1/support/conversations/cnv_nope/messages"},
+	"GET /api/v1/support/conversations/{id}/stream":    {authUser, "/api/v1/support/conversations/cnv_nope/stream"}, // 404 before any upgrade
 	"POST /api/v1/support/conversations/{id}/rating":   {authUser, "/api/v1/support/conversations/cnv_nope/rating"},
 	"POST /api/v1/support/callbacks":                   {authUser, "/api/v1/support/callbacks"},
 
@@ -100,6 +101,7 @@ var e2eRouteTable = map[string]struct {
 	"PATCH /api/v1/agent/teams/{slug}": {authStaff, "/api/v1/agent/teams/nope"},
 	"GET /api/v1/agent/audit":          {authStaff, "/api/v1/agent/audit"},
 
+	"GET /api/v1/agent/stream":                       {authStaff, "/api/v1/agent/stream"}, // without an upgrade: 400 (403 for reviewers)
 	"PUT /api/v1/agent/presence":                     {authStaff, "/api/v1/agent/presence"},
 	"GET /api/v1/agent/conversations":                {authStaff, "/api/v1/agent/conversations"},
 	"GET /api/v1/agent/conversations/{id}":           {authStaff, "/api/v1/agent/conversations/cnv_nope"},

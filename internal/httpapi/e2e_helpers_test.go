@@ -44,6 +44,7 @@ const e2eDevice = "e2e-phone-1"
 // e2eEnv is one running Dompet with its HTTP server.
 type e2eEnv struct {
 	app  *app.App
+	api  *Server
 	srv  *httptest.Server
 	http *http.Client
 	logs *logBuffer
@@ -98,7 +99,7 @@ func newE2EConfig(tb testing.TB, setCfg func(*config.Config), adjust ...func(*ap
 	guard := checked(tb, api) // every exchange is validated against the served OpenAPI document
 	srv := httptest.NewServer(guard)
 	tb.Cleanup(srv.Close)
-	e := &e2eEnv{app: a, srv: srv, openapi: guard, http: srv.Client(), logs: logs, run: fmt.Sprintf("%x", time.Now().UnixNano())}
+	e := &e2eEnv{app: a, api: api, srv: srv, openapi: guard, http: srv.Client(), logs: logs, run: fmt.Sprintf("%x", time.Now().UnixNano())}
 	tb.Cleanup(func() {
 		e.verifyLedger(tb)
 		if tb.Failed() {

@@ -106,6 +106,7 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/support/conversations/{id}", authUser, s.customerConversation, customerConversationDoc},
 		{"GET /api/v1/support/conversations/{id}/messages", authUser, s.customerMessages, customerMessagesDoc},
 		{"POST /api/v1/support/conversations/{id}/messages", authUser, s.customerPost, customerPostDoc},
+		{"GET /api/v1/support/conversations/{id}/stream", authUser, s.customerStream, customerStreamDoc},
 		{"POST /api/v1/support/conversations/{id}/rating", authUser, s.rateConversation, rateConversationDoc},
 		{"POST /api/v1/support/callbacks", authUser, s.requestCallback, requestCallbackDoc},
 
@@ -122,6 +123,7 @@ func (s *Server) routes() []route {
 		{"POST /api/v1/agent/conversations/{id}/messages", authStaff, s.agentPost, agentPostDoc},
 		{"POST /api/v1/agent/conversations/{id}/assign", authStaff, s.assignConversation, assignConversationDoc},
 		{"POST /api/v1/agent/conversations/{id}/status", authStaff, s.setConversationStatus, setConversationStatusDoc},
+		{"GET /api/v1/agent/stream", authStaff, s.agentStream, agentStreamDoc},
 		{"GET /api/v1/agent/customers/{user_id}", authStaff, s.agentCustomer, agentCustomerDoc},
 		{"POST /api/v1/agent/customers/{user_id}/unlock", authStaff, s.unlockCustomer, unlockCustomerDoc},
 

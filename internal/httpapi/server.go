@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -73,6 +74,11 @@ type Server struct {
 
 	stopOnce sync.Once
 	stopping chan struct{}
+	// recheckEvery (nanoseconds) replaces streamRecheckEvery when set (tests).
+	recheckEvery atomic.Int64
+	// subscribed, when set, runs between a customer stream's subscription and its backlog
+	// read (tests store a message there, to see it arrive once).
+	subscribed atomic.Pointer[func(convID string)]
 }
 
 // New builds the API from o.
