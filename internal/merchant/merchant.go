@@ -138,11 +138,11 @@ func (s *Service) Create(ctx context.Context, name, webhookURL string) (Created,
 	webhookURL = strings.TrimSpace(webhookURL)
 	var v fault.Validation
 	n := utf8.RuneCountInString(name)
-	v.Check(n >= 1 && n <= 100, "name", "must be 1 to 100 characters")
+	v.Check(n >= 1 && n <= 100, "name", fault.MsgNameLength, 1, 100)
 	if webhookURL != "" {
-		v.Check(validURL(webhookURL), "webhook_url", "must be an absolute http or https URL")
+		v.Check(validURL(webhookURL), "webhook_url", fault.MsgURL)
 		v.Check(s.opts.AllowPrivateTargets || !privateURL(webhookURL), "webhook_url",
-			"must not point to a loopback, private, link-local or cloud metadata address")
+			fault.MsgPrivateURL)
 	}
 	if err := v.Err(); err != nil {
 		return Created{}, err

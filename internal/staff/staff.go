@@ -176,10 +176,10 @@ func (s *Service) Create(ctx context.Context, email, name, role, team, password 
 		team = DefaultTeam
 	}
 	var v fault.Validation
-	v.Check(validEmail(email), "email", "must be an email address")
-	v.Check(validName(name), "name", "must be 1 to 80 characters of text")
-	v.Check(slices.Contains(Roles, role), "role", `must be "agent", "reviewer", "supervisor" or "admin"`)
-	v.Check(len(password) <= maxPassword, "password", fmt.Sprintf("must be at most %d bytes", maxPassword))
+	v.Check(validEmail(email), "email", fault.MsgEmail)
+	v.Check(validName(name), "name", fault.MsgTextLength, 1, 80)
+	v.Check(slices.Contains(Roles, role), "role", fault.MsgRole)
+	v.Check(len(password) <= maxPassword, "password", fault.MsgAtMostBytes, maxPassword)
 	if err := v.Err(); err != nil {
 		return Staff{}, "", "", err
 	}
@@ -241,7 +241,7 @@ func teamExists(ctx context.Context, tx *db.Tx, team string) error {
 		return fmt.Errorf("team %s: %w", team, err)
 	}
 	if n == 0 {
-		return fault.Invalid("team", "is not a team (GET /api/v1/agent/teams lists them)")
+		return fault.Invalid("team", fault.MsgNotATeam)
 	}
 	return nil
 }

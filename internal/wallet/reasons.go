@@ -172,7 +172,9 @@ func limitReason(zh bool, limit, max string) string {
 }
 
 func invalidAmount() error {
-	return fault.Invalid("amount", "must be a positive integer in minor units")
+	return fault.Invalid("amount", fault.MsgPositiveAmount)
 }
 
-func invalidField(field, msg string) error { return fault.Invalid(field, msg) }
+func invalidField(field string, m fault.Msg, args ...any) error {
+	return fault.Invalid(field, m, args...)
+}

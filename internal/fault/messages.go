@@ -1,0 +1,244 @@
+package fault
+
+import "fmt"
+
+// Msg is the stable id of a message a client reads: a field error (errors[].message) or a
+// precise detail. Its words in each language Dompet speaks are in the catalogue below, so a
+// message is written once and translated in one place; a Msg is not a string, so a message
+// cannot be passed as English text that no catalogue knows.
+type Msg uint16
+
+// The messages. Each has an entry in catalogue (TestCatalogueIsComplete walks them all).
+const (
+	msgNone Msg = iota
+	MsgRequired
+	MsgRequiredLogin
+	MsgRequiredTo
+	MsgRequiredMax
+	MsgRequiredKey
+	MsgAtMostChars
+	MsgAtMostBytes
+	MsgMustAtMostChars
+	MsgAtMostAttachments
+	MsgValidUTF8
+	MsgPhoneE164
+	MsgEmail
+	MsgTextLength
+	MsgNameLength
+	MsgLocale
+	MsgTier
+	MsgOTPMethod
+	MsgChannel
+	MsgPIN
+	MsgActorType
+	MsgCursor
+	MsgPositiveAmount
+	MsgAmountTooLarge
+	MsgAmountTooSmall
+	MsgAmountBelowFee
+	MsgPurpose
+	MsgCurrenciesDiffer
+	MsgRemittanceQuote
+	MsgCountry
+	MsgSourceType
+	MsgSelfTransfer
+	MsgBankCode
+	MsgAccountNumber
+	MsgFileEmpty
+	MsgFileType
+	MsgFileContentType
+	MsgFileDeclared
+	MsgFileMultipart
+	MsgFileEndsEarly
+	MsgUnknownAttachment
+	MsgDecision
+	MsgFeeKind
+	MsgRequiredFor
+	MsgReasonWhy
+	MsgNothingToChangeAgent
+	MsgNothingToChangeTeam
+	MsgRole
+	MsgCapacity
+	MsgNotATeam
+	MsgTimeZone
+	MsgMaxPeriods
+	MsgDay
+	MsgStart
+	MsgEnd
+	MsgEndAfterStart
+	MsgPeriodsOverlap
+	MsgMaxHolidays
+	MsgDate
+	MsgMaxTopics
+	MsgTopic
+	MsgSlug
+	MsgURL
+	MsgPrivateURL
+	MsgKeyOnce
+	MsgNoControlChars
+	MsgRFC3339
+	MsgLimit
+	MsgTxKind
+	MsgTxStatus
+	MsgContentTypeJSON
+	MsgBodyEmpty
+	MsgBodySingle
+	MsgJSONAt
+	MsgJSONEarly
+	MsgJSON
+	MsgBeInteger
+	MsgBeIntegerInRange
+	MsgBeString
+	MsgBeBool
+	MsgBeNumber
+	MsgBeArray
+	MsgBeObject
+	MsgBeType
+	MsgNUL
+	MsgBadName
+	MsgDuplicate
+	MsgUnknownField
+	MsgWrongCase
+	MsgNoUserLogin
+	MsgMerchantNotFound
+	MsgPaymentNotFound
+	MsgTransactionNotFound
+	MsgQuoteNotFound
+	MsgAttachmentNotFound
+	MsgRefundRequestNotFound
+	numMsgs
+)
+
+// words are a message's id (stable, for clients and logs) and its text per language, as
+// fmt formats with the message's arguments. The zh-CN words of a field error follow the
+// field's name ("phone 必须…").
+type words struct{ id, en, zh string }
+
+var catalogue = [numMsgs]words{
+	MsgRequired:          {"required", "is required", "为必填项"},
+	MsgRequiredLogin:     {"required_login", "is required: a phone number or email", "为必填项：请填写手机号或邮箱"},
+	MsgRequiredTo:        {"required_recipient", "is required: a phone number, email or user id", "为必填项：请填写手机号、邮箱或用户 ID"},
+	MsgRequiredMax:       {"required_max_chars", "is required, at most %d characters", "为必填项，最多 %d 个字符"},
+	MsgRequiredKey:       {"required_key", "is required, 1-255 characters", "为必填项，长度 1 到 255 个字符"},
+	MsgAtMostChars:       {"max_chars", "at most %d characters", "最多 %d 个字符"},
+	MsgMustAtMostChars:   {"must_max_chars", "must be at most %d characters", "最多 %d 个字符"},
+	MsgAtMostBytes:       {"max_bytes", "must be at most %d bytes", "最多 %d 个字节"},
+	MsgAtMostAttachments: {"max_attachments", "at most %d attachments", "最多 %d 个附件"},
+	MsgValidUTF8:         {"utf8", "must be valid UTF-8 text", "必须是有效的 UTF-8 文本"},
+	MsgPhoneE164:         {"phone_e164", "must be in E.164 form: + and 8 to 15 digits", "必须是 E.164 格式：+ 加 8 到 15 位数字"},
+	MsgEmail:             {"email", "must be an email address", "必须是有效的邮箱地址"},
+	MsgTextLength:        {"text_length", "must be %d to %d characters of text", "必须是 %d 到 %d 个字符的文本"},
+	MsgNameLength:        {"name_length", "must be %d to %d characters", "长度必须为 %d 到 %d 个字符"},
+	MsgLocale:            {"locale", `must be "en" or "zh-CN"`, `必须是 "en" 或 "zh-CN"`},
+	MsgTier:              {"tier", `must be "basic" or "verified"`, `必须是 "basic" 或 "verified"`},
+	MsgOTPMethod:         {"otp_method", `must be "sms" or "email"`, `必须是 "sms" 或 "email"`},
+	MsgChannel:           {"channel", `must be "sms" or "email"`, `必须是 "sms" 或 "email"`},
+	MsgPIN:               {"pin_digits", "must be 6 digits", "必须是 6 位数字"},
+	MsgActorType:         {"actor_type", `must be "user", "staff" or "system"`, `必须是 "user"、"staff" 或 "system"`},
+	MsgCursor:            {"cursor", "is not a cursor of this list", "不是此列表的游标"},
+	MsgPositiveAmount:    {"positive_amount", "must be a positive integer in minor units", "必须是以最小货币单位表示的正整数"},
+	MsgAmountTooLarge:    {"amount_too_large", "is too large to convert", "金额过大，无法兑换"},
+	MsgAmountTooSmall:    {"amount_too_small", "is too small to convert", "金额过小，无法兑换"},
+	MsgAmountBelowFee:    {"amount_below_fee", "is not more than the top-up fee", "不高于充值手续费"},
+	MsgPurpose:           {"purpose", "must be conversion or remittance", "必须是 conversion 或 remittance"},
+	MsgCurrenciesDiffer:  {"currencies_differ", "must differ from from_currency", "必须与 from_currency 不同"},
+	MsgRemittanceQuote:   {"remittance_quote", "is a remittance quote", "是汇款报价，不能用于兑换"},
+	MsgCountry:           {"country", "must be an ISO 3166 alpha-2 code such as SG", "必须是 ISO 3166 两位字母代码，例如 SG"},
+	MsgSourceType:        {"source_type", "must be bank_transfer or card", "必须是 bank_transfer 或 card"},
+	MsgSelfTransfer:      {"self_transfer", "cannot transfer to yourself", "不能转账给自己"},
+	MsgBankCode:          {"bank_code", "must be 3-11 letters or digits", "必须是 3 到 11 位字母或数字"},
+	MsgAccountNumber:     {"account_number", "must be 5-34 digits", "必须是 5 到 34 位数字"},
+	MsgFileEmpty:         {"file_empty", "is empty", "是空文件"},
+	MsgFileType:          {"file_type", "must be an image (PNG, JPEG, GIF, WebP, HEIC) or a PDF", "必须是图片（PNG、JPEG、GIF、WebP、HEIC）或 PDF"},
+	MsgFileContentType:   {"file_content_type", "has a malformed Content-Type", "的 Content-Type 格式错误"},
+	MsgFileDeclared:      {"file_declared", "is declared as %s but its content is %s", "声明为 %s，但内容是 %s"},
+	MsgFileMultipart:     {"file_multipart", "send multipart/form-data with one part named file", "请用 multipart/form-data 发送，其中一个部分名为 file"},
+	MsgFileEndsEarly:     {"file_ends_early", "the multipart body ends too early", "multipart 请求体提前结束"},
+	MsgUnknownAttachment: {"unknown_attachment", "unknown attachment %s", "附件 %s 不存在"},
+	MsgDecision:          {"decision", "must be approve or reject", "必须是 approve 或 reject"},
+	MsgFeeKind:           {"fee_kind", "must be one of %s", "必须是以下之一：%s"},
+	MsgRequiredFor:       {"required_for", "is required for %s", "对于 %s 为必填项"},
+	MsgReasonWhy:         {"reason_why", "must say why, in 1 to 500 characters", "必须说明原因，1 到 500 个字符"},
+	MsgNothingToChangeAgent: {"nothing_to_change_agent", "nothing to change: give role, team, capacity or disabled",
+		"没有要修改的内容：请提供 role、team、capacity 或 disabled"},
+	MsgNothingToChangeTeam: {"nothing_to_change_team", "nothing to change: give name, topics or business_hours",
+		"没有要修改的内容：请提供 name、topics 或 business_hours"},
+	MsgRole: {"role", `must be "agent", "reviewer", "supervisor" or "admin"`,
+		`必须是 "agent"、"reviewer"、"supervisor" 或 "admin"`},
+	MsgCapacity:       {"capacity", "must be from 0 to %d", "必须在 0 到 %d 之间"},
+	MsgNotATeam:       {"not_a_team", "is not a team (GET /api/v1/agent/teams lists them)", "不是已有的团队（GET /api/v1/agent/teams 列出所有团队）"},
+	MsgTimeZone:       {"time_zone", "must be an IANA time zone such as Asia/Jakarta", "必须是 IANA 时区，例如 Asia/Jakarta"},
+	MsgMaxPeriods:     {"max_periods", "must have at most %d periods", "最多 %d 个时段"},
+	MsgDay:            {"day", "must be one of mon, tue, wed, thu, fri, sat, sun", "必须是 mon、tue、wed、thu、fri、sat、sun 之一"},
+	MsgStart:          {"start_time", "must be a time HH:MM from 00:00 to 23:59", "必须是 00:00 到 23:59 之间的 HH:MM 时间"},
+	MsgEnd:            {"end_time", "must be a time HH:MM up to 24:00", "必须是不晚于 24:00 的 HH:MM 时间"},
+	MsgEndAfterStart:  {"end_after_start", "must be after start", "必须晚于开始时间"},
+	MsgPeriodsOverlap: {"periods_overlap", "periods of %s overlap", "%s 的时段有重叠"},
+	MsgMaxHolidays:    {"max_holidays", "must have at most %d dates", "最多 %d 个日期"},
+	MsgDate:           {"date", "must be a date YYYY-MM-DD", "必须是 YYYY-MM-DD 格式的日期"},
+	MsgMaxTopics:      {"max_topics", "must have at most %d topics", "最多 %d 个主题"},
+	MsgTopic: {"topic", "must be lower-case letters, digits and '_', starting with a letter, at most 40",
+		"只能包含小写字母、数字和 '_'，以字母开头，最多 40 个字符"},
+	MsgSlug: {"slug", "must be 2 to 32 lower-case letters, digits and '-', starting with a letter",
+		"必须是 2 到 32 个小写字母、数字或 '-'，以字母开头"},
+	MsgURL: {"url", "must be an absolute http or https URL", "必须是完整的 http 或 https 网址"},
+	MsgPrivateURL: {"private_url", "must not point to a loopback, private, link-local or cloud metadata address",
+		"不能指向回环、私有、链路本地或云元数据地址"},
+	MsgKeyOnce:               {"header_once", "must be sent once, not in several headers", "请求头只能发送一次"},
+	MsgNoControlChars:        {"no_control_chars", "must not hold control characters", "不能包含控制字符"},
+	MsgRFC3339:               {"rfc3339", "must be a time in RFC 3339, e.g. 2026-11-02T09:00:00Z", "必须是 RFC 3339 时间，例如 2026-11-02T09:00:00Z"},
+	MsgLimit:                 {"limit", "must be a whole number from 1 to %d", "必须是 1 到 %d 之间的整数"},
+	MsgTxKind:                {"transaction_kind", "unknown transaction kind", "不是已知的交易类型"},
+	MsgTxStatus:              {"transaction_status", "must be pending, succeeded, failed or reversed", "必须是 pending、succeeded、failed 或 reversed"},
+	MsgContentTypeJSON:       {"content_type_json", "must be application/json", "必须是 application/json"},
+	MsgBodyEmpty:             {"body_empty", "must not be empty: send a JSON object", "不能为空：请发送一个 JSON 对象"},
+	MsgBodySingle:            {"body_single", "must hold a single JSON value", "只能包含一个 JSON 值"},
+	MsgJSONAt:                {"json_syntax", "malformed JSON at byte %d: %s", "JSON 格式错误，位于第 %d 字节：%s"},
+	MsgJSONEarly:             {"json_ends_early", "malformed JSON: it ends too early", "JSON 格式错误：内容提前结束"},
+	MsgJSON:                  {"json", "%s", "JSON 无法读取：%s"},
+	MsgBeInteger:             {"be_integer", "must be an integer", "必须是整数"},
+	MsgBeIntegerInRange:      {"be_integer_in_range", "must be an integer in range, without a fraction", "必须是范围内的整数，不能有小数"},
+	MsgBeString:              {"be_string", "must be a string", "必须是字符串"},
+	MsgBeBool:                {"be_bool", "must be true or false", "必须是 true 或 false"},
+	MsgBeNumber:              {"be_number", "must be a number", "必须是数字"},
+	MsgBeArray:               {"be_array", "must be an array", "必须是数组"},
+	MsgBeObject:              {"be_object", "must be an object", "必须是对象"},
+	MsgBeType:                {"be_type", "must be a %s", "必须是 %s 类型"},
+	MsgNUL:                   {"nul", "must not contain the character U+0000", "不能包含字符 U+0000"},
+	MsgBadName:               {"bad_name", "holds a member name that is not valid UTF-8 text", "中有成员名称不是有效的 UTF-8 文本"},
+	MsgDuplicate:             {"duplicate", "appears more than once: send each field once", "重复出现：每个字段只能出现一次"},
+	MsgUnknownField:          {"unknown_field", "unknown field", "不是已知字段"},
+	MsgWrongCase:             {"wrong_case", `is not a field: names are case-sensitive, write "%s"`, `不是有效字段：字段名区分大小写，应写作 "%s"`},
+	MsgNoUserLogin:           {"no_such_user", "no Dompet user has that phone, email or id", "没有 Dompet 用户使用该手机号、邮箱或 ID。"},
+	MsgMerchantNotFound:      {"no_such_merchant", "merchant not found", "找不到该商户。"},
+	MsgPaymentNotFound:       {"no_such_payment", "payment not found", "找不到该付款。"},
+	MsgTransactionNotFound:   {"no_such_transaction", "transaction not found", "找不到该交易。"},
+	MsgQuoteNotFound:         {"no_such_quote", "quote not found", "找不到该报价。"},
+	MsgAttachmentNotFound:    {"no_such_attachment", "attachment not found", "找不到该附件。"},
+	MsgRefundRequestNotFound: {"no_such_refund_request", "refund request not found", "找不到该退款申请。"},
+}
+
+// ID is the message's stable id ("required", "phone_e164", …).
+func (m Msg) ID() string {
+	if m >= numMsgs {
+		return ""
+	}
+	return catalogue[m].id
+}
+
+// Text is m in the language tag names ("en", "zh-CN"), formatted with args; English for any
+// other tag.
+func (m Msg) Text(tag string, args ...any) string {
+	if m >= numMsgs {
+		return fmt.Sprintf("message %d", m)
+	}
+	w := catalogue[m]
+	tpl := w.en
+	if tag == "zh-CN" && w.zh != "" {
+		tpl = w.zh
+	}
+	if len(args) == 0 {
+		return tpl
+	}
+	return fmt.Sprintf(tpl, args...)
+}
