@@ -35,8 +35,13 @@ var (
 	ErrNotFound        = fault.New("not_found", "no such merchant")
 )
 
-// KeyPrefix starts every merchant API key, so a leaked key is recognisable (secret scanners).
-const KeyPrefix = "sk_live_"
+// The prefixes of merchant API keys, so a leaked key is recognisable (secret scanners) and
+// says whether it moves real money: keys made by a server with sandbox providers or demo data
+// (Options.Test) say sk_test_. Both have the same length.
+const (
+	KeyPrefix     = "sk_live_"
+	TestKeyPrefix = "sk_test_"
+)
 
 // Merchant statuses.
 const (
@@ -82,6 +87,9 @@ type Options struct {
 	AuthCacheTTL time.Duration
 	// Logger receives delivery failures. Default: discard.
 	Logger *slog.Logger
+	// Test makes new API keys start with TestKeyPrefix: the server runs with sandbox
+	// providers or demo data (DOMPET_SANDBOX, DOMPET_DEMO).
+	Test bool
 }
 
 // Service manages merchants and sends their webhooks.
@@ -147,7 +155,11 @@ func (s *Service) Create(ctx context.Context, name, webhookURL string) (Created,
 	if err := v.Err(); err != nil {
 		return Created{}, err
 	}
-	key := KeyPrefix + randomToken()
+	prefix := KeyPrefix
+	if s.opts.Test {
+		prefix = TestKeyPrefix
+	}
+	key := prefix + randomToken()
 	c := Created{ID: id.New("mch"), APIKey: key, WebhookSecret: "whsec_" + randomToken()}
 	err := s.db.WithTx(ctx, func(ctx context.Context, tx *db.Tx) error {
 		return insertMerchant(ctx, tx, c.ID, name, hashKey(key), key[:len(KeyPrefix)+8],
@@ -163,7 +175,7 @@ func (s *Service) Create(ctx context.Context, name, webhookURL string) (Created,
 // It is on the path of every merchant request, so answers are cached for AuthCacheTTL: a
 // disabled merchant may keep working that long.
 func (s *Service) Authenticate(ctx context.Context, apiKey string) (Merchant, error) {
-	if !strings.HasPrefix(apiKey, KeyPrefix) || len(apiKey) > 128 {
+	if !(strings.HasPrefix(apiKey, KeyPrefix) || strings.HasPrefix(apiKey, TestKeyPrefix)) || len(apiKey) > 128 {
 		return Merchant{}, ErrUnauthenticated
 	}
 	h := hashKey(apiKey)

@@ -137,6 +137,15 @@ func TestCreateShapeAndHashedKey(t *testing.T) {
 	if k, err := base64.RawURLEncoding.DecodeString(raw); err != nil || len(k) != 32 {
 		t.Fatalf("api key body %q: %d bytes, %v", raw, len(k), err)
 	}
+	// A server with sandbox providers or demo data makes test keys, and accepts them.
+	ts := New(d, Options{Test: true})
+	tc, err := ts.Create(ctx, "Toko Uji", "")
+	if err != nil || !strings.HasPrefix(tc.APIKey, "sk_test_") {
+		t.Fatalf("test-mode key %q, %v", tc.APIKey, err)
+	}
+	if m, err := ts.Authenticate(ctx, tc.APIKey); err != nil || m.ID != tc.ID {
+		t.Fatalf("test key refused: %v", err)
+	}
 	other, err := s.Create(ctx, "Toko Lain", "")
 	if err != nil {
 		t.Fatal(err)
