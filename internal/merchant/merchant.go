@@ -142,6 +142,20 @@ func New(d *db.DB, opts Options) *Service {
 // Create registers a merchant and returns its API key and webhook secret, which are not
 // retrievable later. webhookURL may be empty (no webhooks).
 func (s *Service) Create(ctx context.Context, name, webhookURL string) (Created, error) {
+	return s.create(ctx, name, webhookURL, "")
+}
+
+// CreateWithKey is Create with an API key chosen by the caller: the demo loader's, whose
+// merchants' keys are published so that they stay the same from one start to the next. Only a
+// test key (TestKeyPrefix, at least 32 characters after it) may be chosen.
+func (s *Service) CreateWithKey(ctx context.Context, name, webhookURL, apiKey string) (Created, error) {
+	if !strings.HasPrefix(apiKey, TestKeyPrefix) || len(apiKey) < len(TestKeyPrefix)+32 || len(apiKey) > 128 {
+		return Created{}, fmt.Errorf("create merchant %s: a chosen API key must be a test key (%s…)", name, TestKeyPrefix)
+	}
+	return s.create(ctx, name, webhookURL, apiKey)
+}
+
+func (s *Service) create(ctx context.Context, name, webhookURL, key string) (Created, error) {
 	name = strings.TrimSpace(name)
 	webhookURL = strings.TrimSpace(webhookURL)
 	var v fault.Validation
@@ -155,11 +169,13 @@ func (s *Service) Create(ctx context.Context, name, webhookURL string) (Created,
 	if err := v.Err(); err != nil {
 		return Created{}, err
 	}
-	prefix := KeyPrefix
-	if s.opts.Test {
-		prefix = TestKeyPrefix
+	if key == "" {
+		prefix := KeyPrefix
+		if s.opts.Test {
+			prefix = TestKeyPrefix
+		}
+		key = prefix + randomToken()
 	}
-	key := prefix + randomToken()
 	c := Created{ID: id.New("mch"), APIKey: key, WebhookSecret: "whsec_" + randomToken()}
 	err := s.db.WithTx(ctx, func(ctx context.Context, tx *db.Tx) error {
 		return insertMerchant(ctx, tx, c.ID, name, hashKey(key), key[:len(KeyPrefix)+8],
