@@ -106,6 +106,18 @@ const (
 	MsgQuoteNotFound
 	MsgAttachmentNotFound
 	MsgRefundRequestNotFound
+	MsgMerchantUnknown
+	MsgRefundExceeds
+	MsgQuoteUsed
+	MsgRefundOnlyPayment
+	MsgRequestDecided
+	MsgRequestAlready
+	MsgNoRate
+	MsgTwoFactorOnEnroll
+	MsgTwoFactorOn
+	MsgNoEnrollment
+	MsgWrongPassword
+	MsgTwoFactorOff
 	numMsgs
 )
 
@@ -216,6 +228,18 @@ var catalogue = [numMsgs]words{
 	MsgQuoteNotFound:         {"no_such_quote", "quote not found", "找不到该报价。"},
 	MsgAttachmentNotFound:    {"no_such_attachment", "attachment not found", "找不到该附件。"},
 	MsgRefundRequestNotFound: {"no_such_refund_request", "refund request not found", "找不到该退款申请。"},
+	MsgMerchantUnknown:       {"no_such_merchant_id", "no such merchant", "没有这个商户。"},
+	MsgRefundExceeds:         {"refund_exceeds", "the refund would exceed what is left of the payment", "退款金额将超过该付款的剩余可退金额。"},
+	MsgQuoteUsed:             {"quote_used", "the quote was already used", "该报价已被使用。"},
+	MsgRefundOnlyPayment:     {"refund_only_payment", "only a successful payment to a merchant can be refunded", "只有成功付给商户的款项才能退款。"},
+	MsgRequestDecided:        {"request_decided", "the refund request was already decided", "该退款申请已处理。"},
+	MsgRequestAlready:        {"request_already", "the refund request is already %s", "该退款申请已是 %s 状态。"},
+	MsgNoRate:                {"no_rate", "no exchange rate from %s to %s", "没有从 %s 到 %s 的汇率。"},
+	MsgTwoFactorOnEnroll:     {"two_factor_on_enroll", "two-factor is already on; turn it off before enrolling again", "两步验证已开启；请先关闭再重新绑定。"},
+	MsgTwoFactorOn:           {"two_factor_on", "two-factor is already on", "两步验证已开启。"},
+	MsgNoEnrollment:          {"no_enrollment", "no TOTP enrollment is waiting: POST /api/v1/me/two-factor/totp first", "没有待确认的 TOTP 绑定：请先调用 POST /api/v1/me/two-factor/totp。"},
+	MsgWrongPassword:         {"wrong_password", "the password is wrong", "密码错误。"},
+	MsgTwoFactorOff:          {"two_factor_off", "two-factor is not on", "两步验证未开启。"},
 }
 
 // ID is the message's stable id ("required", "phone_e164", …).

@@ -32,7 +32,7 @@ import (
 // Failures of this package, with the codes of API.md.
 var (
 	ErrUnauthenticated = fault.New("unauthenticated", "the API key is missing, wrong or revoked")
-	ErrNotFound        = fault.New("not_found", "no such merchant")
+	ErrNotFound        = fault.New("not_found", "").Saying(fault.MsgMerchantUnknown)
 )
 
 // The prefixes of merchant API keys, so a leaked key is recognisable (secret scanners) and

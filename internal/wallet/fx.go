@@ -255,7 +255,7 @@ func (w *Wallet) Remit(ctx context.Context, c Call, in RemitInput) (Transaction,
 }
 
 // errQuoteUsed refuses a second use of a quote.
-var errQuoteUsed = ErrInvalidState.Because("the quote was already used")
+var errQuoteUsed = ErrInvalidState.Saying(fault.MsgQuoteUsed)
 
 // useQuote marks a quote used by the transaction txID in the transaction that moves its
 // money. The quote's state comes before the balance: a used quote is refused as used even

@@ -32,9 +32,9 @@ func translate(r *fault.Error, self, selfID string, amount money.Amount) *fault.
 		}
 		switch {
 		case strings.HasPrefix(key, usageRefund):
-			return ErrRefundNotAllowed.Because("the refund would exceed what is left of the payment")
+			return ErrRefundNotAllowed.Saying(fault.MsgRefundExceeds)
 		case strings.HasPrefix(key, usageQuote):
-			return ErrInvalidState.Because("the quote was already used")
+			return ErrInvalidState.Saying(fault.MsgQuoteUsed)
 		case strings.HasPrefix(key, usageDayOut):
 			return ErrLimitExceeded.With("limit", "daily_outgoing", "currency", amount.Currency)
 		case strings.HasPrefix(key, usageMonthOut):

@@ -162,7 +162,7 @@ func (w *Wallet) RequestRefund(ctx context.Context, u Party, in RefundRequestInp
 		return RefundRequest{}, err
 	}
 	if pay.Kind != KindPayment || pay.Status != StatusSucceeded {
-		return RefundRequest{}, ErrRefundNotAllowed.Because("only a successful payment to a merchant can be refunded")
+		return RefundRequest{}, ErrRefundNotAllowed.Saying(fault.MsgRefundOnlyPayment)
 	}
 	if in.Amount > pay.Amount-pay.Refunded {
 		return RefundRequest{}, ErrRefundNotAllowed.With("refundable", pay.Amount-pay.Refunded, "currency", pay.Currency)
@@ -291,7 +291,7 @@ func approvedRequest(a *approval) string {
 }
 
 // errRequestDecided refuses a decision on a refund request that is no longer submitted.
-var errRequestDecided = ErrInvalidState.Because("the refund request was already decided")
+var errRequestDecided = ErrInvalidState.Saying(fault.MsgRequestDecided)
 
 // Decision is a merchant's answer to a refund request.
 type Decision struct {
@@ -341,7 +341,7 @@ func (w *Wallet) DecideRefundRequest(ctx context.Context, mc MerchantCall, reque
 			return Transaction{}, err
 		}
 		if r.Status != RequestSubmitted {
-			return Transaction{}, ErrInvalidState.Because("the refund request is already " + r.Status)
+			return Transaction{}, ErrInvalidState.Saying(fault.MsgRequestAlready, r.Status)
 		}
 		reason := strings.TrimSpace(d.Reason)
 		if d.Decision == "approve" {
