@@ -146,6 +146,18 @@ func TestCreateShapeAndHashedKey(t *testing.T) {
 	if m, err := ts.Authenticate(ctx, tc.APIKey); err != nil || m.ID != tc.ID {
 		t.Fatalf("test key refused: %v", err)
 	}
+	// The demo loader chooses its keys: test keys only.
+	for _, bad := range []string{"sk_live_" + strings.Repeat("a", 40), "sk_test_short", ""} {
+		if _, err := ts.CreateWithKey(ctx, "Toko Demo", "", bad); err == nil {
+			t.Fatalf("chosen key %q accepted", bad)
+		}
+	}
+	chosen := "sk_test_" + strings.Repeat("d", 40)
+	if c, err := s.CreateWithKey(ctx, "Toko Demo", "", chosen); err != nil || c.APIKey != chosen {
+		t.Fatalf("chosen key: %+v %v", c, err)
+	} else if m, err := s.Authenticate(ctx, chosen); err != nil || m.ID != c.ID {
+		t.Fatalf("chosen key refused: %v", err)
+	}
 	other, err := s.Create(ctx, "Toko Lain", "")
 	if err != nil {
 		t.Fatal(err)
