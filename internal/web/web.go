@@ -1,6 +1,7 @@
 // Package web serves Dompet's pages. For now that is the front page, which tells a person
 // what is running and where to go (the API and its document, the demo logins and the demo
-// message log); the customer app and the agent console will live here too.
+// message log), and in demo mode /demo, the logins; the customer app and the agent console
+// will live here too.
 package web
 
 import (
