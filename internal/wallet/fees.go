@@ -3,6 +3,7 @@ package wallet
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/dompet/dompet/internal/fault"
 	"math"
 	"math/big"
 	"os"
@@ -141,7 +142,7 @@ func (w *Wallet) QuoteFee(kind string, amount int64, currency, toCurrency string
 	case "topup":
 		feeKind = FeeTopupBank
 	default:
-		return FeeQuote{}, invalidField("kind", "must be one of "+feeKindsPublic)
+		return FeeQuote{}, invalidField("kind", fault.MsgFeeKind, feeKindsPublic)
 	}
 	rule := w.o.Fees[feeKind][cur.Code]
 	fee := rule.Apply(amount)
@@ -160,7 +161,7 @@ func (w *Wallet) QuoteFee(kind string, amount int64, currency, toCurrency string
 		q.Receive = &r
 	case FeeFX, FeeRemittance:
 		if toCurrency == "" {
-			return FeeQuote{}, invalidField("to_currency", "is required for "+kind)
+			return FeeQuote{}, invalidField("to_currency", fault.MsgRequiredFor, kind)
 		}
 		to, err := w.currency(toCurrency)
 		if err != nil {
@@ -172,7 +173,7 @@ func (w *Wallet) QuoteFee(kind string, amount int64, currency, toCurrency string
 		}
 		v, fits := rate.TryConvert(amount, cur, to)
 		if !fits {
-			return FeeQuote{}, invalidField("amount", "is too large to convert")
+			return FeeQuote{}, invalidField("amount", fault.MsgAmountTooLarge)
 		}
 		r := money.New(v, to.Code)
 		q.Receive, q.Rate = &r, rate.String()
