@@ -28,6 +28,9 @@ type world struct {
 	n          int
 }
 
+// worldPIN is the payment PIN of the world's users.
+const worldPIN = "482913"
+
 func newWorld(t *testing.T) *world {
 	t.Helper()
 	ctx := context.Background()
@@ -45,6 +48,16 @@ func newWorld(t *testing.T) *world {
 		u, err := a.Identity.Register(ctx, identity.RegisterInput{Phone: phone, Email: strings.ToLower(name) + "@example.com",
 			Password: "Kopi-Susu-42-Gula", DisplayName: name, Locale: locale})
 		if err != nil {
+			t.Fatal(err)
+		}
+		// Ready to pay, as every sender must be: verified contacts and a PIN.
+		if err := a.Identity.MarkVerified(ctx, u.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Identity.SetPIN(ctx, identity.SetPINInput{UserID: u.ID, PIN: worldPIN, Password: "Kopi-Susu-42-Gula"}); err != nil {
+			t.Fatal(err)
+		}
+		if u, err = a.Identity.User(ctx, u.ID); err != nil {
 			t.Fatal(err)
 		}
 		return u
@@ -113,20 +126,20 @@ func TestReceiptsCommitWithTheirMovement(t *testing.T) {
 			return err
 		}, true, nil},
 		{"payment", func() error {
-			tx, err := w.a.Wallet.Pay(ctx, w.call(w.alice), wallet.PayInput{MerchantID: w.merchant, Amount: 50_000_00, Currency: "IDR", OrderRef: "o-1"})
+			tx, err := w.a.Wallet.Pay(ctx, w.call(w.alice), wallet.PayInput{MerchantID: w.merchant, Amount: 50_000_00, Currency: "IDR", OrderRef: "o-1", PIN: worldPIN})
 			payment = tx.ID
 			return err
 		}, false, []string{"alice payment_made"}},
 		{"payment over the balance", func() error {
-			_, err := w.a.Wallet.Pay(ctx, w.call(w.alice), wallet.PayInput{MerchantID: w.merchant, Amount: 5_000_000_00, Currency: "IDR", OrderRef: "o-2"})
+			_, err := w.a.Wallet.Pay(ctx, w.call(w.alice), wallet.PayInput{MerchantID: w.merchant, Amount: 5_000_000_00, Currency: "IDR", OrderRef: "o-2", PIN: worldPIN})
 			return err
 		}, true, nil},
 		{"transfer", func() error {
-			_, err := w.a.Wallet.Transfer(ctx, w.call(w.alice), wallet.TransferInput{To: w.bob.Phone, Amount: 20_000_00, Currency: "IDR"})
+			_, err := w.a.Wallet.Transfer(ctx, w.call(w.alice), wallet.TransferInput{To: w.bob.Phone, Amount: 20_000_00, Currency: "IDR", PIN: worldPIN})
 			return err
 		}, false, []string{"alice transfer_sent", "bob money_received"}},
 		{"transfer over the balance", func() error {
-			_, err := w.a.Wallet.Transfer(ctx, w.call(w.bob), wallet.TransferInput{To: w.alice.Phone, Amount: 900_000_00, Currency: "IDR"})
+			_, err := w.a.Wallet.Transfer(ctx, w.call(w.bob), wallet.TransferInput{To: w.alice.Phone, Amount: 900_000_00, Currency: "IDR", PIN: worldPIN})
 			return err
 		}, true, nil},
 		{"refund", func() error {
@@ -140,7 +153,7 @@ func TestReceiptsCommitWithTheirMovement(t *testing.T) {
 			return err
 		}, true, nil},
 		{"withdrawal asked (pending: no receipt yet)", func() error {
-			_, err := w.a.Wallet.Withdraw(ctx, w.call(w.alice), wallet.WithdrawInput{Amount: 10_000_00, Currency: "IDR", BankAccount: bank("1234567")})
+			_, err := w.a.Wallet.Withdraw(ctx, w.call(w.alice), wallet.WithdrawInput{Amount: 10_000_00, Currency: "IDR", BankAccount: bank("1234567"), PIN: worldPIN})
 			return err
 		}, false, nil},
 		{"withdrawal settled", func() error {
@@ -148,14 +161,14 @@ func TestReceiptsCommitWithTheirMovement(t *testing.T) {
 			return err
 		}, false, []string{"alice withdrawal_settled"}},
 		{"withdrawal rejected by the bank", func() error {
-			if _, err := w.a.Wallet.Withdraw(ctx, w.call(w.alice), wallet.WithdrawInput{Amount: 10_000_00, Currency: "IDR", BankAccount: bank("1230000")}); err != nil {
+			if _, err := w.a.Wallet.Withdraw(ctx, w.call(w.alice), wallet.WithdrawInput{Amount: 10_000_00, Currency: "IDR", BankAccount: bank("1230000"), PIN: worldPIN}); err != nil {
 				return err
 			}
 			_, err := w.a.Wallet.Settle(ctx)
 			return err
 		}, false, []string{"alice withdrawal_failed"}},
 		{"withdrawal over the balance", func() error {
-			_, err := w.a.Wallet.Withdraw(ctx, w.call(w.bob), wallet.WithdrawInput{Amount: 900_000_00, Currency: "IDR", BankAccount: bank("7654321")})
+			_, err := w.a.Wallet.Withdraw(ctx, w.call(w.bob), wallet.WithdrawInput{Amount: 900_000_00, Currency: "IDR", BankAccount: bank("7654321"), PIN: worldPIN})
 			return err
 		}, true, nil},
 	}
@@ -182,23 +195,24 @@ func TestReceiptsCommitWithTheirMovement(t *testing.T) {
 		}
 	}
 
-	// Delivered: one SMS per receipt to the user's phone, in the profile's language, with
-	// the notification id as its id; no email (not verified on this branch).
+	// Delivered: one SMS and one email per receipt to the user's verified phone and email, in
+	// the profile's language, with the notification id as its id. The verification codes sent
+	// at registration are not receipts.
 	if _, err := w.a.Outbox.DispatchOnce(ctx); err != nil {
 		t.Fatal(err)
 	}
 	byTo := map[string][]string{}
 	ids := map[string]bool{}
 	for _, r := range w.sent.Recent() {
-		if r.Message.Channel != notify.SMS {
-			t.Errorf("sent by %s: %+v", r.Message.Channel, r.Message)
+		if strings.HasSuffix(r.Message.Kind, "_code") {
+			continue
 		}
 		byTo[r.Message.To] = append(byTo[r.Message.To], r.Message.Text)
 		ids[r.Message.ID] = true
 	}
 	t.Logf("alice's SMS:\n%s", strings.Join(byTo[w.alice.Phone], "\n"))
-	if len(byTo[w.alice.Phone]) != 6 || len(byTo[w.bob.Phone]) != 1 {
-		t.Fatalf("SMS sent: %v", byTo)
+	if len(byTo[w.alice.Phone]) != 6 || len(byTo[w.bob.Phone]) != 1 || len(byTo[w.alice.Email]) != 6 || len(byTo[w.bob.Email]) != 1 {
+		t.Fatalf("sent: %v", byTo)
 	}
 	if got := byTo[w.bob.Phone][0]; got != "Dompet: Alice 向您转账 IDR 20,000.00。" {
 		t.Errorf("bob's SMS %q", got)
