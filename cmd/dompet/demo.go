@@ -427,7 +427,7 @@ func demoActivity(ctx context.Context, a *app.App, sum *demoSummary) error {
 	if err != nil {
 		return fmt.Errorf("demo FX quote: %w", err)
 	}
-	tx, err = w.Convert(ctx, call(alice, "demo-13"), wallet.ConvertInput{QuoteID: q.ID})
+	tx, err = w.Convert(ctx, call(alice, "demo-13"), wallet.ConvertInput{QuoteID: q.ID, PIN: demoPIN})
 	if _, err := step(alice, "demo-13", "conversion IDR to SGD", "", tx, err); err != nil {
 		return err
 	}
