@@ -25,7 +25,7 @@ func TestAPIDocsPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	api, err := handler(cfg, nil, a)
+	api, err := handler(cfg, nil, a, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,24 +2,35 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
+	"net/url"
+	"slices"
+	"strings"
 
 	"github.com/dompet/dompet/internal/app"
-	"github.com/dompet/dompet/internal/db"
 	"github.com/dompet/dompet/internal/fault"
 	"github.com/dompet/dompet/internal/identity"
+	"github.com/dompet/dompet/internal/merchant"
+	"github.com/dompet/dompet/internal/staff"
 	"github.com/dompet/dompet/internal/wallet"
+	"github.com/dompet/dompet/internal/web"
 )
 
 var demoCmd = command{
 	name:    "demo",
-	summary: "load demo users, merchants and money movements (also serve --demo); prints logins and merchant keys",
+	args:    "[--json]",
+	summary: "load demo users, merchants, agents and money movements (also serve --demo); prints the logins",
 	run:     demo,
 }
 
 func demo(ctx context.Context, c *cli, args []string) error {
 	fs := c.flags()
+	asJSON := fs.Bool("json", false, "print the summary as JSON")
 	cfg, err := c.config(fs, args)
 	if err != nil {
 		return err
@@ -33,33 +44,53 @@ func demo(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	logDemo(c, sum)
-	return c.printJSON(sum)
+	c.log.Info("demo data loaded", "users", len(sum.Users), "merchants", len(sum.Merchants), "agents", len(sum.Agents))
+	if *asJSON {
+		return c.printJSON(sum)
+	}
+	return writeDemoLogins(c.stdout, "http://"+cfg.Addr, sum.Logins)
 }
 
 // loadDemo loads the demo data; serve --demo calls it on every start. It creates only what is
 // missing, and the money movements carry fixed idempotency keys, so a second run moves no
-// money. A merchant's API key exists in clear only when the merchant is created, so the log
-// line shows keys on the first start and merchant ids after.
-func loadDemo(ctx context.Context, c *cli, a *app.App) error {
+// money. The demo's secrets (merchant keys, agents' TOTP secrets) are fixed and published,
+// so every start shows the same logins.
+func loadDemo(ctx context.Context, c *cli, a *app.App) (demoSummary, error) {
 	sum, err := seedDemo(ctx, a)
 	if err != nil {
-		return err
+		return sum, err
 	}
-	logDemo(c, sum)
-	return nil
+	c.log.Info("demo data loaded", "users", len(sum.Users), "merchants", len(sum.Merchants), "agents", len(sum.Agents))
+	return sum, nil
 }
 
-func logDemo(c *cli, sum demoSummary) {
-	users := make([]string, len(sum.Users))
-	for i, u := range sum.Users {
-		users[i] = u.Email
+// writeDemoLogins prints what a person needs to try the demo, for a terminal.
+func writeDemoLogins(w io.Writer, base string, l web.DemoLogins) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Dompet demo: open %s/demo for these logins; the SMS and emails sent (codes included) are at %s%s\n\n", base, base, l.Messages)
+	fmt.Fprintf(&b, "Wallet users (password %s, payment PIN %s):\n", l.Password, l.PIN)
+	for _, u := range l.Users {
+		fmt.Fprintf(&b, "  %-26s %-16s %s (%s, %s)\n", u.Email, u.Phone, u.Name, u.Tier, u.Locale)
 	}
-	c.log.Info("demo data loaded", "users", users, "password", demoPassword, "merchants", sum.Merchants)
+	b.WriteString("Merchants (API key as Authorization: Bearer …):\n")
+	for _, m := range l.Merchants {
+		fmt.Fprintf(&b, "  %-18s %s  %s\n", m.Name, m.ID, m.APIKey)
+	}
+	fmt.Fprintf(&b, "Support staff (password %s, and a TOTP code from the secret):\n", l.AgentPassword)
+	for _, s := range l.Agents {
+		fmt.Fprintf(&b, "  %-36s %-10s %-10s TOTP %s\n      %s\n", s.Email, s.Role, s.Team, s.TOTPSecret, s.OTPAuthURL)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
 }
 
-// demoPassword is every demo user's password (it passes the password policy).
-const demoPassword = "Dompet-demo-2026!"
+// demoPassword is every demo user's password (it passes the password policy); demoPIN is
+// their payment PIN; demoAgentPassword is every demo staff member's password.
+const (
+	demoPassword      = "Dompet-demo-2026!"
+	demoPIN           = "147258"
+	demoAgentPassword = "Dompet-agent-2026!"
+)
 
 type demoUserSpec struct {
 	email, phone, name, locale string
@@ -75,13 +106,29 @@ var demoUserSpecs = []demoUserSpec{
 
 var demoMerchantNames = []string{"Warung Kopi Demo", "Toko Buku Demo"}
 
-// demoSummary is what `dompet demo` prints.
+// demoStaffSpec is a demo staff member; team "" is every team (one each).
+type demoStaffSpec struct{ local, name, role string }
+
+// Every team gets a supervisor and an agent; the general team a second agent and an admin.
+var demoStaffSpecs = []demoStaffSpec{
+	{"supervisor", "Sari Supervisor", staff.RoleSupervisor},
+	{"agent", "Agus Agent", staff.RoleAgent},
+}
+
+var demoGeneralStaff = []demoStaffSpec{
+	{"agent2", "Dewi Agent", staff.RoleAgent},
+	{"admin", "Andi Admin", staff.RoleAdmin},
+}
+
+// demoSummary is what `dompet demo --json` prints.
 type demoSummary struct {
-	Users     []demoUser     `json:"users"`
-	Merchants []demoMerchant `json:"merchants"`
+	Users     []demoUser      `json:"users"`
+	Merchants []demoMerchant  `json:"merchants"`
+	Agents    []web.DemoAgent `json:"agents"`
 	// Activity lists the demo's money movements with their outcome (a replay on later runs).
-	Activity      []demoStep `json:"activity"`
-	RefundRequest string     `json:"refund_request_id"`
+	Activity      []demoStep     `json:"activity"`
+	RefundRequest string         `json:"refund_request_id"`
+	Logins        web.DemoLogins `json:"logins"` // what /demo shows
 }
 
 type demoUser struct {
@@ -99,24 +146,24 @@ type demoUser struct {
 }
 
 type demoMerchant struct {
-	ID            string `json:"id"`
-	Name          string `json:"name"`
-	APIKey        string `json:"api_key,omitempty"` // only when created by this run
-	WebhookSecret string `json:"webhook_secret,omitempty"`
-	Created       bool   `json:"created"`
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	APIKey  string `json:"api_key"`
+	Created bool   `json:"created"`
 }
 
 type demoStep struct {
-	Key         string `json:"idempotency_key"`
-	Who         string `json:"who"`
-	What        string `json:"what"`
-	Transaction string `json:"transaction_id"`
-	Status      string `json:"status"`
-	FailureCode string `json:"failure_code,omitempty"`
+	Key           string `json:"idempotency_key"`
+	Who           string `json:"who"`
+	What          string `json:"what"`
+	Transaction   string `json:"transaction_id"`
+	Status        string `json:"status"`
+	FailureCode   string `json:"failure_code,omitempty"`
+	FailureReason string `json:"failure_reason,omitempty"`
 }
 
-// seedDemo makes sure the demo users, merchants and movements exist, through the domain
-// services only.
+// seedDemo makes sure the demo users, merchants, staff and movements exist, through the
+// domain services only.
 func seedDemo(ctx context.Context, a *app.App) (demoSummary, error) {
 	var sum demoSummary
 	for _, s := range demoUserSpecs {
@@ -133,12 +180,34 @@ func seedDemo(ctx context.Context, a *app.App) (demoSummary, error) {
 		}
 		sum.Merchants = append(sum.Merchants, m)
 	}
+	agents, err := ensureDemoStaff(ctx, a)
+	if err != nil {
+		return sum, err
+	}
+	sum.Agents = agents
+	// Help articles: none exist yet; when the help center lands, load its demo articles here.
 	if err := demoActivity(ctx, a, &sum); err != nil {
 		return sum, err
 	}
+	sum.Logins = sum.logins()
 	return sum, nil
 }
 
+// logins is what /demo shows and the terminal prints.
+func (sum demoSummary) logins() web.DemoLogins {
+	l := web.DemoLogins{Password: demoPassword, PIN: demoPIN, AgentPassword: demoAgentPassword,
+		Agents: sum.Agents, Messages: "/demo/messages"}
+	for _, u := range sum.Users {
+		l.Users = append(l.Users, web.DemoUser{Email: u.Email, Phone: u.Phone, Name: u.Name, Tier: u.Tier, Locale: u.Locale})
+	}
+	for _, m := range sum.Merchants {
+		l.Merchants = append(l.Merchants, web.DemoMerchant{ID: m.ID, Name: m.Name, APIKey: m.APIKey})
+	}
+	return l
+}
+
+// ensureDemoUser finds the demo user by email, or registers them. This is where a demo user
+// is created: what makes them ready to pay (verified phone, payment PIN demoPIN) belongs here.
 func ensureDemoUser(ctx context.Context, a *app.App, s demoUserSpec) (demoUser, error) {
 	created := false
 	u, err := a.Identity.UserByLogin(ctx, s.email)
@@ -168,9 +237,6 @@ func ensureDemoUser(ctx context.Context, a *app.App, s demoUserSpec) (demoUser, 
 		Tier: string(u.Tier), Locale: u.Locale, Created: created, party: app.Party(u)}, nil
 }
 
-// demoPIN is the payment PIN of every demo user.
-const demoPIN = "147258"
-
 // demoReady gives a demo user what a real one has before paying: a verified phone and email
 // (no code to type in a demo) and the PIN demoPIN, unless one is set already.
 func demoReady(ctx context.Context, a *app.App, u identity.User) (identity.User, error) {
@@ -191,22 +257,77 @@ func demoReady(ctx context.Context, a *app.App, u identity.User) (identity.User,
 	return a.Identity.User(ctx, u.ID)
 }
 
-// ensureDemoMerchant finds the demo merchant by name, or creates it. The merchant service
-// has no lookup by name (names are not unique), so this reads its table directly.
+// demoSecret derives a fixed secret of the demo from a label: the same on every install and
+// every start, and published (demo data only).
+func demoSecret(label string) []byte {
+	h := sha256.Sum256([]byte("dompet demo: " + label))
+	return h[:]
+}
+
+// demoMerchantKey is a demo merchant's API key: a test key (sk_test_), the same on every start.
+func demoMerchantKey(name string) string {
+	return merchant.TestKeyPrefix + base64.RawURLEncoding.EncodeToString(demoSecret("merchant "+name))
+}
+
+// ensureDemoMerchant finds the demo merchant by its fixed key, or creates it with that key.
 func ensureDemoMerchant(ctx context.Context, a *app.App, name string) (demoMerchant, error) {
-	var mid string
-	err := a.DB.QueryRow(ctx, "SELECT id FROM merchants WHERE name = ? ORDER BY created_at, id LIMIT 1", name).Scan(&mid)
-	switch err = db.NotFound(err); {
+	key := demoMerchantKey(name)
+	m, err := a.Merchants.Authenticate(ctx, key)
+	switch {
 	case err == nil:
-		return demoMerchant{ID: mid, Name: name}, nil
-	case !errors.Is(err, db.ErrNotFound):
+		return demoMerchant{ID: m.ID, Name: m.Name, APIKey: key}, nil
+	case !errors.Is(err, merchant.ErrUnauthenticated):
 		return demoMerchant{}, fmt.Errorf("demo merchant %s: %w", name, err)
 	}
-	m, err := a.Merchants.Create(ctx, name, "")
+	c, err := a.Merchants.CreateWithKey(ctx, name, "", key)
 	if err != nil {
 		return demoMerchant{}, fmt.Errorf("demo merchant %s: %w", name, err)
 	}
-	return demoMerchant{ID: m.ID, Name: name, APIKey: m.APIKey, WebhookSecret: m.WebhookSecret, Created: true}, nil
+	return demoMerchant{ID: c.ID, Name: name, APIKey: key, Created: true}, nil
+}
+
+// ensureDemoStaff makes sure every team has its demo supervisor and agent (the general team
+// also a second agent and an admin), each with a fixed, published TOTP secret.
+func ensureDemoStaff(ctx context.Context, a *app.App) ([]web.DemoAgent, error) {
+	teams, err := a.Staff.Teams(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("demo staff: %w", err)
+	}
+	members, err := a.Staff.List(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("demo staff: %w", err)
+	}
+	have := map[string]staff.Staff{}
+	for _, m := range members {
+		have[m.Email] = m
+	}
+	var out []web.DemoAgent
+	for _, t := range teams {
+		specs := demoStaffSpecs
+		if t.Slug == staff.DefaultTeam {
+			specs = append(slices.Clip(specs), demoGeneralStaff...)
+		}
+		for _, s := range specs {
+			email := s.local + "." + t.Slug + "@dompet.localhost"
+			secret := base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(demoSecret("agent " + email)[:20])
+			st, ok := have[email]
+			if !ok {
+				if st, err = a.Staff.CreateWithSecret(ctx, email, s.name, s.role, t.Slug, demoAgentPassword, secret); err != nil {
+					return nil, fmt.Errorf("demo staff %s: %w", email, err)
+				}
+			}
+			out = append(out, web.DemoAgent{Email: st.Email, Name: st.Name, Role: st.Role, Team: st.Team,
+				TOTPSecret: secret, OTPAuthURL: otpauthURL(st.Email, secret)})
+		}
+	}
+	return out, nil
+}
+
+// otpauthURL is the content of the QR code an authenticator app scans (the Key URI Format of
+// Google Authenticator), with the settings of Dompet's TOTP: SHA-1, 6 digits, 30 s.
+func otpauthURL(account, secret string) string {
+	q := url.Values{"secret": {secret}, "issuer": {"Dompet"}, "algorithm": {"SHA1"}, "digits": {"6"}, "period": {"30"}}
+	return (&url.URL{Scheme: "otpauth", Host: "totp", Path: "/Dompet:" + account, RawQuery: q.Encode()}).String()
 }
 
 // IDR amounts in minor units (sen).
@@ -230,8 +351,9 @@ func demoActivity(ctx context.Context, a *app.App, sum *demoSummary) error {
 		if err == nil && want != "" {
 			return tx, fmt.Errorf("demo %s (%s, %s): succeeded, meant to fail with %s", key, u.Email, what, want)
 		}
+		tx.Localize(identity.LocaleEN)
 		sum.Activity = append(sum.Activity, demoStep{Key: key, Who: u.Email, What: what, Transaction: tx.ID,
-			Status: tx.Status, FailureCode: fault.Code(err)})
+			Status: tx.Status, FailureCode: fault.Code(err), FailureReason: tx.FailureReason})
 		return tx, nil
 	}
 	topUp := func(u demoUser, key string, amount int64, currency, source, ref string) error {
@@ -297,6 +419,16 @@ func demoActivity(ctx context.Context, a *app.App, sum *demoSummary) error {
 	tx, err = w.Refund(ctx, wallet.MerchantCall{MerchantID: kopi, Key: "demo-12", Hash: "demo:demo-12"},
 		wallet.RefundInput{PaymentID: coffee.ID, Amount: 5_000 * rupiah, Reason: "One drink was out of stock"})
 	if _, err := step(alice, "demo-12", "partial refund from Warung Kopi Demo", "", tx, err); err != nil {
+		return err
+	}
+	// Alice changes rupiah into Singapore dollars for a trip: her second currency. A quote is
+	// made on every run; the conversion's key replays the first one.
+	q, err := w.QuoteFX(ctx, alice.party, wallet.QuoteInput{FromCurrency: "IDR", ToCurrency: "SGD", Amount: 500_000 * rupiah})
+	if err != nil {
+		return fmt.Errorf("demo FX quote: %w", err)
+	}
+	tx, err = w.Convert(ctx, call(alice, "demo-13"), wallet.ConvertInput{QuoteID: q.ID, PIN: demoPIN})
+	if _, err := step(alice, "demo-13", "conversion IDR to SGD", "", tx, err); err != nil {
 		return err
 	}
 	rr, err := ensureRefundRequest(ctx, w, alice.party, books.ID)

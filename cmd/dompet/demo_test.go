@@ -8,11 +8,15 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/pquerna/otp/totp"
 
 	"github.com/dompet/dompet/internal/app"
 	"github.com/dompet/dompet/internal/config"
 	"github.com/dompet/dompet/internal/db/dbtest"
 	"github.com/dompet/dompet/internal/identity"
+	"github.com/dompet/dompet/internal/staff"
 	"github.com/dompet/dompet/internal/wallet"
 )
 
@@ -63,8 +67,38 @@ func TestLoadDemoTwice(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, m := range first.Merchants {
-		if !m.Created || !strings.HasPrefix(m.APIKey, "sk_") {
+		if !m.Created || !strings.HasPrefix(m.APIKey, "sk_test_") {
 			t.Fatalf("first run: merchant %+v", m)
+		}
+		if got, err := a.Merchants.Authenticate(ctx, m.APIKey); err != nil || got.ID != m.ID {
+			t.Fatalf("the printed key of %s does not authenticate: %v", m.Name, err)
+		}
+	}
+	// Every team has a supervisor and an agent; each printed TOTP secret logs its member in.
+	teams, err := a.Staff.Teams(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roles := map[string]map[string]int{}
+	for _, ag := range first.Agents {
+		if roles[ag.Team] == nil {
+			roles[ag.Team] = map[string]int{}
+		}
+		roles[ag.Team][ag.Role]++
+		if !strings.HasPrefix(ag.OTPAuthURL, "otpauth://totp/Dompet:"+ag.Email+"?") || !strings.Contains(ag.OTPAuthURL, "secret="+ag.TOTPSecret) {
+			t.Fatalf("otpauth URL %q", ag.OTPAuthURL)
+		}
+		code, err := totp.GenerateCode(ag.TOTPSecret, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := a.Staff.Login(ctx, staff.LoginInput{Email: ag.Email, Password: demoAgentPassword, OTP: code, IP: "192.0.2.1"}); err != nil {
+			t.Fatalf("demo agent %s cannot log in with the printed secret: %v", ag.Email, err)
+		}
+	}
+	for _, tm := range teams {
+		if roles[tm.Slug]["supervisor"] < 1 || roles[tm.Slug]["agent"] < 1 {
+			t.Fatalf("team %s: %v", tm.Slug, roles[tm.Slug])
 		}
 	}
 	before := snapshot(t, a, first)
@@ -79,9 +113,15 @@ func TestLoadDemoTwice(t *testing.T) {
 		}
 	}
 	for i, m := range second.Merchants {
-		if m.Created || m.APIKey != "" || m.ID != first.Merchants[i].ID {
+		if m.Created || m.APIKey != first.Merchants[i].APIKey || m.ID != first.Merchants[i].ID {
 			t.Fatalf("second run: merchant %+v", m)
 		}
+	}
+	if !reflect.DeepEqual(first.Agents, second.Agents) || !reflect.DeepEqual(first.Logins, second.Logins) {
+		t.Fatalf("second run shows other logins:\n%+v\n%+v", first.Logins, second.Logins)
+	}
+	if members, err := a.Staff.List(ctx); err != nil || len(members) != len(first.Agents) {
+		t.Fatalf("staff after two runs: %d, %v (want %d)", len(members), err, len(first.Agents))
 	}
 	if !reflect.DeepEqual(first.Activity, second.Activity) || first.RefundRequest != second.RefundRequest {
 		t.Fatalf("second run moved money differently:\n%+v\n%+v", first.Activity, second.Activity)
@@ -138,9 +178,32 @@ func TestLoadDemoTwice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 2,500,000 − 25,000 − 185,000 − 50,000 − (300,000 + 2,500 fee held) + 5,000 refunded.
-	if b := sum.Balances[0]; b.Currency != "IDR" || b.Available != 1_942_500_00 || b.Pending != 302_500_00 {
-		t.Fatalf("alice's balance %+v", sum.Balances)
+	// The failed payment says why.
+	var reasons int
+	for _, st := range second.Activity {
+		if st.FailureCode != "" && st.FailureReason != "" {
+			reasons++
+		}
+	}
+	if reasons != 1 {
+		t.Fatalf("activity: %+v", second.Activity)
+	}
+	// 2,500,000 − 25,000 − 185,000 − 50,000 − (300,000 + 2,500 fee held) + 5,000 refunded −
+	// the conversion to SGD (500,000 and its fee).
+	conv, err := a.Wallet.Transactions(ctx, alice.ID, wallet.Filter{Kind: wallet.KindFXConversion})
+	if err != nil || len(conv.Items) != 1 {
+		t.Fatalf("alice's conversions: %+v %v", conv.Items, err)
+	}
+	fx := conv.Items[0]
+	bal := map[string]wallet.Balance{}
+	for _, b := range sum.Balances {
+		bal[b.Currency] = b
+	}
+	if b := bal["IDR"]; b.Available != 1_942_500_00-fx.Amount-fx.Fee.Amount || b.Pending != 302_500_00 || fx.Amount != 500_000_00 {
+		t.Fatalf("alice's balance %+v after %+v", sum.Balances, fx)
+	}
+	if bal["SGD"].Available <= 0 {
+		t.Fatalf("alice holds no SGD: %+v", sum.Balances)
 	}
 }
 
@@ -157,7 +220,7 @@ func TestDemoCommand(t *testing.T) {
 	var runs [2]demoSummary
 	dataDir := t.TempDir() // the server key file, with PostgreSQL
 	for i := range runs {
-		code, stdout, stderr := runTest(t, nil, "demo", "--db", dsn, "--data-dir", dataDir, "--log-level", "warn")
+		code, stdout, stderr := runTest(t, nil, "demo", "--json", "--db", dsn, "--data-dir", dataDir, "--log-level", "warn")
 		if code != 0 {
 			t.Fatalf("run %d: exit %d\n%s", i, code, stderr)
 		}
@@ -168,8 +231,31 @@ func TestDemoCommand(t *testing.T) {
 	if len(runs[0].Users) != 3 || runs[0].Users[0].Password != demoPassword || len(runs[0].Merchants) != 2 {
 		t.Fatalf("first run: %+v", runs[0])
 	}
-	if runs[0].Merchants[0].APIKey == "" || runs[1].Merchants[0].APIKey != "" || runs[1].Merchants[0].ID != runs[0].Merchants[0].ID {
+	if !strings.HasPrefix(runs[0].Merchants[0].APIKey, "sk_test_") || runs[1].Merchants[0].APIKey != runs[0].Merchants[0].APIKey ||
+		runs[1].Merchants[0].ID != runs[0].Merchants[0].ID {
 		t.Fatalf("merchants: %+v then %+v", runs[0].Merchants, runs[1].Merchants)
+	}
+	// Without --json, the logins for a person: users, password, PIN, merchant keys, agents
+	// with their TOTP secrets, and where the codes go.
+	code, stdout, stderr := runTest(t, nil, "demo", "--db", dsn, "--data-dir", dataDir, "--log-level", "warn")
+	if code != 0 {
+		t.Fatalf("text run: exit %d\n%s", code, stderr)
+	}
+	l := runs[0].Logins
+	want := []string{demoPassword, demoPIN, demoAgentPassword, "/demo/messages", "http://127.0.0.1:8080/demo"}
+	for _, u := range l.Users {
+		want = append(want, u.Email, u.Phone)
+	}
+	for _, m := range l.Merchants {
+		want = append(want, m.ID, m.APIKey)
+	}
+	for _, ag := range l.Agents {
+		want = append(want, ag.Email, ag.TOTPSecret, ag.OTPAuthURL)
+	}
+	for _, w := range want {
+		if !strings.Contains(stdout, w) {
+			t.Errorf("the demo's output lacks %q:\n%s", w, stdout)
+		}
 	}
 	if code, stdout, _ := runTest(t, nil, "ledger", "verify", "--db", dsn); code != 0 || !strings.Contains(stdout, `"ok": true`) {
 		t.Fatalf("ledger verify: %d %s", code, stdout)

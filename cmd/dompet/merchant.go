@@ -30,7 +30,8 @@ func merchantCreate(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	defer store.Close()
-	m, err := merchant.New(store, merchant.Options{Logger: c.log, AllowPrivateTargets: cfg.WebhookAllowPrivate}).Create(ctx, *name, *hook)
+	m, err := merchant.New(store, merchant.Options{Logger: c.log, AllowPrivateTargets: cfg.WebhookAllowPrivate,
+		Test: cfg.Sandbox || cfg.Demo}).Create(ctx, *name, *hook)
 	if err != nil {
 		return err
 	}

@@ -28,7 +28,7 @@ func TestDemoMessagesPage(t *testing.T) {
 		if err := a.Notify.Send(ctx, notify.Message{Channel: notify.SMS, To: "+6281234567890", Text: "Kode 918273", Kind: "recovery_code"}); err != nil {
 			t.Fatal(err)
 		}
-		api, err := handler(cfg, nil, a)
+		api, err := handler(cfg, nil, a, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -58,7 +58,7 @@ func TestOneFront(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	api, err := handler(cfg, nil, a)
+	api, err := handler(cfg, nil, a, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,6 +36,18 @@ func serve(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
+	// The port is taken first: a busy one fails before any migration, and the URL to open is
+	// known (also for port 0) for the demo's first line on stdout, before the JSON log on
+	// stderr. Without --demo, stdout stays empty.
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	defer ln.Close() // closed by the server once it serves; this covers an early return
+	base := baseURL(ln.Addr())
+	if cfg.Demo {
+		fmt.Fprintf(c.stdout, "Dompet demo: open %s/demo (the logins) once the demo data is loaded.\n", base)
+	}
 	c.log.Info("starting", "version", buildVersion(), "config", cfg)
 
 	a, err := app.New(ctx, cfg, c.log, app.Options{Background: true})
@@ -47,19 +59,21 @@ func serve(ctx context.Context, c *cli, args []string) error {
 			c.log.Warn("closing the store", "error", err)
 		}
 	}()
+	var logins *web.DemoLogins
 	if cfg.Demo {
-		if err := loadDemo(ctx, c, a); err != nil {
+		sum, err := loadDemo(ctx, c, a)
+		if err != nil {
 			return fmt.Errorf("demo data: %w", err)
+		}
+		logins = &sum.Logins
+		if err := writeDemoLogins(c.stdout, base, sum.Logins); err != nil {
+			return err
 		}
 	}
 
-	api, err := handler(cfg, c.log, a)
+	api, err := handler(cfg, c.log, a, logins)
 	if err != nil {
 		return err
-	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
 	}
 	if cfg.SMTPListen != "" && a.Mailbox != nil {
 		sln, err := net.Listen("tcp", cfg.SMTPListen)
@@ -78,7 +92,7 @@ func serve(ctx context.Context, c *cli, args []string) error {
 	srv.RegisterOnShutdown(api.BeginShutdown)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	c.log.Info("listening", "addr", ln.Addr().String())
+	c.log.Info("listening", "addr", ln.Addr().String(), "url", base+"/")
 
 	select {
 	case err := <-served:
@@ -99,8 +113,22 @@ func serve(ctx context.Context, c *cli, args []string) error {
 	return nil
 }
 
-// handler is the one HTTP front of the product: the API and the pages side by side.
-func handler(cfg config.Config, log *slog.Logger, a *app.App) (*httpapi.Server, error) {
+// baseURL is the address a browser on this machine opens for a listener on addr: an
+// unspecified host (":8080", "0.0.0.0") is reached at 127.0.0.1.
+func baseURL(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String()
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// handler is the one HTTP front of the product: the API and the pages side by side. demo,
+// in demo mode, is what /demo shows.
+func handler(cfg config.Config, log *slog.Logger, a *app.App, demo *web.DemoLogins) (*httpapi.Server, error) {
 	f, err := httpapi.NewFront(cfg, log, a.Registry)
 	if err != nil {
 		return nil, err
@@ -114,7 +142,7 @@ func handler(cfg config.Config, log *slog.Logger, a *app.App) (*httpapi.Server, 
 	if err != nil {
 		return nil, err
 	}
-	for _, rt := range append(pages(a), docs) {
+	for _, rt := range append(pages(a, demo), docs) {
 		if err := f.Handle(rt); err != nil {
 			return nil, err
 		}
@@ -122,10 +150,10 @@ func handler(cfg config.Config, log *slog.Logger, a *app.App) (*httpapi.Server, 
 	return api, nil
 }
 
-// pages are what is outside /api/: the front page and, in demo mode, /demo/messages, the
-// SMS and emails sent (codes included) for a person trying Dompet.
-func pages(a *app.App) []front.Route {
-	o := web.Options{Demo: a.Recorder != nil}
+// pages are what is outside /api/: the front page and, in demo mode, /demo (the logins) and
+// /demo/messages (the SMS and emails sent, codes included) for a person trying Dompet.
+func pages(a *app.App, demo *web.DemoLogins) []front.Route {
+	o := web.Options{Demo: a.Recorder != nil, DemoLogins: demo}
 	if a.Recorder != nil {
 		o.DemoMessages = notify.DemoPage(a.Recorder)
 	}

@@ -166,7 +166,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*
 	}
 	a.Staff = staff.New(a.DB, a.Identity, so)
 	a.Audit = audit.New(a.DB, io.Now)
-	a.Merchants = merchant.New(a.DB, merchant.Options{Logger: log, Outbox: a.Outbox, AllowPrivateTargets: cfg.WebhookAllowPrivate})
+	a.Merchants = merchant.New(a.DB, merchant.Options{Logger: log, Outbox: a.Outbox, AllowPrivateTargets: cfg.WebhookAllowPrivate,
+		Test: cfg.Sandbox || cfg.Demo})
 	if !cfg.Sandbox {
 		a.close()
 		return nil, errors.New("no real bank or card provider is configured: run with DOMPET_SANDBOX=true")

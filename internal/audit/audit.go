@@ -153,10 +153,10 @@ func (l *Log) Write(ctx context.Context, e Entry) error {
 	switch e.ActorType {
 	case ActorUser, ActorStaff, ActorSystem:
 	default:
-		return fault.Invalid("actor_type", `must be "user", "staff" or "system"`)
+		return fault.Invalid("actor_type", fault.MsgActorType)
 	}
 	if strings.TrimSpace(e.Action) == "" {
-		return fault.Invalid("action", "is required")
+		return fault.Invalid("action", fault.MsgRequired)
 	}
 	return l.db.WithTx(ctx, func(ctx context.Context, tx *db.Tx) error { return Insert(ctx, tx, e) })
 }
@@ -182,7 +182,7 @@ func (l *Log) List(ctx context.Context, q Query) ([]Entry, string, error) {
 		q.Limit = 200
 	}
 	if q.Cursor != "" && !strings.HasPrefix(q.Cursor, "aud_") {
-		return nil, "", fault.Invalid("cursor", "is not a cursor of this list")
+		return nil, "", fault.Invalid("cursor", fault.MsgCursor)
 	}
 	var where []string
 	var args []any

@@ -20,10 +20,34 @@ type Error struct {
 	Details map[string]string
 }
 
-// FieldError names an invalid input field.
+// FieldError names an invalid input field. Message is English; In gives it in another
+// language.
 type FieldError struct {
 	Field   string `json:"field"`
 	Message string `json:"message"`
+
+	msg  Msg
+	args []any
+}
+
+func fieldError(field string, m Msg, args []any) FieldError {
+	return FieldError{Field: field, Message: m.Text("en", args...), msg: m, args: args}
+}
+
+// ID is the stable id of the message ("" for a FieldError made without the catalogue).
+func (f FieldError) ID() string {
+	if f.msg == msgNone {
+		return ""
+	}
+	return f.msg.ID()
+}
+
+// In is f with its message in the language tag names ("en", "zh-CN").
+func (f FieldError) In(tag string) FieldError {
+	if f.msg != msgNone {
+		f.Message = f.msg.Text(tag, f.args...)
+	}
+	return f
 }
 
 // New returns a failure with a code and an English message.
@@ -34,6 +58,15 @@ func (e *Error) Error() string {
 		return e.Code
 	}
 	return e.Code + ": " + e.Msg
+}
+
+// FieldErrors are e's field failures in the language tag names.
+func (e *Error) FieldErrors(tag string) []FieldError {
+	out := make([]FieldError, len(e.Errs))
+	for i, f := range e.Errs {
+		out[i] = f.In(tag)
+	}
+	return out
 }
 
 // Is matches any *Error with the same code.
@@ -62,6 +95,14 @@ func (e *Error) Explained(details map[string]string) *Error {
 	return &c
 }
 
+// Saying returns a copy of e whose message is m, explained in every language.
+func (e *Error) Saying(m Msg, args ...any) *Error {
+	c := *e
+	c.Msg = m.Text("en", args...)
+	c.Details = map[string]string{"en": c.Msg, "zh-CN": m.Text("zh-CN", args...)}
+	return &c
+}
+
 // Because returns a copy of e with another message.
 func (e *Error) Because(msg string) *Error {
 	c := *e
@@ -72,21 +113,24 @@ func (e *Error) Because(msg string) *Error {
 // ErrInvalid is the code of malformed or out-of-range input.
 var ErrInvalid = New("invalid_request", "the request is not valid")
 
-// Invalid returns an invalid_request failure about one field.
-func Invalid(field, msg string) *Error {
-	return &Error{Code: ErrInvalid.Code, Msg: field + ": " + msg, Errs: []FieldError{{field, msg}}}
+// Invalid returns an invalid_request failure about one field; args fill m's words.
+func Invalid(field string, m Msg, args ...any) *Error {
+	fe := fieldError(field, m, args)
+	return &Error{Code: ErrInvalid.Code, Msg: field + ": " + fe.Message, Errs: []FieldError{fe}}
 }
 
 // Validation collects field failures; Err returns nil when there are none.
 type Validation struct{ errs []FieldError }
 
-// Add records a failure of field.
-func (v *Validation) Add(field, msg string) { v.errs = append(v.errs, FieldError{field, msg}) }
+// Add records a failure of field; args fill m's words.
+func (v *Validation) Add(field string, m Msg, args ...any) {
+	v.errs = append(v.errs, fieldError(field, m, args))
+}
 
-// Check records msg against field when ok is false.
-func (v *Validation) Check(ok bool, field, msg string) {
+// Check records m against field when ok is false.
+func (v *Validation) Check(ok bool, field string, m Msg, args ...any) {
 	if !ok {
-		v.Add(field, msg)
+		v.Add(field, m, args...)
 	}
 }
 

@@ -29,11 +29,21 @@ func TestValidation(t *testing.T) {
 	if v.Err() != nil {
 		t.Fatal("empty validation failed")
 	}
-	v.Check(true, "a", "fine")
-	v.Check(false, "b", "bad")
-	v.Add("c", "worse")
+	v.Check(true, "a", MsgRequired)
+	v.Check(false, "b", MsgRequiredMax, 100)
+	v.Add("c", MsgEmail)
 	e, ok := As(v.Err())
 	if !ok || e.Code != "invalid_request" || len(e.Errs) != 2 || e.Errs[0].Field != "b" {
 		t.Fatalf("%+v", e)
+	}
+	if e.Errs[0].Message != "is required, at most 100 characters" || e.Msg != "b: is required, at most 100 characters" {
+		t.Fatalf("english: %+v", e)
+	}
+	zh := e.FieldErrors("zh-CN")
+	if zh[0].Message != "为必填项，最多 100 个字符" || zh[1].Message != "必须是有效的邮箱地址" || zh[0].Field != "b" {
+		t.Fatalf("zh-CN: %+v", zh)
+	}
+	if e.Errs[0].Message != "is required, at most 100 characters" || e.Errs[0].ID() != "required_max_chars" {
+		t.Fatalf("FieldErrors changed the English: %+v", e.Errs)
 	}
 }

@@ -18,12 +18,15 @@ type Exchange struct {
 	status  int           // 0 until the header is written
 	written int64         // body bytes
 
-	id        string // request id (X-Request-Id)
-	route     string // the matched route's name, "" when none matched
-	locale    Locale
-	localeSet bool // locale decided (negotiated once, or set by SetLocale)
-	principal any
-	clientIP  string // "" until asked
+	id         string // request id (X-Request-Id)
+	route      string // the matched route's name, "" when none matched
+	locale     Locale // what Accept-Language chose
+	negotiated bool   // Accept-Language read (once)
+	fromHeader bool   // it named a language Dompet speaks
+	preferred  Locale // the signed-in user's setting
+	hasPref    bool
+	principal  any
+	clientIP   string // "" until asked
 }
 
 type exchangeKey struct{}
@@ -47,7 +50,8 @@ func RequestID(r *http.Request) string {
 	return ""
 }
 
-// LocaleOf is the language of the answer to r: what SetLocale chose, else Accept-Language.
+// LocaleOf is the language of the answer to r: Accept-Language, else the signed-in user's
+// setting (SetPreferred), else en.
 func LocaleOf(r *http.Request) Locale {
 	if x := ExchangeOf(r); x != nil {
 		return x.Locale()
@@ -81,17 +85,23 @@ func (x *Exchange) SetStatus(code int) {
 	}
 }
 
-// Locale is the language of the answer: set by SetLocale, else negotiated from
-// Accept-Language once.
+// Locale is the language of the answer (API.md "Locale"): the one Accept-Language asks for,
+// even from a user whose setting says otherwise; without the header (or when it names no
+// language Dompet speaks), the user's setting; else en.
 func (x *Exchange) Locale() Locale {
-	if !x.localeSet {
-		x.locale, x.localeSet = Negotiate(x.req.Header.Get("Accept-Language")), true
+	if !x.negotiated {
+		x.locale, x.fromHeader = negotiate(x.req.Header.Get("Accept-Language"))
+		x.negotiated = true
+	}
+	if !x.fromHeader && x.hasPref {
+		return x.preferred
 	}
 	return x.locale
 }
 
-// SetLocale makes l the language of the answer (a signed-in user's setting).
-func (x *Exchange) SetLocale(l Locale) { x.locale, x.localeSet = l, true }
+// SetPreferred records the signed-in user's language setting: the answer's language when the
+// request's Accept-Language does not choose one.
+func (x *Exchange) SetPreferred(l Locale) { x.preferred, x.hasPref = l, true }
 
 // Principal is who is calling, as the application's authentication recorded it; nil when
 // anonymous.

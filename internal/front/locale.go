@@ -43,15 +43,20 @@ func match(tags ...language.Tag) (Locale, bool) {
 // Negotiate is the locale an Accept-Language header prefers (q values and order respected);
 // en when it names none Dompet speaks or cannot be read.
 func Negotiate(header string) Locale {
+	l, _ := negotiate(header)
+	return l
+}
+
+// negotiate is Negotiate, and whether the header named a language Dompet speaks.
+func negotiate(header string) (Locale, bool) {
 	if header == "" {
-		return EN // the common case costs no parsing
+		return EN, false // the common case costs no parsing
 	}
 	tags, _, err := language.ParseAcceptLanguage(header)
 	if err != nil {
-		return EN
+		return EN, false
 	}
-	l, _ := match(tags...)
-	return l
+	return match(tags...)
 }
 
 // ParseLocale reads one language tag (a user's setting such as "zh-CN"; "_" works as "-")

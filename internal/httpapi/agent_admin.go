@@ -174,7 +174,7 @@ func (s *Server) auditLog(w http.ResponseWriter, r *http.Request) error {
 	}{{"from", &aq.From}, {"to", &aq.To}} {
 		if v := q.Get(t.name); v != "" {
 			if *t.to, err = time.Parse(time.RFC3339, v); err != nil {
-				return fault.Invalid(t.name, "must be a time in RFC 3339, e.g. 2026-11-02T09:00:00Z")
+				return fault.Invalid(t.name, fault.MsgRFC3339)
 			}
 		}
 	}

@@ -160,7 +160,7 @@ func (s *Server) setConversationStatus(w http.ResponseWriter, r *http.Request) e
 	return writeJSON(w, http.StatusOK, c)
 }
 
-var invalidStatus = fault.Invalid("status", "must be one of open, pending, resolved")
+var invalidStatus = fault.Invalid("status", fault.MsgOneOf, "open, pending, resolved")
 
 var setConversationStatusDoc = operation{Summary: "Change a conversation's status", Tag: "agent",
 	Description: "`resolved` frees the assignee's capacity, and the first conversation waiting in their team's " +

@@ -21,12 +21,12 @@ func (s *Server) uploadAttachment(w http.ResponseWriter, r *http.Request) error 
 	r.Body = http.MaxBytesReader(w, r.Body, maxUpload)
 	mr, err := r.MultipartReader()
 	if err != nil {
-		return fault.Invalid("file", "send multipart/form-data with one part named file")
+		return fault.Invalid("file", fault.MsgFileMultipart)
 	}
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
-			return fault.Invalid("file", "is required")
+			return fault.Invalid("file", fault.MsgRequired)
 		}
 		if err != nil {
 			return uploadError(err)
@@ -55,7 +55,7 @@ func uploadError(err error) error {
 		return wallet.ErrTooLarge
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return fault.Invalid("file", "the multipart body ends too early")
+		return fault.Invalid("file", fault.MsgFileEndsEarly)
 	}
 	return err
 }

@@ -33,7 +33,7 @@ func decodeRaw(r *http.Request, v any) ([]byte, error) {
 // decodeLimit is decode with another size limit.
 func decodeLimit(r *http.Request, v any, limit int64) ([]byte, error) {
 	if !isJSON(r.Header.Get("Content-Type")) {
-		return nil, fault.Invalid("Content-Type", "must be application/json")
+		return nil, fault.Invalid("Content-Type", fault.MsgContentTypeJSON)
 	}
 	body, err := readBody(r, limit)
 	if err != nil {
@@ -80,14 +80,14 @@ func isJSON(ct string) bool {
 // json's errors into invalid_request problems.
 func unmarshalStrict(body []byte, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
-		return fault.Invalid("body", "must not be empty: send a JSON object")
+		return fault.Invalid("body", fault.MsgBodyEmpty)
 	}
 	single, err := checkStrict(body, reflect.TypeOf(v))
 	if err != nil {
 		return err
 	}
 	if !single {
-		return fault.Invalid("body", "must hold a single JSON value")
+		return fault.Invalid("body", fault.MsgBodySingle)
 	}
 	// checkStrict has refused unknown names, so plain Unmarshal does: it is faster than a
 	// json.Decoder, which copies the body into its own buffer.
@@ -106,20 +106,19 @@ func jsonProblem(err error) error {
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &syn):
-		return fault.Invalid("body", fmt.Sprintf("malformed JSON at byte %d: %s", syn.Offset, syn.Error()))
+		return fault.Invalid("body", fault.MsgJSONAt, syn.Offset, syn.Error())
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return fault.Invalid("body", "malformed JSON: it ends too early")
+		return fault.Invalid("body", fault.MsgJSONEarly)
 	case errors.As(err, &typ):
 		if typ.Field == "" {
-			return fault.Invalid("body", "must be "+kindOf(typ.Type))
+			return kindOf(typ.Type).invalid("body")
 		}
-		msg := "must be " + kindOf(typ.Type)
 		if strings.HasPrefix(typ.Value, "number ") && isInteger(typ.Type) {
-			msg += " in range, without a fraction"
+			return fault.Invalid(typ.Field, fault.MsgBeIntegerInRange)
 		}
-		return fault.Invalid(typ.Field, msg)
+		return kindOf(typ.Type).invalid(typ.Field)
 	}
-	return fault.Invalid("body", err.Error())
+	return fault.Invalid("body", fault.MsgJSON, err.Error())
 }
 
 func isInteger(t reflect.Type) bool {
@@ -131,24 +130,38 @@ func isInteger(t reflect.Type) bool {
 	return false
 }
 
+// kind is what a field must be, the way a JSON client thinks of it: a message, and the Go
+// type's name for the rare type no message names.
+type kind struct {
+	msg  fault.Msg
+	name string
+}
+
+func (k kind) invalid(field string) error {
+	if k.name != "" {
+		return fault.Invalid(field, k.msg, k.name)
+	}
+	return fault.Invalid(field, k.msg)
+}
+
 // kindOf names a Go type the way a JSON client thinks of it.
-func kindOf(t reflect.Type) string {
+func kindOf(t reflect.Type) kind {
 	if isInteger(t) {
-		return "an integer"
+		return kind{msg: fault.MsgBeInteger}
 	}
 	switch t.Kind() {
 	case reflect.String:
-		return "a string"
+		return kind{msg: fault.MsgBeString}
 	case reflect.Bool:
-		return "true or false"
+		return kind{msg: fault.MsgBeBool}
 	case reflect.Float32, reflect.Float64:
-		return "a number"
+		return kind{msg: fault.MsgBeNumber}
 	case reflect.Slice, reflect.Array:
-		return "an array"
+		return kind{msg: fault.MsgBeArray}
 	case reflect.Map, reflect.Struct:
-		return "an object"
+		return kind{msg: fault.MsgBeObject}
 	case reflect.Pointer:
 		return kindOf(t.Elem())
 	}
-	return "a " + t.String()
+	return kind{msg: fault.MsgBeType, name: t.String()}
 }

@@ -71,9 +71,9 @@
 //
 //	s.authUser = requireUser(Authenticator[identity.Principal](o.Identity.Authenticate))
 //
-// Handlers then read the principal with userOf[P](r) or merchantOf[P](r). A principal with a
-// PreferredLocale() string method makes answers, problems included, follow the user's
-// language setting; otherwise Accept-Language decides (handlers may call setLocale).
+// Handlers then read the principal with userOf[P](r) or merchantOf[P](r). Accept-Language
+// chooses the language of answers, problems included; a request without it is answered in
+// the language of a principal with a PreferredLocale() string method (setLocale), else en.
 //
 // Other plumbing: newPage(items, next) and pageParams(r) for lists, bearer(r), credential(r)
 // (adds ?token= for WebSocket upgrades), clientIP(r) (the client behind trusted proxies),

@@ -149,8 +149,8 @@ func TestE2EInsufficientBalance(t *testing.T) {
 		chinese                bool
 	}{
 		{"zh-CN", "", true},
-		{"zh-CN", "en", true}, // the user's setting wins over the header
-		{"en", "zh-CN", false},
+		{"zh-CN", "en", false}, // the header wins over the user's setting
+		{"en", "zh-CN", true},
 		{"en", "", false},
 	} {
 		t.Run(tc.locale+"/"+tc.acceptLanguage, func(t *testing.T) {
@@ -201,6 +201,57 @@ func TestE2EInsufficientBalance(t *testing.T) {
 			t.Errorf("title %q is not Chinese", p["title"])
 		}
 	})
+}
+
+// TestE2ELocaleRule: Accept-Language chooses the language of title, detail and field errors,
+// even against the profile's locale; without it, the profile's. "No such user" keeps its
+// meaning in Chinese.
+func TestE2ELocaleRule(t *testing.T) {
+	t.Parallel()
+	e := newE2E(t)
+	enUser := e.newUser(t, userOpts{locale: "en"})
+	zhUser := e.newUser(t, userOpts{locale: "zh-CN"})
+	bad := map[string]any{"merchant_id": "", "amount": -5, "currency": "IDR", "order_ref": "x"}
+	for _, tc := range []struct {
+		name, header string
+		u            *e2eUser
+		chinese      bool
+	}{
+		{"zh-CN header, en profile", "zh-CN", enUser, true},
+		{"en header, zh-CN profile", "en", zhUser, false},
+		{"no header, zh-CN profile", "", zhUser, true},
+		{"no header, en profile", "", enUser, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var hs []hdr
+			if tc.header != "" {
+				hs = append(hs, hdr{"Accept-Language", tc.header})
+			}
+			p := wantProblem(t, e.post(t, "/api/v1/payments", tc.u.Token, bad, hs...), 400, "invalid_request")
+			errs, _ := p["errors"].([]any)
+			if len(errs) != 2 {
+				t.Fatalf("errors: %v", p)
+			}
+			texts := []string{p["title"].(string), p["detail"].(string)}
+			for _, fe := range errs {
+				texts = append(texts, fe.(map[string]any)["message"].(string))
+			}
+			for _, s := range texts {
+				if hasHan(s) != tc.chinese {
+					t.Errorf("%q: Chinese = %v, want %v (%v)", s, hasHan(s), tc.chinese, p)
+				}
+			}
+			p = wantProblem(t, e.post(t, "/api/v1/transfers", tc.u.Token,
+				map[string]any{"to": "+6289999999999", "amount": 100, "currency": "IDR"}, hs...), 404, "not_found")
+			wantDetail := "no Dompet user has that phone, email or id"
+			if tc.chinese {
+				wantDetail = "没有 Dompet 用户使用该手机号、邮箱或 ID。"
+			}
+			if p["detail"] != wantDetail {
+				t.Errorf("detail %q, want %q", p["detail"], wantDetail)
+			}
+		})
+	}
 }
 
 func TestE2ETierLimits(t *testing.T) {

@@ -89,7 +89,7 @@ func pageParams(r *http.Request) (limit int, cursor string, err error) {
 	if v := q.Get("limit"); v != "" {
 		n, convErr := strconv.Atoi(v)
 		if convErr != nil || n < 1 || n > maxLimit {
-			return 0, "", fault.Invalid("limit", fmt.Sprintf("must be a whole number from 1 to %d", maxLimit))
+			return 0, "", fault.Invalid("limit", fault.MsgLimit, maxLimit)
 		}
 		limit = n
 	}

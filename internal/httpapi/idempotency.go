@@ -22,7 +22,7 @@ var errIdempotencyKeyRequired = fault.New("idempotency_key_required",
 func idempotencyKey(r *http.Request) (string, error) {
 	ks := r.Header.Values("Idempotency-Key")
 	if len(ks) > 1 {
-		return "", fault.Invalid("Idempotency-Key", "must be sent once, not in several headers").
+		return "", fault.Invalid("Idempotency-Key", fault.MsgKeyOnce).
 			Explained(map[string]string{"zh-CN": "Idempotency-Key 请求头只能发送一次。"})
 	}
 	var k string
@@ -33,11 +33,11 @@ func idempotencyKey(r *http.Request) (string, error) {
 	case k == "":
 		return "", errIdempotencyKeyRequired
 	case len(k) > maxIdempotencyKey:
-		return "", fault.Invalid("Idempotency-Key", "must be at most 255 characters")
+		return "", fault.Invalid("Idempotency-Key", fault.MsgMustAtMostChars, maxIdempotencyKey)
 	}
 	for i := 0; i < len(k); i++ {
 		if k[i] < 0x20 || k[i] == 0x7f {
-			return "", fault.Invalid("Idempotency-Key", "must not hold control characters")
+			return "", fault.Invalid("Idempotency-Key", fault.MsgNoControlChars)
 		}
 	}
 	return k, nil

@@ -22,19 +22,19 @@ func parseLocale(tag string) (locale, bool) { return front.ParseLocale(tag) }
 // speaks.
 func negotiate(header string) locale { return front.Negotiate(header) }
 
-// localeOf is the locale a response to r speaks: the authenticated user's setting when a
-// handler or the auth middleware set one (setLocale), else Accept-Language (negotiated once
-// per request by the front).
+// localeOf is the locale a response to r speaks: Accept-Language (negotiated once per request
+// by the front), else the authenticated user's setting (setLocale), else en.
 func localeOf(r *http.Request) locale { return front.LocaleOf(r) }
 
-// setLocale makes tag (a user's setting such as "zh-CN") the language of the answer to r,
-// problems included. An unknown or empty tag leaves Accept-Language in charge.
+// setLocale records tag (a user's setting such as "zh-CN") as the language of the answer to r,
+// problems included, when its Accept-Language chooses none. An unknown or empty tag changes
+// nothing.
 func setLocale(r *http.Request, tag string) {
 	x := stateOf(r)
 	if x == nil {
 		return
 	}
 	if l, ok := parseLocale(tag); ok {
-		x.SetLocale(l)
+		x.SetPreferred(l)
 	}
 }

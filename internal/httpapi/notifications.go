@@ -20,7 +20,7 @@ func (s *Server) notifications(w http.ResponseWriter, r *http.Request) error {
 	case "true":
 		f.UnreadOnly = true
 	default:
-		return fault.Invalid("unread", "must be true or false")
+		return fault.Invalid("unread", fault.MsgBeBool)
 	}
 	p, _ := userOf[identity.Principal](r)
 	pg, err := s.inbox.List(r.Context(), p.User.ID, localeOf(r).String(), f)

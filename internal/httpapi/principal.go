@@ -45,7 +45,8 @@ func credential(r *http.Request) (string, bool) {
 }
 
 // requireUser lets a request through only with a token authn accepts, and keeps the user for
-// userOf[P]. A user whose P has PreferredLocale() is answered in that language.
+// userOf[P]. A user whose P has PreferredLocale() is answered in that language when the
+// request's Accept-Language names none.
 func requireUser[P any](authn Authenticator[P]) middleware {
 	return func(next handlerFunc) handlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) error {

@@ -117,6 +117,11 @@ func problemBody(f *fault.Error, l locale) (int, []byte) {
 	if f.Msg != "" && f.Code != errInternal.Code && (l == localeEN || detail == "") {
 		detail = f.Msg
 	}
+	if len(f.Errs) > 0 && l != localeEN {
+		// The first field failure, in the answer's language, says more than the code's text.
+		fe := f.Errs[0].In(l.String())
+		detail = fe.Field + " " + fe.Message + "。"
+	}
 	if d := f.Details[l.String()]; d != "" {
 		detail = d
 	}
@@ -162,7 +167,7 @@ func problemBody(f *fault.Error, l locale) (int, []byte) {
 		b.Write(v)
 	}
 	if len(f.Errs) > 0 {
-		errs, _ := marshalJSON(f.Errs)
+		errs, _ := marshalJSON(f.FieldErrors(l.String()))
 		b.WriteString(`,"errors":`)
 		b.Write(errs)
 	}

@@ -92,8 +92,8 @@ func TestProblemFieldsAndRetryAfter(t *testing.T) {
 		testRoute("GET /t/reserved", returns(fault.New("forbidden", "no").With("status", 200, "code", "x", "why", "role"))),
 		testRoute("GET /t/fields", returns(func() error {
 			var v fault.Validation
-			v.Add("amount", "must be positive")
-			v.Add("currency", "not supported")
+			v.Add("amount", fault.MsgPositiveAmount)
+			v.Add("currency", fault.MsgRequired)
 			return v.Err()
 		}())),
 	)
@@ -142,7 +142,7 @@ func TestProblemFieldsAndRetryAfter(t *testing.T) {
 			t.Fatalf("%v", p)
 		}
 		first := errs[0].(map[string]any)
-		if first["field"] != "amount" || first["message"] != "must be positive" {
+		if first["field"] != "amount" || first["message"] != "must be a positive integer in minor units" {
 			t.Fatalf("errors[0] = %v", first)
 		}
 	})
@@ -184,14 +184,49 @@ func TestUnknownErrorsAre500AndLogged(t *testing.T) {
 	}
 }
 
-func TestLocaleFromUserSettingWins(t *testing.T) {
-	s := newTestServer(t, testRoute("GET /t/zh-user", func(w http.ResponseWriter, r *http.Request) error {
-		setLocale(r, "zh-CN") // what requireUser does for a user whose setting is Chinese
-		return fault.New("insufficient_balance", "not enough")
-	}))
-	p := problemOf(t, s.do(t, "GET", "/t/zh-user", "", "Accept-Language", "en-US"))
-	if p["title"] != codes["insufficient_balance"].title[localeZH] {
-		t.Fatalf("title %v", p["title"])
+// TestLocaleRule: Accept-Language chooses, even against the user's setting; without it (or
+// when it names no language Dompet speaks) the setting; without either, en.
+func TestLocaleRule(t *testing.T) {
+	route := func(setting string) func(w http.ResponseWriter, r *http.Request) error {
+		return func(w http.ResponseWriter, r *http.Request) error {
+			setLocale(r, setting) // what requireUser does with the user's setting
+			var v fault.Validation
+			v.Add("amount", fault.MsgPositiveAmount)
+			return v.Err()
+		}
+	}
+	s := newTestServer(t, testRoute("GET /t/en-user", route("en")), testRoute("GET /t/zh-user", route("zh-CN")),
+		testRoute("GET /t/no-setting", route("")))
+	tests := []struct {
+		path, header string
+		want         locale
+	}{
+		{"/t/en-user", "zh-CN", localeZH},
+		{"/t/zh-user", "en-US", localeEN},
+		{"/t/zh-user", "", localeZH},
+		{"/t/en-user", "", localeEN},
+		{"/t/zh-user", "fr", localeZH},
+		{"/t/no-setting", "", localeEN},
+		{"/t/no-setting", "zh", localeZH},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path+" "+tt.header, func(t *testing.T) {
+			var hdr []string
+			if tt.header != "" {
+				hdr = []string{"Accept-Language", tt.header}
+			}
+			rec := s.do(t, "GET", tt.path, "", hdr...)
+			p := problemOf(t, rec)
+			msg := p["errors"].([]any)[0].(map[string]any)["message"]
+			wantMsg, wantDetail := "must be a positive integer in minor units", "amount: must be a positive integer in minor units"
+			if tt.want == localeZH {
+				wantMsg, wantDetail = "必须是以最小货币单位表示的正整数", "amount 必须是以最小货币单位表示的正整数。"
+			}
+			if p["title"] != codes["invalid_request"].title[tt.want] || p["detail"] != wantDetail || msg != wantMsg ||
+				rec.Header().Get("Content-Language") != tt.want.String() {
+				t.Fatalf("want %s: %s %v", tt.want, rec.Header().Get("Content-Language"), p)
+			}
+		})
 	}
 }
 

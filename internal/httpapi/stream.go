@@ -489,7 +489,7 @@ func (s *Server) readStream(ctx context.Context, c *websocket.Conn, side streamS
 				return
 			}
 		default:
-			if !refuse(f.ClientID, fault.Invalid("type", "must be message or typing")) {
+			if !refuse(f.ClientID, fault.Invalid("type", fault.MsgOneOf, "message, typing")) {
 				return
 			}
 		}

@@ -97,22 +97,17 @@ func (f *strictFailure) fault() error {
 	field := f.field()
 	switch f.kind {
 	case hasNUL:
-		return strictFault(field, "must not contain the character U+0000", "不能包含字符 U+0000")
+		return fault.Invalid(field, fault.MsgNUL)
 	case badName:
-		return strictFault(field, "holds a member name that is not valid UTF-8 text", "中有成员名称不是有效的 UTF-8 文本")
+		return fault.Invalid(field, fault.MsgBadName)
 	case duplicate:
-		return strictFault(field, "appears more than once: send each field once", "重复出现：每个字段只能出现一次")
+		return fault.Invalid(field, fault.MsgDuplicate)
 	case unknownField:
-		return strictFault(field, "unknown field", "不是已知字段")
+		return fault.Invalid(field, fault.MsgUnknownField)
 	case wrongCase:
-		return strictFault(field, `is not a field: names are case-sensitive, write "`+f.name+`"`,
-			"不是有效字段：字段名区分大小写，应写作 \""+f.name+"\"")
+		return fault.Invalid(field, fault.MsgWrongCase, f.name)
 	}
-	return strictFault(field, "must be valid UTF-8 text", "必须是有效的 UTF-8 文本")
-}
-
-func strictFault(field, en, zh string) error {
-	return fault.Invalid(field, en).Explained(map[string]string{"zh-CN": field + " " + zh + "。"})
+	return fault.Invalid(field, fault.MsgValidUTF8)
 }
 
 // strictScanner walks one JSON value.

@@ -57,7 +57,7 @@ func (s *Server) openConversation(w http.ResponseWriter, r *http.Request) error 
 		req.Channel = support.ChannelChat
 	}
 	if req.Channel != support.ChannelChat {
-		return fault.Invalid("channel", "must be chat; email and phone conversations start from their channels")
+		return fault.Invalid("channel", fault.MsgChatOnly)
 	}
 	p, _ := userOf[identity.Principal](r)
 	c, _, err := s.support.Open(r.Context(), support.NewConversation{Channel: req.Channel, Customer: customerOf(p.User),

@@ -163,7 +163,7 @@ func (s *Server) feeQuote(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	amount, err := strconv.ParseInt(q.Get("amount"), 10, 64)
 	if err != nil {
-		return fault.Invalid("amount", "must be a positive integer in minor units")
+		return fault.Invalid("amount", fault.MsgPositiveAmount)
 	}
 	cur := q.Get("currency")
 	if cur == "" {
@@ -247,7 +247,7 @@ func listFilter(r *http.Request) (wallet.Filter, error) {
 	q := r.URL.Query()
 	f := wallet.Filter{Kind: q.Get("kind"), Status: q.Get("status"), Cursor: cursor, Limit: limit}
 	if f.Kind != "" && !slices.Contains(wallet.Kinds, f.Kind) {
-		return f, fault.Invalid("kind", "unknown transaction kind")
+		return f, fault.Invalid("kind", fault.MsgTxKind)
 	}
 	return f, nil
 }
@@ -258,7 +258,7 @@ func (s *Server) transactions(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if f.Status != "" && !slices.Contains(wallet.Statuses, f.Status) {
-		return fault.Invalid("status", "must be pending, succeeded, failed or reversed")
+		return fault.Invalid("status", fault.MsgTxStatus)
 	}
 	p, _ := userOf[identity.Principal](r)
 	pg, err := s.wallet.Transactions(r.Context(), p.User.ID, f)

@@ -58,7 +58,7 @@ type PasswordChange struct {
 func (s *Service) ChangePassword(ctx context.Context, in PasswordChange) error {
 	now := s.now().UTC()
 	if in.Current == "" || len(in.Current) > maxLoginInputBytes {
-		return fault.Invalid("current_password", "is required")
+		return fault.Invalid("current_password", fault.MsgRequired)
 	}
 	u, oldHash, err := s.userWhere(ctx, s.db, "id = ?", in.UserID)
 	if err != nil {
@@ -121,11 +121,11 @@ func (s *Service) ChangePassword(ctx context.Context, in PasswordChange) error {
 func (s *Service) newPassword(ctx context.Context, userID, field, pw string) (string, error) {
 	switch {
 	case pw == "":
-		return "", fault.Invalid(field, "is required")
+		return "", fault.Invalid(field, fault.MsgRequired)
 	case len(pw) > maxPasswordBytes:
-		return "", fault.Invalid(field, fmt.Sprintf("must be at most %d bytes", maxPasswordBytes))
+		return "", fault.Invalid(field, fault.MsgAtMostBytes, maxPasswordBytes)
 	case !utf8.ValidString(pw):
-		return "", fault.Invalid(field, "must be valid UTF-8 text")
+		return "", fault.Invalid(field, fault.MsgValidUTF8)
 	}
 	if reason, msg := s.common.passwordProblem(pw); reason != "" {
 		return "", ErrWeakPassword.Because(msg).With("reason", reason)

@@ -66,8 +66,8 @@ type SetPINInput struct {
 func (s *Service) SetPIN(ctx context.Context, in SetPINInput) error {
 	now := s.now().UTC()
 	var v fault.Validation
-	v.Check(wellFormedCode(in.PIN), "pin", "must be 6 digits")
-	v.Check(in.Password != "" && len(in.Password) <= maxLoginInputBytes, "password", "is required")
+	v.Check(wellFormedCode(in.PIN), "pin", fault.MsgPIN)
+	v.Check(in.Password != "" && len(in.Password) <= maxLoginInputBytes, "password", fault.MsgRequired)
 	if err := v.Err(); err != nil {
 		return err
 	}
@@ -296,8 +296,8 @@ type PINReset struct {
 func (s *Service) ResetPIN(ctx context.Context, in PINReset) error {
 	now := s.now().UTC()
 	var v fault.Validation
-	v.Check(in.Code != "", "code", "is required")
-	v.Check(wellFormedCode(in.NewPIN), "new_pin", "must be 6 digits")
+	v.Check(in.Code != "", "code", fault.MsgRequired)
+	v.Check(wellFormedCode(in.NewPIN), "new_pin", fault.MsgPIN)
 	if err := v.Err(); err != nil {
 		return err
 	}

@@ -40,8 +40,8 @@ func (s *Service) RequestRecovery(ctx context.Context, in RecoveryRequest) error
 	now := s.now().UTC()
 	login := s.phoneLogin(strings.TrimSpace(in.Login))
 	var v fault.Validation
-	v.Check(login != "" && len(login) <= maxLoginInputBytes, "login", "is required: a phone number or email")
-	v.Check(in.Channel == notify.SMS || in.Channel == notify.Email, "channel", `must be "sms" or "email"`)
+	v.Check(login != "" && len(login) <= maxLoginInputBytes, "login", fault.MsgRequiredLogin)
+	v.Check(in.Channel == notify.SMS || in.Channel == notify.Email, "channel", fault.MsgChannel)
 	if err := v.Err(); err != nil {
 		return err
 	}
@@ -97,8 +97,8 @@ func (s *Service) VerifyRecovery(ctx context.Context, in RecoveryVerify) (resetT
 	now := s.now().UTC()
 	login := s.phoneLogin(strings.TrimSpace(in.Login))
 	var v fault.Validation
-	v.Check(login != "" && len(login) <= maxLoginInputBytes, "login", "is required: a phone number or email")
-	v.Check(in.Code != "", "code", "is required")
+	v.Check(login != "" && len(login) <= maxLoginInputBytes, "login", fault.MsgRequiredLogin)
+	v.Check(in.Code != "", "code", fault.MsgRequired)
 	if err := v.Err(); err != nil {
 		return "", err
 	}

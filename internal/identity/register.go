@@ -112,24 +112,24 @@ func (l commonList) checkRegister(in RegisterInput) (RegisterInput, error) {
 	in.Locale = strings.TrimSpace(in.Locale)
 
 	var v fault.Validation
-	v.Check(validPhone(in.Phone), "phone", "must be in E.164 form (+ and 8 to 15 digits) or a local number")
-	v.Check(validEmail(in.Email), "email", "must be an email address")
+	v.Check(validPhone(in.Phone), "phone", fault.MsgPhoneE164)
+	v.Check(validEmail(in.Email), "email", fault.MsgEmail)
 	switch {
 	case in.Password == "":
-		v.Add("password", "is required")
+		v.Add("password", fault.MsgRequired)
 	case len(in.Password) > maxPasswordBytes:
-		v.Add("password", fmt.Sprintf("must be at most %d bytes", maxPasswordBytes))
+		v.Add("password", fault.MsgAtMostBytes, maxPasswordBytes)
 	case !utf8.ValidString(in.Password):
-		v.Add("password", "must be valid UTF-8 text")
+		v.Add("password", fault.MsgValidUTF8)
 	}
-	v.Check(validDisplayName(in.DisplayName), "display_name", "must be 1 to 80 characters of text")
+	v.Check(validDisplayName(in.DisplayName), "display_name", fault.MsgTextLength, 1, 80)
 	switch {
 	case in.Locale == "" || strings.EqualFold(in.Locale, LocaleEN):
 		in.Locale = LocaleEN
 	case strings.EqualFold(in.Locale, LocaleZhCN):
 		in.Locale = LocaleZhCN
 	default:
-		v.Add("locale", `must be "en" or "zh-CN"`)
+		v.Add("locale", fault.MsgLocale)
 	}
 	if err := v.Err(); err != nil {
 		return in, err

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/dompet/dompet/internal/db"
+	"github.com/dompet/dompet/internal/fault"
 )
 
 // Second-factor methods, as listed in second_factor_required answers and in User.TwoFactor.
@@ -64,7 +65,7 @@ func (s *Service) EnrollTOTP(ctx context.Context, userID string) (TOTPEnrollment
 		return TOTPEnrollment{}, err
 	}
 	if u.TwoFactor.Enabled {
-		return TOTPEnrollment{}, ErrInvalidState.Because("two-factor is already on; turn it off before enrolling again")
+		return TOTPEnrollment{}, ErrInvalidState.Saying(fault.MsgTwoFactorOnEnroll)
 	}
 	secret, url, err := newTOTPKey(u.Email)
 	if err != nil {
@@ -100,13 +101,13 @@ func (s *Service) ConfirmTOTP(ctx context.Context, userID, code string) ([]strin
 			return err
 		}
 		if u.TwoFactor.Enabled {
-			return ErrInvalidState.Because("two-factor is already on")
+			return ErrInvalidState.Saying(fault.MsgTwoFactorOn)
 		}
 		var pending string
 		var last int64
 		err = tx.QueryRow(ctx, "SELECT pending_secret, last_step FROM user_totp WHERE user_id = ?", userID).Scan(&pending, &last)
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && pending == "") {
-			return ErrInvalidState.Because("no TOTP enrollment is waiting: POST /api/v1/me/two-factor/totp first")
+			return ErrInvalidState.Saying(fault.MsgNoEnrollment)
 		}
 		if err != nil {
 			return err
@@ -155,10 +156,10 @@ func (s *Service) DisableTwoFactor(ctx context.Context, userID, password, code s
 	if ok, err := s.verify(ctx, hash, password); err != nil && ctx.Err() != nil {
 		return err
 	} else if !ok {
-		return ErrInvalidCredentials.Because("the password is wrong")
+		return ErrInvalidCredentials.Saying(fault.MsgWrongPassword)
 	}
 	if !u.TwoFactor.Enabled {
-		return ErrInvalidState.Because("two-factor is not on")
+		return ErrInvalidState.Saying(fault.MsgTwoFactorOff)
 	}
 	now := s.now().UTC()
 	if err := s.throttleCodes(ctx, userID, now); err != nil {

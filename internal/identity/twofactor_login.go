@@ -77,7 +77,7 @@ func (s *Service) secondFactor(ctx context.Context, u User, in LoginInput, now t
 	switch in.OTPMethod {
 	case "", MethodSMS, MethodEmail, MethodTOTP:
 	default:
-		return c, fault.Invalid("otp_method", `must be "sms" or "email"`)
+		return c, fault.Invalid("otp_method", fault.MsgChannel)
 	}
 	if err := s.throttleCodes(ctx, u.ID, now); err != nil {
 		return c, err

@@ -38,7 +38,7 @@ func (s *Service) UserByLogin(ctx context.Context, login string) (User, error) {
 // SetTier changes a user's verification tier.
 func (s *Service) SetTier(ctx context.Context, userID string, tier Tier) error {
 	if tier != TierBasic && tier != TierVerified {
-		return fault.Invalid("tier", `must be "basic" or "verified"`)
+		return fault.Invalid("tier", fault.MsgTier)
 	}
 	defer s.invalidateUser(userID, "") // cached principals carry the tier
 	now := s.now().UTC()

@@ -58,11 +58,11 @@ func (c verifiable) verified(u User) bool {
 
 // errAlreadyVerified answers a resend for what is verified already.
 func errAlreadyVerified(c verifiable) error {
-	what := "phone"
+	m := fault.MsgPhoneVerified
 	if c.channel == notify.Email {
-		what = "email"
+		m = fault.MsgEmailVerified
 	}
-	return ErrInvalidState.Because("the "+what+" is already verified").With("reason", "already_verified")
+	return ErrInvalidState.Saying(m).With("reason", "already_verified")
 }
 
 // SendVerification sends userID a code proving their phone (channel notify.SMS) or email
@@ -116,7 +116,7 @@ func (s *Service) Verify(ctx context.Context, userID, channel, code, ip string) 
 		return err
 	}
 	if code == "" {
-		return fault.Invalid("code", "is required")
+		return fault.Invalid("code", fault.MsgRequired)
 	}
 	now := s.now().UTC()
 	ip = clip(ip)

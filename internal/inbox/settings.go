@@ -123,7 +123,7 @@ func (s *Service) SetSettings(ctx context.Context, userID string, in Notificatio
 			got   *bool
 			fixed bool
 		}{{"sms", sec.SMS, securityChannels.SMS}, {"email", sec.Email, securityChannels.Email}, {"in_app", sec.InApp, securityChannels.InApp}} {
-			v.Check(c.got == nil || *c.got == c.fixed, "security."+c.name, "security alerts cannot be turned off")
+			v.Check(c.got == nil || *c.got == c.fixed, "security."+c.name, fault.MsgSecurityAlerts)
 		}
 	}
 	if err := v.Err(); err != nil {

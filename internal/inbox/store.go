@@ -112,7 +112,7 @@ type MarkReadInput struct {
 // MarkRead marks the user's notifications among ids read. Another user's ids change nothing.
 func (s *Service) MarkRead(ctx context.Context, userID string, in MarkReadInput) error {
 	var v fault.Validation
-	v.Check(len(in.IDs) >= 1 && len(in.IDs) <= 200, "ids", "is required: 1-200 notification ids")
+	v.Check(len(in.IDs) >= 1 && len(in.IDs) <= 200, "ids", fault.MsgRequiredIDs)
 	if err := v.Err(); err != nil {
 		return err
 	}

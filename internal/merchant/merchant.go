@@ -32,11 +32,16 @@ import (
 // Failures of this package, with the codes of API.md.
 var (
 	ErrUnauthenticated = fault.New("unauthenticated", "the API key is missing, wrong or revoked")
-	ErrNotFound        = fault.New("not_found", "no such merchant")
+	ErrNotFound        = fault.New("not_found", "").Saying(fault.MsgMerchantUnknown)
 )
 
-// KeyPrefix starts every merchant API key, so a leaked key is recognisable (secret scanners).
-const KeyPrefix = "sk_live_"
+// The prefixes of merchant API keys, so a leaked key is recognisable (secret scanners) and
+// says whether it moves real money: keys made by a server with sandbox providers or demo data
+// (Options.Test) say sk_test_. Both have the same length.
+const (
+	KeyPrefix     = "sk_live_"
+	TestKeyPrefix = "sk_test_"
+)
 
 // Merchant statuses.
 const (
@@ -82,6 +87,9 @@ type Options struct {
 	AuthCacheTTL time.Duration
 	// Logger receives delivery failures. Default: discard.
 	Logger *slog.Logger
+	// Test makes new API keys start with TestKeyPrefix: the server runs with sandbox
+	// providers or demo data (DOMPET_SANDBOX, DOMPET_DEMO).
+	Test bool
 }
 
 // Service manages merchants and sends their webhooks.
@@ -134,20 +142,40 @@ func New(d *db.DB, opts Options) *Service {
 // Create registers a merchant and returns its API key and webhook secret, which are not
 // retrievable later. webhookURL may be empty (no webhooks).
 func (s *Service) Create(ctx context.Context, name, webhookURL string) (Created, error) {
+	return s.create(ctx, name, webhookURL, "")
+}
+
+// CreateWithKey is Create with an API key chosen by the caller: the demo loader's, whose
+// merchants' keys are published so that they stay the same from one start to the next. Only a
+// test key (TestKeyPrefix, at least 32 characters after it) may be chosen.
+func (s *Service) CreateWithKey(ctx context.Context, name, webhookURL, apiKey string) (Created, error) {
+	if !strings.HasPrefix(apiKey, TestKeyPrefix) || len(apiKey) < len(TestKeyPrefix)+32 || len(apiKey) > 128 {
+		return Created{}, fmt.Errorf("create merchant %s: a chosen API key must be a test key (%s…)", name, TestKeyPrefix)
+	}
+	return s.create(ctx, name, webhookURL, apiKey)
+}
+
+func (s *Service) create(ctx context.Context, name, webhookURL, key string) (Created, error) {
 	name = strings.TrimSpace(name)
 	webhookURL = strings.TrimSpace(webhookURL)
 	var v fault.Validation
 	n := utf8.RuneCountInString(name)
-	v.Check(n >= 1 && n <= 100, "name", "must be 1 to 100 characters")
+	v.Check(n >= 1 && n <= 100, "name", fault.MsgNameLength, 1, 100)
 	if webhookURL != "" {
-		v.Check(validURL(webhookURL), "webhook_url", "must be an absolute http or https URL")
+		v.Check(validURL(webhookURL), "webhook_url", fault.MsgURL)
 		v.Check(s.opts.AllowPrivateTargets || !privateURL(webhookURL), "webhook_url",
-			"must not point to a loopback, private, link-local or cloud metadata address")
+			fault.MsgPrivateURL)
 	}
 	if err := v.Err(); err != nil {
 		return Created{}, err
 	}
-	key := KeyPrefix + randomToken()
+	if key == "" {
+		prefix := KeyPrefix
+		if s.opts.Test {
+			prefix = TestKeyPrefix
+		}
+		key = prefix + randomToken()
+	}
 	c := Created{ID: id.New("mch"), APIKey: key, WebhookSecret: "whsec_" + randomToken()}
 	err := s.db.WithTx(ctx, func(ctx context.Context, tx *db.Tx) error {
 		return insertMerchant(ctx, tx, c.ID, name, hashKey(key), key[:len(KeyPrefix)+8],
@@ -163,7 +191,7 @@ func (s *Service) Create(ctx context.Context, name, webhookURL string) (Created,
 // It is on the path of every merchant request, so answers are cached for AuthCacheTTL: a
 // disabled merchant may keep working that long.
 func (s *Service) Authenticate(ctx context.Context, apiKey string) (Merchant, error) {
-	if !strings.HasPrefix(apiKey, KeyPrefix) || len(apiKey) > 128 {
+	if !(strings.HasPrefix(apiKey, KeyPrefix) || strings.HasPrefix(apiKey, TestKeyPrefix)) || len(apiKey) > 128 {
 		return Merchant{}, ErrUnauthenticated
 	}
 	h := hashKey(apiKey)

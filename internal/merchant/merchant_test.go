@@ -137,6 +137,27 @@ func TestCreateShapeAndHashedKey(t *testing.T) {
 	if k, err := base64.RawURLEncoding.DecodeString(raw); err != nil || len(k) != 32 {
 		t.Fatalf("api key body %q: %d bytes, %v", raw, len(k), err)
 	}
+	// A server with sandbox providers or demo data makes test keys, and accepts them.
+	ts := New(d, Options{Test: true})
+	tc, err := ts.Create(ctx, "Toko Uji", "")
+	if err != nil || !strings.HasPrefix(tc.APIKey, "sk_test_") {
+		t.Fatalf("test-mode key %q, %v", tc.APIKey, err)
+	}
+	if m, err := ts.Authenticate(ctx, tc.APIKey); err != nil || m.ID != tc.ID {
+		t.Fatalf("test key refused: %v", err)
+	}
+	// The demo loader chooses its keys: test keys only.
+	for _, bad := range []string{"sk_live_" + strings.Repeat("a", 40), "sk_test_short", ""} {
+		if _, err := ts.CreateWithKey(ctx, "Toko Demo", "", bad); err == nil {
+			t.Fatalf("chosen key %q accepted", bad)
+		}
+	}
+	chosen := "sk_test_" + strings.Repeat("d", 40)
+	if c, err := s.CreateWithKey(ctx, "Toko Demo", "", chosen); err != nil || c.APIKey != chosen {
+		t.Fatalf("chosen key: %+v %v", c, err)
+	} else if m, err := s.Authenticate(ctx, chosen); err != nil || m.ID != c.ID {
+		t.Fatalf("chosen key refused: %v", err)
+	}
 	other, err := s.Create(ctx, "Toko Lain", "")
 	if err != nil {
 		t.Fatal(err)

@@ -92,7 +92,7 @@ type Change struct {
 
 func checkReason(v *fault.Validation, reason string) {
 	n := utf8.RuneCountInString(strings.TrimSpace(reason))
-	v.Check(utf8.ValidString(reason) && n >= 1 && n <= maxReasonRunes, "reason", "must say why, in 1 to 500 characters")
+	v.Check(utf8.ValidString(reason) && n >= 1 && n <= maxReasonRunes, "reason", fault.MsgReasonWhy)
 }
 
 // Update changes the staff member staffID as by allows (see the rules above) and returns it.
@@ -100,12 +100,12 @@ func checkReason(v *fault.Validation, reason string) {
 // login answers like an unknown email from then on; enabling lets them log in again.
 func (s *Service) Update(ctx context.Context, by Actor, staffID string, c Change) (Staff, error) {
 	var v fault.Validation
-	v.Check(c.Role != nil || c.Team != nil || c.Capacity != nil || c.Disabled != nil, "role", "nothing to change: give role, team, capacity or disabled")
+	v.Check(c.Role != nil || c.Team != nil || c.Capacity != nil || c.Disabled != nil, "role", fault.MsgNothingToChangeAgent)
 	if c.Role != nil {
-		v.Check(slices.Contains(Roles, *c.Role), "role", `must be "agent", "reviewer", "supervisor" or "admin"`)
+		v.Check(slices.Contains(Roles, *c.Role), "role", fault.MsgRole)
 	}
 	if c.Capacity != nil {
-		v.Check(*c.Capacity >= 0 && *c.Capacity <= MaxCapacity, "capacity", fmt.Sprintf("must be from 0 to %d", MaxCapacity))
+		v.Check(*c.Capacity >= 0 && *c.Capacity <= MaxCapacity, "capacity", fault.MsgCapacity, MaxCapacity)
 	}
 	if c.Team != nil {
 		team := strings.TrimSpace(*c.Team) // a copy: the caller's value stays as it was

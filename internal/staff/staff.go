@@ -15,6 +15,7 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"encoding/base32"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -169,6 +170,22 @@ const (
 // (weak_password). An empty team is DefaultTeam; the team must exist. A taken email gives
 // already_exists. The creation is audited, by the actor in ctx or else by the system.
 func (s *Service) Create(ctx context.Context, email, name, role, team, password string) (st Staff, totpSecret, pw string, err error) {
+	return s.create(ctx, email, name, role, team, password, "")
+}
+
+// CreateWithSecret is Create with a TOTP secret chosen by the caller (base32, at least 128
+// bits): the demo loader's, whose agents' secrets are published so that anyone trying Dompet
+// can log in as them. Never for real staff.
+func (s *Service) CreateWithSecret(ctx context.Context, email, name, role, team, password, totpSecret string) (Staff, error) {
+	k, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(strings.TrimRight(totpSecret, "="))
+	if err != nil || len(k) < 16 {
+		return Staff{}, fmt.Errorf("create staff %s: the TOTP secret must be base32, at least 128 bits", email)
+	}
+	st, _, _, err := s.create(ctx, email, name, role, team, password, totpSecret)
+	return st, err
+}
+
+func (s *Service) create(ctx context.Context, email, name, role, team, password, secret string) (st Staff, totpSecret, pw string, err error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	name = strings.TrimSpace(name)
 	team = strings.TrimSpace(team)
@@ -176,10 +193,10 @@ func (s *Service) Create(ctx context.Context, email, name, role, team, password 
 		team = DefaultTeam
 	}
 	var v fault.Validation
-	v.Check(validEmail(email), "email", "must be an email address")
-	v.Check(validName(name), "name", "must be 1 to 80 characters of text")
-	v.Check(slices.Contains(Roles, role), "role", `must be "agent", "reviewer", "supervisor" or "admin"`)
-	v.Check(len(password) <= maxPassword, "password", fmt.Sprintf("must be at most %d bytes", maxPassword))
+	v.Check(validEmail(email), "email", fault.MsgEmail)
+	v.Check(validName(name), "name", fault.MsgTextLength, 1, 80)
+	v.Check(slices.Contains(Roles, role), "role", fault.MsgRole)
+	v.Check(len(password) <= maxPassword, "password", fault.MsgAtMostBytes, maxPassword)
 	if err := v.Err(); err != nil {
 		return Staff{}, "", "", err
 	}
@@ -190,9 +207,10 @@ func (s *Service) Create(ctx context.Context, email, name, role, team, password 
 	} else if err := s.cred.CheckNewPassword(password); err != nil {
 		return Staff{}, "", "", err
 	}
-	secret, err := s.cred.NewTOTPSecret(email)
-	if err != nil {
-		return Staff{}, "", "", err
+	if secret == "" {
+		if secret, err = s.cred.NewTOTPSecret(email); err != nil {
+			return Staff{}, "", "", err
+		}
 	}
 	hash, err := s.cred.HashPassword(ctx, password)
 	if err != nil {
@@ -241,7 +259,7 @@ func teamExists(ctx context.Context, tx *db.Tx, team string) error {
 		return fmt.Errorf("team %s: %w", team, err)
 	}
 	if n == 0 {
-		return fault.Invalid("team", "is not a team (GET /api/v1/agent/teams lists them)")
+		return fault.Invalid("team", fault.MsgNotATeam)
 	}
 	return nil
 }

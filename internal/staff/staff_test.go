@@ -415,3 +415,25 @@ func TestSecretColumns(t *testing.T) {
 		t.Fatal("the retired key still opens the rotated secret")
 	}
 }
+
+// TestCreateWithSecret: the demo loader's member logs in with the secret it chose; a secret
+// that is not base32 of at least 128 bits is refused.
+func TestCreateWithSecret(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	const secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP" // 160 bits
+	pw := "Dompet-agent-2026!"
+	for _, bad := range []string{"", "not base32!", "JBSWY3DPEHPK3PXP"} {
+		if _, err := f.s.CreateWithSecret(ctx, "x@dompet.example", "X", RoleAgent, "", pw, bad); err == nil {
+			t.Fatalf("secret %q accepted", bad)
+		}
+	}
+	st, err := f.s.CreateWithSecret(ctx, "demo@dompet.example", "Demo", RoleSupervisor, "", pw, secret)
+	if err != nil || st.Role != RoleSupervisor {
+		t.Fatalf("%+v %v", st, err)
+	}
+	in := LoginInput{Email: st.Email, Password: pw, OTP: oathtool(t, secret, f.clock.Now()), IP: "203.0.113.9"}
+	if _, got, err := f.s.Login(ctx, in); err != nil || got.ID != st.ID {
+		t.Fatalf("login with the chosen secret: %v", err)
+	}
+}

@@ -94,10 +94,10 @@ func minuteOf(s string) (int, bool) {
 // and time order, holidays sorted.
 func (h BusinessHours) check(v *fault.Validation, prefix string) BusinessHours {
 	if _, err := time.LoadLocation(h.TimeZone); err != nil || h.TimeZone == "" || h.TimeZone == "Local" {
-		v.Add(prefix+".time_zone", "must be an IANA time zone such as Asia/Jakarta")
+		v.Add(prefix+".time_zone", fault.MsgTimeZone)
 	}
 	if len(h.Weekly) > maxPeriods {
-		v.Add(prefix+".weekly", fmt.Sprintf("must have at most %d periods", maxPeriods))
+		v.Add(prefix+".weekly", fault.MsgMaxPeriods, maxPeriods)
 		return h
 	}
 	type span struct{ day, start, end int }
@@ -109,13 +109,13 @@ func (h BusinessHours) check(v *fault.Validation, prefix string) BusinessHours {
 		end, okE := minuteOf(p.End)
 		switch {
 		case d < 0:
-			v.Add(f+".day", "must be one of mon, tue, wed, thu, fri, sat, sun")
+			v.Add(f+".day", fault.MsgDay)
 		case !okS || start >= 24*60:
-			v.Add(f+".start", "must be a time HH:MM from 00:00 to 23:59")
+			v.Add(f+".start", fault.MsgStart)
 		case !okE:
-			v.Add(f+".end", "must be a time HH:MM up to 24:00")
+			v.Add(f+".end", fault.MsgEnd)
 		case end <= start:
-			v.Add(f+".end", "must be after start")
+			v.Add(f+".end", fault.MsgEndAfterStart)
 		default:
 			spans = append(spans, span{d, start, end})
 		}
@@ -124,17 +124,17 @@ func (h BusinessHours) check(v *fault.Validation, prefix string) BusinessHours {
 	out := BusinessHours{TimeZone: h.TimeZone, Weekly: make([]Period, 0, len(spans)), Holidays: []string{}}
 	for i, s := range spans {
 		if i > 0 && spans[i-1].day == s.day && spans[i-1].end > s.start {
-			v.Add(prefix+".weekly", "periods of "+days[s.day]+" overlap")
+			v.Add(prefix+".weekly", fault.MsgPeriodsOverlap, days[s.day])
 		}
 		out.Weekly = append(out.Weekly, Period{Day: days[s.day], Start: hhmm(s.start), End: hhmm(s.end)})
 	}
 	if len(h.Holidays) > maxHolidays {
-		v.Add(prefix+".holidays", fmt.Sprintf("must have at most %d dates", maxHolidays))
+		v.Add(prefix+".holidays", fault.MsgMaxHolidays, maxHolidays)
 		return out
 	}
 	for i, d := range h.Holidays {
 		if t, err := time.Parse(time.DateOnly, d); err != nil || t.Format(time.DateOnly) != d {
-			v.Add(fmt.Sprintf("%s.holidays[%d]", prefix, i), "must be a date YYYY-MM-DD")
+			v.Add(fmt.Sprintf("%s.holidays[%d]", prefix, i), fault.MsgDate)
 			continue
 		}
 		if !slices.Contains(out.Holidays, d) {
@@ -150,13 +150,13 @@ func hhmm(m int) string { return fmt.Sprintf("%02d:%02d", m/60, m%60) }
 // checkTopics validates topics into v and returns them without repeats.
 func checkTopics(v *fault.Validation, topics []string) []string {
 	if len(topics) > maxTopics {
-		v.Add("topics", fmt.Sprintf("must have at most %d topics", maxTopics))
+		v.Add("topics", fault.MsgMaxTopics, maxTopics)
 		return nil
 	}
 	out := []string{}
 	for i, t := range topics {
 		if !topicRe.MatchString(t) {
-			v.Add(fmt.Sprintf("topics[%d]", i), "must be lower-case letters, digits and '_', starting with a letter, at most 40")
+			v.Add(fmt.Sprintf("topics[%d]", i), fault.MsgTopic)
 			continue
 		}
 		if !slices.Contains(out, t) {
@@ -228,8 +228,8 @@ func (s *Service) CreateTeam(ctx context.Context, by Actor, in NewTeam) (Team, e
 	}
 	var v fault.Validation
 	t := Team{Slug: strings.TrimSpace(in.Slug), Name: strings.TrimSpace(in.Name)}
-	v.Check(slugRe.MatchString(t.Slug), "slug", "must be 2 to 32 lower-case letters, digits and '-', starting with a letter")
-	v.Check(validName(t.Name), "name", "must be 1 to 80 characters of text")
+	v.Check(slugRe.MatchString(t.Slug), "slug", fault.MsgSlug)
+	v.Check(validName(t.Name), "name", fault.MsgTextLength, 1, 80)
 	t.Topics = checkTopics(&v, in.Topics)
 	hours := DefaultBusinessHours()
 	if in.BusinessHours != nil {
@@ -283,13 +283,13 @@ func (s *Service) UpdateTeam(ctx context.Context, by Actor, slug string, c TeamC
 		return Team{}, errNotLead
 	}
 	var v fault.Validation
-	v.Check(c.Name != nil || c.Topics != nil || c.BusinessHours != nil, "name", "nothing to change: give name, topics or business_hours")
+	v.Check(c.Name != nil || c.Topics != nil || c.BusinessHours != nil, "name", fault.MsgNothingToChangeTeam)
 	var name string
 	var topics []string
 	var hours BusinessHours
 	if c.Name != nil {
 		name = strings.TrimSpace(*c.Name)
-		v.Check(validName(name), "name", "must be 1 to 80 characters of text")
+		v.Check(validName(name), "name", fault.MsgTextLength, 1, 80)
 	}
 	if c.Topics != nil {
 		topics = checkTopics(&v, *c.Topics)

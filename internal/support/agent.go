@@ -118,7 +118,7 @@ func (s *Service) Assign(ctx context.Context, v Viewer, convID, agentID string) 
 	}
 	target, err := s.staff.Member(ctx, agentID)
 	if err != nil || target.Disabled || (target.Role != staff.RoleAgent && !slices.Contains([]string{staff.RoleSupervisor, staff.RoleAdmin}, target.Role)) {
-		return Conversation{}, fault.Invalid("agent_id", "must be an active agent, supervisor or admin")
+		return Conversation{}, fault.Invalid("agent_id", fault.MsgActiveAgent)
 	}
 	if c.AssigneeID != nil && *c.AssigneeID == agentID {
 		return c, nil
@@ -182,7 +182,7 @@ func (s *Service) Assign(ctx context.Context, v Viewer, convID, agentID string) 
 // team's queue at once; reopening a resolved one puts it back in the queue.
 func (s *Service) SetStatus(ctx context.Context, v Viewer, convID, status string) (Conversation, error) {
 	if !slices.Contains(Statuses, status) {
-		return Conversation{}, fault.Invalid("status", "must be one of open, pending, resolved")
+		return Conversation{}, fault.Invalid("status", fault.MsgOneOf, "open, pending, resolved")
 	}
 	c, err := s.AgentConversation(ctx, v, convID)
 	if err != nil {

@@ -138,8 +138,8 @@ func (s *Service) Unlock(ctx context.Context, v Viewer, userID, verification, no
 	verification, note = strings.TrimSpace(verification), strings.TrimSpace(note)
 	var val fault.Validation
 	val.Check(verification != "" && utf8.ValidString(verification) && utf8.RuneCountInString(verification) <= 500,
-		"verification", "must say how the customer's identity was checked, in 1 to 500 characters")
-	val.Check(utf8.ValidString(note) && utf8.RuneCountInString(note) <= 1000, "note", "must be at most 1000 characters")
+		"verification", fault.MsgVerificationHow)
+	val.Check(utf8.ValidString(note) && utf8.RuneCountInString(note) <= 1000, "note", fault.MsgMustAtMostChars, 1000)
 	if err := val.Err(); err != nil {
 		return err
 	}

@@ -200,8 +200,8 @@ const (
 
 func checkBody(v *fault.Validation, field, body string) {
 	n := utf8.RuneCountInString(body)
-	v.Check(utf8.ValidString(body) && strings.TrimSpace(body) != "", field, "must not be empty")
-	v.Check(n <= MaxBody, field, fmt.Sprintf("must be at most %d characters (this one has %d)", MaxBody, n))
+	v.Check(utf8.ValidString(body) && strings.TrimSpace(body) != "", field, fault.MsgNotEmpty)
+	v.Check(n <= MaxBody, field, fault.MsgAtMostCharsHas, MaxBody, n)
 }
 
 // Open starts a conversation with its first message and routes it at once: assigned to a free
@@ -209,27 +209,27 @@ func checkBody(v *fault.Validation, field, body string) {
 // call it with the customer they recognised (a user id, or only an email or phone).
 func (s *Service) Open(ctx context.Context, in NewConversation) (Conversation, Message, error) {
 	var v fault.Validation
-	v.Check(slices.Contains(Channels, in.Channel), "channel", "must be one of chat, email, phone, callback")
-	v.Check(slices.Contains(Topics, in.Topic), "topic", "must be one of "+strings.Join(Topics, ", "))
+	v.Check(slices.Contains(Channels, in.Channel), "channel", fault.MsgOneOf, "chat, email, phone, callback")
+	v.Check(slices.Contains(Topics, in.Topic), "topic", fault.MsgOneOf, strings.Join(Topics, ", "))
 	if in.Priority == "" {
 		in.Priority = "normal"
 	}
-	v.Check(slices.Contains(Priorities, in.Priority), "priority", "must be one of low, normal, high, urgent")
+	v.Check(slices.Contains(Priorities, in.Priority), "priority", fault.MsgOneOf, "low, normal, high, urgent")
 	checkBody(&v, "message", in.Body)
-	v.Check(utf8.RuneCountInString(in.Subject) <= maxSubject, "subject", "is too long")
-	v.Check(len(in.ClientID) <= maxClientID, "client_id", "must be at most 128 characters")
+	v.Check(utf8.RuneCountInString(in.Subject) <= maxSubject, "subject", fault.MsgTooLong)
+	v.Check(len(in.ClientID) <= maxClientID, "client_id", fault.MsgMustAtMostChars, 128)
 	c := in.Customer
-	v.Check(c.UserID != "" || c.Email != "" || c.Phone != "", "customer", "must name a user, an email or a phone")
+	v.Check(c.UserID != "" || c.Email != "" || c.Phone != "", "customer", fault.MsgCustomerNamed)
 	if err := v.Err(); err != nil {
 		return Conversation{}, Message{}, err
 	}
 	if in.TransactionID != "" {
 		if c.UserID == "" || s.money == nil {
-			return Conversation{}, Message{}, fault.Invalid("transaction_id", "is not one of your transactions")
+			return Conversation{}, Message{}, fault.Invalid("transaction_id", fault.MsgNotYourTransaction)
 		}
 		if _, err := s.money.Transaction(ctx, c.UserID, in.TransactionID); err != nil {
 			if fault.Code(err) == "not_found" || errors.Is(err, db.ErrNotFound) {
-				return Conversation{}, Message{}, fault.Invalid("transaction_id", "is not one of your transactions")
+				return Conversation{}, Message{}, fault.Invalid("transaction_id", fault.MsgNotYourTransaction)
 			}
 			return Conversation{}, Message{}, fmt.Errorf("open conversation: %w", err)
 		}
@@ -332,16 +332,16 @@ func (s *Service) attachments(ctx context.Context, userID string, ids []string) 
 		return out, nil
 	}
 	if len(ids) > maxAttachments {
-		return nil, fault.Invalid("attachment_ids", fmt.Sprintf("must list at most %d attachments", maxAttachments))
+		return nil, fault.Invalid("attachment_ids", fault.MsgAtMostAttachments, maxAttachments)
 	}
 	if userID == "" || s.money == nil {
-		return nil, fault.Invalid("attachment_ids", "must be attachments you uploaded")
+		return nil, fault.Invalid("attachment_ids", fault.MsgYourAttachments)
 	}
 	for _, aid := range ids {
 		a, _, err := s.money.AttachmentContent(ctx, userID, aid)
 		if err != nil {
 			if fault.Code(err) == "not_found" || errors.Is(err, db.ErrNotFound) {
-				return nil, fault.Invalid("attachment_ids", "must be attachments you uploaded")
+				return nil, fault.Invalid("attachment_ids", fault.MsgYourAttachments)
 			}
 			return nil, fmt.Errorf("attachment %s: %w", aid, err)
 		}
@@ -392,9 +392,9 @@ func (s *Service) ByRef(ctx context.Context, ref string) (Conversation, error) {
 func (s *Service) Append(ctx context.Context, convID string, in NewMessage) (Message, error) {
 	var v fault.Validation
 	checkBody(&v, "body", in.Body)
-	v.Check(len(in.ClientID) <= maxClientID, "client_id", "must be at most 128 characters")
-	v.Check(slices.Contains([]string{AuthorCustomer, AuthorAgent, AuthorSystem}, in.Author.Type), "author", "unknown author")
-	v.Check(!in.Internal || in.Author.Type == AuthorAgent, "internal", "only staff write internal notes")
+	v.Check(len(in.ClientID) <= maxClientID, "client_id", fault.MsgMustAtMostChars, 128)
+	v.Check(slices.Contains([]string{AuthorCustomer, AuthorAgent, AuthorSystem}, in.Author.Type), "author", fault.MsgUnknownAuthor)
+	v.Check(!in.Internal || in.Author.Type == AuthorAgent, "internal", fault.MsgInternalStaff)
 	if err := v.Err(); err != nil {
 		return Message{}, err
 	}
@@ -597,9 +597,9 @@ func (s *Service) list(ctx context.Context, where []string, args []any, f Filter
 
 func validFilter(f Filter) error {
 	var v fault.Validation
-	v.Check(f.Status == "" || slices.Contains(Statuses, f.Status), "status", "must be one of open, pending, resolved, closed")
-	v.Check(f.Channel == "" || slices.Contains(Channels, f.Channel), "channel", "must be one of chat, email, phone, callback")
-	v.Check(f.Topic == "" || slices.Contains(Topics, f.Topic), "topic", "must be one of "+strings.Join(Topics, ", "))
-	v.Check(f.View == "" || slices.Contains([]string{"mine", "unassigned", "all"}, f.View), "view", "must be one of mine, unassigned, all")
+	v.Check(f.Status == "" || slices.Contains(Statuses, f.Status), "status", fault.MsgOneOf, "open, pending, resolved, closed")
+	v.Check(f.Channel == "" || slices.Contains(Channels, f.Channel), "channel", fault.MsgOneOf, "chat, email, phone, callback")
+	v.Check(f.Topic == "" || slices.Contains(Topics, f.Topic), "topic", fault.MsgOneOf, strings.Join(Topics, ", "))
+	v.Check(f.View == "" || slices.Contains([]string{"mine", "unassigned", "all"}, f.View), "view", fault.MsgOneOf, "mine, unassigned, all")
 	return v.Err()
 }

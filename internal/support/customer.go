@@ -56,8 +56,8 @@ func (s *Service) CustomerPost(ctx context.Context, userID, name, convID string,
 // Rate records the customer's score (1 to 5) of a resolved or closed conversation, once.
 func (s *Service) Rate(ctx context.Context, userID, convID string, score int, comment string) (Conversation, error) {
 	var v fault.Validation
-	v.Check(score >= 1 && score <= 5, "score", "must be a whole number from 1 to 5")
-	v.Check(utf8.ValidString(comment) && utf8.RuneCountInString(comment) <= 2000, "comment", "must be at most 2000 characters")
+	v.Check(score >= 1 && score <= 5, "score", fault.MsgWholeNumberRange, 1, 5)
+	v.Check(utf8.ValidString(comment) && utf8.RuneCountInString(comment) <= 2000, "comment", fault.MsgMustAtMostChars, 2000)
 	if err := v.Err(); err != nil {
 		return Conversation{}, err
 	}
@@ -88,8 +88,8 @@ type Callback struct {
 func (s *Service) RequestCallback(ctx context.Context, c Customer, phone, topic, note string) (Callback, error) {
 	phone = strings.TrimSpace(phone)
 	var v fault.Validation
-	v.Check(validPhone(phone), "phone", "must be a phone number, e.g. +6281234567890")
-	v.Check(utf8.ValidString(note) && utf8.RuneCountInString(note) <= 1000, "note", "must be at most 1000 characters")
+	v.Check(validPhone(phone), "phone", fault.MsgPhoneExample)
+	v.Check(utf8.ValidString(note) && utf8.RuneCountInString(note) <= 1000, "note", fault.MsgMustAtMostChars, 1000)
 	if err := v.Err(); err != nil {
 		return Callback{}, err
 	}

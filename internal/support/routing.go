@@ -40,7 +40,7 @@ const handlingSample = 20
 // online routes the agent's team's queue at once.
 func (s *Service) Presence(ctx context.Context, staffID, presence string) error {
 	if !slices.Contains([]string{Online, Away, Offline}, presence) {
-		return fault.Invalid("status", "must be one of online, away, offline")
+		return fault.Invalid("status", fault.MsgOneOf, "online, away, offline")
 	}
 	m, err := s.staff.Member(ctx, staffID)
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"regexp"
 	"slices"
@@ -71,10 +70,10 @@ var members = []string{"event", "call_id", "from", "to", "agent_email", "occurre
 // duration_seconds only on call.ended. Failures are invalid_request problems naming the member.
 func Parse(body []byte) (Event, error) {
 	if len(body) > MaxBody {
-		return Event{}, fault.Invalid("body", fmt.Sprintf("must be at most %d bytes", MaxBody))
+		return Event{}, fault.Invalid("body", fault.MsgAtMostBytes, MaxBody)
 	}
 	if !utf8.Valid(body) {
-		return Event{}, fault.Invalid("body", "must be valid UTF-8")
+		return Event{}, fault.Invalid("body", fault.MsgValidUTF8)
 	}
 	raw, err := strictObject(body)
 	if err != nil {
@@ -85,52 +84,52 @@ func Parse(body []byte) (Event, error) {
 	str := func(name string, required bool) string {
 		tok, ok := raw[name]
 		if !ok || tok == nil {
-			v.Check(!required, name, "is required")
+			v.Check(!required, name, fault.MsgRequired)
 			return ""
 		}
 		s, isStr := tok.(string)
 		if !isStr {
-			v.Add(name, "must be a string")
+			v.Add(name, fault.MsgBeString)
 			return ""
 		}
 		if strings.ContainsRune(s, utf8.RuneError) || strings.ContainsRune(s, 0) {
-			v.Add(name, "must not hold U+FFFD, a lone surrogate or U+0000")
+			v.Add(name, fault.MsgNoBadChars)
 			return ""
 		}
 		return s
 	}
 	ev.Type = Type(str("event", true))
 	if ev.Type != "" && !slices.Contains([]Type{CallIncoming, CallAnswered, CallEnded}, ev.Type) {
-		v.Add("event", "must be call.incoming, call.answered or call.ended")
+		v.Add("event", fault.MsgCallEvent)
 	}
 	if ev.CallID = str("call_id", true); ev.CallID != "" && !printable(ev.CallID, 128) {
-		v.Add("call_id", "must be 1 to 128 printable ASCII characters without spaces")
+		v.Add("call_id", fault.MsgCallID)
 	}
 	if ev.From = str("from", true); ev.From != "" && ev.From != Anonymous && !e164Re.MatchString(ev.From) {
-		v.Add("from", `must be an E.164 number such as +6281234567890, or "anonymous"`)
+		v.Add("from", fault.MsgCallFrom)
 	}
 	if ev.To = str("to", true); ev.To != "" && !e164Re.MatchString(ev.To) {
-		v.Add("to", "must be an E.164 number such as +6221500000")
+		v.Add("to", fault.MsgCallTo)
 	}
 	if email := str("agent_email", false); email != "" {
 		if len(email) > 254 || !emailRe.MatchString(email) {
-			v.Add("agent_email", "must be an email address")
+			v.Add("agent_email", fault.MsgEmail)
 		}
 		ev.AgentEmail = strings.ToLower(email)
 	}
 	if at := str("occurred_at", false); at != "" {
 		t, err := time.Parse(time.RFC3339Nano, at)
 		if err != nil {
-			v.Add("occurred_at", "must be an RFC 3339 time such as 2026-11-30T09:15:00Z")
+			v.Add("occurred_at", fault.MsgRFC3339)
 		}
 		ev.OccurredAt = t
 	}
 	if ev.Reason = str("reason", false); ev.Reason != "" {
 		switch {
 		case ev.Type != CallEnded:
-			v.Add("reason", "is only for call.ended")
+			v.Add("reason", fault.MsgOnlyCallEnded)
 		case !slices.Contains(reasons, ev.Reason):
-			v.Add("reason", "must be one of "+strings.Join(reasons, ", "))
+			v.Add("reason", fault.MsgOneOf, strings.Join(reasons, ", "))
 		}
 	}
 	if tok, ok := raw["duration_seconds"]; ok && tok != nil {
@@ -138,9 +137,9 @@ func Parse(body []byte) (Event, error) {
 		i, err := n.Int64()
 		switch {
 		case ev.Type != CallEnded:
-			v.Add("duration_seconds", "is only for call.ended")
+			v.Add("duration_seconds", fault.MsgOnlyCallEnded)
 		case !isNum || err != nil || i < 0 || i > 86400:
-			v.Add("duration_seconds", "must be an integer from 0 to 86400")
+			v.Add("duration_seconds", fault.MsgWholeNumberRange, 0, 86400)
 		default:
 			ev.DurationSeconds = int(i)
 		}
@@ -156,19 +155,19 @@ func Parse(body []byte) (Event, error) {
 // tokens (string, json.Number, bool, nil).
 func strictObject(body []byte) (map[string]any, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
-		return nil, fault.Invalid("body", "must not be empty: send a JSON object")
+		return nil, fault.Invalid("body", fault.MsgBodyEmpty)
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	malformed := func(err error) error {
-		return fault.Invalid("body", "malformed JSON: "+err.Error())
+		return fault.Invalid("body", fault.MsgJSONMalformed, err.Error())
 	}
 	tok, err := dec.Token()
 	if err != nil {
 		return nil, malformed(err)
 	}
 	if tok != json.Delim('{') {
-		return nil, fault.Invalid("body", "must be a JSON object")
+		return nil, fault.Invalid("body", fault.MsgBeJSONObject)
 	}
 	out := map[string]any{}
 	for dec.More() {
@@ -178,23 +177,23 @@ func strictObject(body []byte) (map[string]any, error) {
 		}
 		name, _ := tok.(string)
 		if strings.ContainsRune(name, utf8.RuneError) {
-			return nil, fault.Invalid("body", "member names must be valid UTF-8 without lone surrogates")
+			return nil, fault.Invalid("body", fault.MsgMemberNames)
 		}
 		if !slices.Contains(members, name) {
 			if i := slices.IndexFunc(members, func(m string) bool { return strings.EqualFold(m, name) }); i >= 0 {
-				return nil, fault.Invalid(name, fmt.Sprintf("unknown member: did you mean %q? Names are case-sensitive", members[i]))
+				return nil, fault.Invalid(name, fault.MsgUnknownMemberCase, members[i])
 			}
-			return nil, fault.Invalid(name, "unknown member")
+			return nil, fault.Invalid(name, fault.MsgUnknownMember)
 		}
 		if _, dup := out[name]; dup {
-			return nil, fault.Invalid(name, "must be given once")
+			return nil, fault.Invalid(name, fault.MsgGivenOnce)
 		}
 		val, err := dec.Token()
 		if err != nil {
 			return nil, malformed(err)
 		}
 		if _, nested := val.(json.Delim); nested {
-			return nil, fault.Invalid(name, "must not be an object or an array")
+			return nil, fault.Invalid(name, fault.MsgScalar)
 		}
 		out[name] = val
 	}
@@ -202,7 +201,7 @@ func strictObject(body []byte) (map[string]any, error) {
 		return nil, malformed(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, fault.Invalid("body", "must hold a single JSON value")
+		return nil, fault.Invalid("body", fault.MsgBodySingle)
 	}
 	return out, nil
 }

@@ -82,7 +82,7 @@ func (w *Wallet) StoreAttachment(ctx context.Context, userID, filename, declared
 	}
 	head = head[:n]
 	if n == 0 {
-		return Attachment{}, fault.Invalid("file", "is empty")
+		return Attachment{}, fault.Invalid("file", fault.MsgFileEmpty)
 	}
 	ct, err := attachmentType(head, declared)
 	if err != nil {
@@ -112,12 +112,12 @@ func (w *Wallet) StoreAttachment(ctx context.Context, userID, filename, declared
 func attachmentType(head []byte, declared string) (string, error) {
 	ct := sniff(head)
 	if !attachmentTypes[ct] {
-		return "", fault.Invalid("file", "must be an image (PNG, JPEG, GIF, WebP, HEIC) or a PDF")
+		return "", fault.Invalid("file", fault.MsgFileType)
 	}
 	if declared != "" {
 		d, _, err := mime.ParseMediaType(declared)
 		if err != nil {
-			return "", fault.Invalid("file", "has a malformed Content-Type")
+			return "", fault.Invalid("file", fault.MsgFileContentType)
 		}
 		if d == "image/jpg" || d == "image/pjpeg" {
 			d = "image/jpeg"
@@ -126,7 +126,7 @@ func attachmentType(head []byte, declared string) (string, error) {
 			d = "image/heic"
 		}
 		if d != "application/octet-stream" && d != ct {
-			return "", fault.Invalid("file", "is declared as "+d+" but its content is "+ct)
+			return "", fault.Invalid("file", fault.MsgFileDeclared, d, ct)
 		}
 	}
 	return ct, nil
@@ -171,7 +171,7 @@ func (w *Wallet) AttachmentContent(ctx context.Context, userID, attachmentID str
 	err := w.db.QueryRow(ctx, `SELECT id, filename, content_type, size, data, content FROM wallet_attachments
 		WHERE id = ? AND owner = ?`, attachmentID, userOwner(userID)).Scan(&a.ID, &a.Filename, &a.ContentType, &a.Size, &legacy, &content)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Attachment{}, nil, ErrNotFound.Because("attachment not found")
+		return Attachment{}, nil, ErrNotFound.Saying(fault.MsgAttachmentNotFound)
 	}
 	if err != nil {
 		return Attachment{}, nil, fmt.Errorf("attachment %s: %w", attachmentID, err)
@@ -245,7 +245,7 @@ func (w *Wallet) ownsAttachment(ctx context.Context, owner, attachmentID string)
 		return fmt.Errorf("attachment %s: %w", attachmentID, db.NotFound(err))
 	}
 	if n == 0 {
-		return fault.Invalid("attachment_ids", "unknown attachment "+attachmentID)
+		return fault.Invalid("attachment_ids", fault.MsgUnknownAttachment, attachmentID)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package wallet
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/dompet/dompet/internal/fault"
 	"math"
 	"math/big"
 	"os"
@@ -142,7 +143,7 @@ func (w *Wallet) QuoteFee(kind string, amount int64, currency, toCurrency string
 	feeKind := kind
 	switch {
 	case !slices.Contains(FeeQuoteKinds, kind):
-		return FeeQuote{}, invalidField("kind", "must be one of "+feeKindsPublic)
+		return FeeQuote{}, invalidField("kind", fault.MsgFeeKind, feeKindsPublic)
 	case kind == "topup":
 		feeKind = FeeTopupBank
 	}
@@ -163,7 +164,7 @@ func (w *Wallet) QuoteFee(kind string, amount int64, currency, toCurrency string
 		q.Receive = &r
 	case FeeFX, FeeRemittance:
 		if toCurrency == "" {
-			return FeeQuote{}, invalidField("to_currency", "is required for "+kind)
+			return FeeQuote{}, invalidField("to_currency", fault.MsgRequiredFor, kind)
 		}
 		to, err := w.currency(toCurrency)
 		if err != nil {
@@ -175,7 +176,7 @@ func (w *Wallet) QuoteFee(kind string, amount int64, currency, toCurrency string
 		}
 		v, fits := rate.TryConvert(amount, cur, to)
 		if !fits {
-			return FeeQuote{}, invalidField("amount", "is too large to convert")
+			return FeeQuote{}, invalidField("amount", fault.MsgAmountTooLarge)
 		}
 		r := money.New(v, to.Code)
 		q.Receive, q.Rate = &r, rate.String()

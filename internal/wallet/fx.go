@@ -55,11 +55,11 @@ func (w *Wallet) QuoteFX(ctx context.Context, u Party, in QuoteInput) (Quote, er
 		in.Purpose = PurposeConversion
 	}
 	var v fault.Validation
-	v.Check(in.FromCurrency != "", "from_currency", "is required")
-	v.Check(in.ToCurrency != "", "to_currency", "is required")
-	v.Check(in.Amount > 0, "amount", "must be a positive integer in minor units")
-	v.Check(slices.Contains(Purposes, in.Purpose), "purpose", "must be conversion or remittance")
-	v.Check(in.ToCurrency == "" || in.FromCurrency != in.ToCurrency, "to_currency", "must differ from from_currency")
+	v.Check(in.FromCurrency != "", "from_currency", fault.MsgRequired)
+	v.Check(in.ToCurrency != "", "to_currency", fault.MsgRequired)
+	v.Check(in.Amount > 0, "amount", fault.MsgPositiveAmount)
+	v.Check(slices.Contains(Purposes, in.Purpose), "purpose", fault.MsgPurpose)
+	v.Check(in.ToCurrency == "" || in.FromCurrency != in.ToCurrency, "to_currency", fault.MsgCurrenciesDiffer)
 	if err := v.Err(); err != nil {
 		return Quote{}, err
 	}
@@ -87,9 +87,9 @@ func (w *Wallet) QuoteFX(ctx context.Context, u Party, in QuoteInput) (Quote, er
 	receive, fits := rate.TryConvert(in.Amount, from, to)
 	switch {
 	case !fits:
-		return Quote{}, fault.Invalid("amount", "is too large to convert")
+		return Quote{}, fault.Invalid("amount", fault.MsgAmountTooLarge)
 	case receive <= 0:
-		return Quote{}, fault.Invalid("amount", "is too small to convert")
+		return Quote{}, fault.Invalid("amount", fault.MsgAmountTooSmall)
 	}
 	now := w.now()
 	q := Quote{ID: id.New("quo"), Purpose: in.Purpose, Rate: rate.String(), Amount: money.New(in.Amount, from.Code),
@@ -113,7 +113,7 @@ func (w *Wallet) quote(ctx context.Context, userID, quoteID string) (Quote, erro
 		Scan(&q.ID, &q.userID, &q.Purpose, &from, &to, &amount, &q.Rate, &fee, &receive, &expires)
 	if err != nil {
 		if db.NotFound(err) == db.ErrNotFound {
-			return Quote{}, ErrNotFound.Because("quote not found")
+			return Quote{}, ErrNotFound.Saying(fault.MsgQuoteNotFound)
 		}
 		return Quote{}, fmt.Errorf("quote %s: %w", quoteID, err)
 	}
@@ -136,7 +136,7 @@ type ConvertInput struct {
 func (w *Wallet) Convert(ctx context.Context, c Call, in ConvertInput) (Transaction, error) {
 	var v fault.Validation
 	checkKey(c.Key, &v)
-	v.Check(in.QuoteID != "", "quote_id", "is required")
+	v.Check(in.QuoteID != "", "quote_id", fault.MsgRequired)
 	if err := v.Err(); err != nil {
 		return Transaction{}, err
 	}
@@ -146,7 +146,7 @@ func (w *Wallet) Convert(ctx context.Context, c Call, in ConvertInput) (Transact
 			return Transaction{}, err
 		}
 		if q.Purpose != PurposeConversion {
-			return Transaction{}, fault.Invalid("quote_id", "is a remittance quote")
+			return Transaction{}, fault.Invalid("quote_id", fault.MsgRemittanceQuote)
 		}
 		fxCP := Counterparty{Type: "fx", Name: q.Amount.Currency + "→" + q.Receive.Currency}
 		if tx, err := w.refuseUnverified(ctx, c, KindFXConversion, q.Amount.Amount, q.Amount.Currency, fxCP); err != nil {
@@ -214,10 +214,10 @@ type RemitInput struct {
 func (w *Wallet) Remit(ctx context.Context, c Call, in RemitInput) (Transaction, error) {
 	var v fault.Validation
 	checkKey(c.Key, &v)
-	v.Check(in.QuoteID != "", "quote_id", "is required")
-	v.Check(len(in.Recipient.Country) == 2 && strings.ToUpper(in.Recipient.Country) == in.Recipient.Country, "recipient.country", "must be an ISO 3166 alpha-2 code such as SG")
+	v.Check(in.QuoteID != "", "quote_id", fault.MsgRequired)
+	v.Check(len(in.Recipient.Country) == 2 && strings.ToUpper(in.Recipient.Country) == in.Recipient.Country, "recipient.country", fault.MsgCountry)
 	n := utf8.RuneCountInString(strings.TrimSpace(in.Recipient.Name))
-	v.Check(n >= 1 && n <= 100, "recipient.name", "is required, at most 100 characters")
+	v.Check(n >= 1 && n <= 100, "recipient.name", fault.MsgRequiredMax, 100)
 	checkBankNumbers("recipient", in.Recipient.BankCode, in.Recipient.AccountNumber, &v) // the name is checked above, as recipient.name
 	if err := v.Err(); err != nil {
 		return Transaction{}, err
@@ -270,7 +270,7 @@ func (w *Wallet) Remit(ctx context.Context, c Call, in RemitInput) (Transaction,
 }
 
 // errQuoteUsed refuses a second use of a quote.
-var errQuoteUsed = ErrInvalidState.Because("the quote was already used")
+var errQuoteUsed = ErrInvalidState.Saying(fault.MsgQuoteUsed)
 
 // useQuote marks a quote used by the transaction txID in the transaction that moves its
 // money. The quote's state comes before the balance: a used quote is refused as used even

@@ -13,10 +13,7 @@ import (
 
 // ErrNoSuchUser answers a phone, email or id that names nobody, in words that say so in
 // every language (a bare "not found" would leave the sender guessing what was not found).
-var ErrNoSuchUser = ErrNotFound.Because("no Dompet user has that phone, email or id").Explained(map[string]string{
-	"en":    "No Dompet user has that phone number, email or id.",
-	"zh-CN": "没有使用该手机号、邮箱或用户 ID 的 Dompet 用户。",
-})
+var ErrNoSuchUser = ErrNotFound.Saying(fault.MsgNoUserLogin)
 
 // RecipientName is who a transfer would reach, as the sender may see them before sending.
 type RecipientName struct {
@@ -30,7 +27,7 @@ type RecipientName struct {
 func (w *Wallet) LookupRecipient(ctx context.Context, u Party, ip, to string) (RecipientName, error) {
 	to = strings.TrimSpace(to)
 	if to == "" || utf8.RuneCountInString(to) > 254 {
-		return RecipientName{}, fault.Invalid("to", "is required: a phone number, email or user id")
+		return RecipientName{}, fault.Invalid("to", fault.MsgRequiredTo)
 	}
 	if w.o.LookupLimit != nil {
 		if err := w.o.LookupLimit(u.ID, ip); err != nil {

@@ -20,14 +20,14 @@ import (
 // field (400), not an unsupported currency (422).
 func checkCall(c Call, amount int64, currency string, v *fault.Validation) {
 	checkKey(c.Key, v)
-	v.Check(amount > 0, "amount", "must be a positive integer in minor units")
-	v.Check(currency != "", "currency", "is required")
+	v.Check(amount > 0, "amount", fault.MsgPositiveAmount)
+	v.Check(currency != "", "currency", fault.MsgRequired)
 }
 
 // checkKey validates an idempotency key (the HTTP layer checks it first; Go callers such as
 // the demo loader and benchmarks rely on this).
 func checkKey(key string, v *fault.Validation) {
-	v.Check(key != "" && len(key) <= 255, "Idempotency-Key", "is required, 1-255 characters")
+	v.Check(key != "" && len(key) <= 255, "Idempotency-Key", fault.MsgRequiredKey)
 }
 
 func (w *Wallet) base(c Call, kind string, amount int64, currency string, fee int64) record {
@@ -61,8 +61,8 @@ type TopUpInput struct {
 func (w *Wallet) TopUp(ctx context.Context, c Call, in TopUpInput) (Transaction, error) {
 	var v fault.Validation
 	checkCall(c, in.Amount, in.Currency, &v)
-	v.Check(slices.Contains(SourceTypes, in.Source.Type), "source.type", "must be bank_transfer or card")
-	v.Check(in.Source.Reference != "" && len(in.Source.Reference) <= 128, "source.reference", "is required, at most 128 characters")
+	v.Check(slices.Contains(SourceTypes, in.Source.Type), "source.type", fault.MsgSourceType)
+	v.Check(in.Source.Reference != "" && len(in.Source.Reference) <= 128, "source.reference", fault.MsgRequiredMax, 128)
 	if err := v.Err(); err != nil {
 		return Transaction{}, err
 	}
@@ -82,7 +82,7 @@ func (w *Wallet) TopUp(ctx context.Context, c Call, in TopUpInput) (Transaction,
 		rec.details.Source = &src
 		rec.counterparty = Counterparty{Type: in.Source.Type, Name: src.Reference}
 		if fee >= in.Amount {
-			return Transaction{}, fault.Invalid("amount", "is not more than the top-up fee")
+			return Transaction{}, fault.Invalid("amount", fault.MsgAmountBelowFee)
 		}
 		if c.User.Status == "restricted" {
 			return w.fail(ctx, rec, ErrAccountRestricted, true)
@@ -158,9 +158,9 @@ type PayInput struct {
 func (w *Wallet) Pay(ctx context.Context, c Call, in PayInput) (Transaction, error) {
 	var v fault.Validation
 	checkCall(c, in.Amount, in.Currency, &v)
-	v.Check(in.MerchantID != "", "merchant_id", "is required")
+	v.Check(in.MerchantID != "", "merchant_id", fault.MsgRequired)
 	n := utf8.RuneCountInString(strings.TrimSpace(in.OrderRef))
-	v.Check(n >= 1 && utf8.RuneCountInString(in.OrderRef) <= 128, "order_ref", "is required, at most 128 characters")
+	v.Check(n >= 1 && utf8.RuneCountInString(in.OrderRef) <= 128, "order_ref", fault.MsgRequiredMax, 128)
 	if err := v.Err(); err != nil {
 		return Transaction{}, err
 	}
@@ -178,7 +178,7 @@ func (w *Wallet) Pay(ctx context.Context, c Call, in PayInput) (Transaction, err
 		name, err := w.o.Merchants.Name(ctx, in.MerchantID)
 		if err != nil {
 			if errors.Is(err, ErrNotFound) {
-				return Transaction{}, ErrNotFound.Because("merchant not found")
+				return Transaction{}, ErrNotFound.Saying(fault.MsgMerchantNotFound)
 			}
 			return Transaction{}, fmt.Errorf("pay merchant %s: %w", in.MerchantID, err)
 		}
@@ -258,8 +258,8 @@ type TransferInput struct {
 func (w *Wallet) Transfer(ctx context.Context, c Call, in TransferInput) (Transaction, error) {
 	var v fault.Validation
 	checkCall(c, in.Amount, in.Currency, &v)
-	v.Check(strings.TrimSpace(in.To) != "", "to", "is required: a phone number, email or user id")
-	v.Check(utf8.RuneCountInString(in.Note) <= 140, "note", "at most 140 characters")
+	v.Check(strings.TrimSpace(in.To) != "", "to", fault.MsgRequiredTo)
+	v.Check(utf8.RuneCountInString(in.Note) <= 140, "note", fault.MsgAtMostChars, 140)
 	if err := v.Err(); err != nil {
 		return Transaction{}, err
 	}
@@ -277,12 +277,12 @@ func (w *Wallet) Transfer(ctx context.Context, c Call, in TransferInput) (Transa
 		to, err := w.o.Users.Lookup(ctx, strings.TrimSpace(in.To))
 		if err != nil {
 			if errors.Is(err, ErrNotFound) {
-				return Transaction{}, ErrNotFound.Because("no Dompet user has that phone, email or id")
+				return Transaction{}, ErrNotFound.Saying(fault.MsgNoUserLogin)
 			}
 			return Transaction{}, fmt.Errorf("transfer to %s: %w", in.To, err)
 		}
 		if to.ID == c.User.ID {
-			return Transaction{}, fault.Invalid("to", "cannot transfer to yourself")
+			return Transaction{}, fault.Invalid("to", fault.MsgSelfTransfer)
 		}
 		fee := w.o.Fees.Fee(FeeTransfer, in.Currency, in.Amount)
 		rec := w.base(c, KindTransferOut, in.Amount, in.Currency, fee)
@@ -330,13 +330,13 @@ var (
 func checkBankAccount(prefix string, b BankAccount, v *fault.Validation) {
 	checkBankNumbers(prefix, b.BankCode, b.AccountNumber, v)
 	n := utf8.RuneCountInString(strings.TrimSpace(b.HolderName))
-	v.Check(n >= 1 && n <= 100, prefix+".holder_name", "is required, at most 100 characters")
+	v.Check(n >= 1 && n <= 100, prefix+".holder_name", fault.MsgRequiredMax, 100)
 }
 
 // checkBankNumbers checks a bank code and an account number, named under prefix.
 func checkBankNumbers(prefix, bankCode, accountNumber string, v *fault.Validation) {
-	v.Check(bankCodeRE.MatchString(bankCode), prefix+".bank_code", "must be 3-11 letters or digits")
-	v.Check(accountRE.MatchString(accountNumber), prefix+".account_number", "must be 5-34 digits")
+	v.Check(bankCodeRE.MatchString(bankCode), prefix+".bank_code", fault.MsgBankCode)
+	v.Check(accountRE.MatchString(accountNumber), prefix+".account_number", fault.MsgAccountNumber)
 }
 
 // Withdraw holds the amount and the fee and pays them out to a bank account; the bank

@@ -1,6 +1,7 @@
 package wallet
 
 import (
+	"github.com/dompet/dompet/internal/fault"
 	"github.com/dompet/dompet/internal/money"
 )
 
@@ -26,7 +27,7 @@ func (r Rates) Rate(from, to string) (money.Rate, error) {
 	f, ok1 := r[from]
 	t, ok2 := r[to]
 	if !ok1 || !ok2 || from == to {
-		return money.Rate{}, ErrCurrency.Because("no exchange rate from " + from + " to " + to)
+		return money.Rate{}, ErrCurrency.Saying(fault.MsgNoRate, from, to)
 	}
 	return t.Mul(f.Inverse()), nil
 }

@@ -32,9 +32,9 @@ func translate(r *fault.Error, self, selfID string, amount money.Amount) *fault.
 		}
 		switch {
 		case strings.HasPrefix(key, usageRefund):
-			return ErrRefundNotAllowed.Because("the refund would exceed what is left of the payment")
+			return ErrRefundNotAllowed.Saying(fault.MsgRefundExceeds)
 		case strings.HasPrefix(key, usageQuote):
-			return ErrInvalidState.Because("the quote was already used")
+			return ErrInvalidState.Saying(fault.MsgQuoteUsed)
 		case strings.HasPrefix(key, usageDayOut):
 			return ErrLimitExceeded.With("limit", "daily_outgoing", "currency", amount.Currency)
 		case strings.HasPrefix(key, usageMonthOut):
@@ -177,7 +177,9 @@ func limitReason(zh bool, limit, max string) string {
 }
 
 func invalidAmount() error {
-	return fault.Invalid("amount", "must be a positive integer in minor units")
+	return fault.Invalid("amount", fault.MsgPositiveAmount)
 }
 
-func invalidField(field, msg string) error { return fault.Invalid(field, msg) }
+func invalidField(field string, m fault.Msg, args ...any) error {
+	return fault.Invalid(field, m, args...)
+}

@@ -34,10 +34,10 @@ type RefundInput struct {
 func (w *Wallet) Refund(ctx context.Context, mc MerchantCall, in RefundInput) (Transaction, error) {
 	var v fault.Validation
 	checkKey(mc.Key, &v)
-	v.Check(in.PaymentID != "", "payment_id", "is required")
-	v.Check(in.Amount > 0, "amount", "must be a positive integer in minor units")
+	v.Check(in.PaymentID != "", "payment_id", fault.MsgRequired)
+	v.Check(in.Amount > 0, "amount", fault.MsgPositiveAmount)
 	n := utf8.RuneCountInString(strings.TrimSpace(in.Reason))
-	v.Check(n >= 1 && utf8.RuneCountInString(in.Reason) <= 500, "reason", "is required, at most 500 characters")
+	v.Check(n >= 1 && utf8.RuneCountInString(in.Reason) <= 500, "reason", fault.MsgRequiredMax, 500)
 	if err := v.Err(); err != nil {
 		return Transaction{}, err
 	}
@@ -61,7 +61,7 @@ func (w *Wallet) refund(ctx context.Context, merchantID string, in RefundInput, 
 	owner := merchantOwner(merchantID)
 	pay, err := w.transaction(ctx, owner, in.PaymentID)
 	if err != nil || pay.Kind != KindPayment || pay.Status != StatusSucceeded {
-		return Transaction{}, ErrNotFound.Because("payment not found")
+		return Transaction{}, ErrNotFound.Saying(fault.MsgPaymentNotFound)
 	}
 	userID := pay.Counterparty.ID
 	txID, at := w.stamp()
@@ -154,11 +154,11 @@ type RefundRequestInput struct {
 // tells the merchant.
 func (w *Wallet) RequestRefund(ctx context.Context, u Party, in RefundRequestInput) (RefundRequest, error) {
 	var v fault.Validation
-	v.Check(in.TransactionID != "", "transaction_id", "is required")
-	v.Check(in.Amount > 0, "amount", "must be a positive integer in minor units")
+	v.Check(in.TransactionID != "", "transaction_id", fault.MsgRequired)
+	v.Check(in.Amount > 0, "amount", fault.MsgPositiveAmount)
 	n := utf8.RuneCountInString(strings.TrimSpace(in.Reason))
-	v.Check(n >= 1 && n <= 1000, "reason", "is required, at most 1000 characters")
-	v.Check(len(in.AttachmentIDs) <= 10, "attachment_ids", "at most 10 attachments")
+	v.Check(n >= 1 && n <= 1000, "reason", fault.MsgRequiredMax, 1000)
+	v.Check(len(in.AttachmentIDs) <= 10, "attachment_ids", fault.MsgAtMostAttachments, 10)
 	if err := v.Err(); err != nil {
 		return RefundRequest{}, err
 	}
@@ -167,7 +167,7 @@ func (w *Wallet) RequestRefund(ctx context.Context, u Party, in RefundRequestInp
 		return RefundRequest{}, err
 	}
 	if pay.Kind != KindPayment || pay.Status != StatusSucceeded {
-		return RefundRequest{}, ErrRefundNotAllowed.Because("only a successful payment to a merchant can be refunded")
+		return RefundRequest{}, ErrRefundNotAllowed.Saying(fault.MsgRefundOnlyPayment)
 	}
 	if in.Amount > pay.Amount-pay.Refunded {
 		return RefundRequest{}, ErrRefundNotAllowed.With("refundable", pay.Amount-pay.Refunded, "currency", pay.Currency)
@@ -313,7 +313,7 @@ func (w *Wallet) RefundRequest(ctx context.Context, userID, requestID string) (R
 	r, err := scanRR(w.db.QueryRow(ctx, "SELECT "+rrCols+" FROM wallet_refund_requests WHERE id = ? AND user_id = ?", requestID, userID))
 	if err != nil {
 		if db.NotFound(err) == db.ErrNotFound {
-			return r, ErrNotFound.Because("refund request not found")
+			return r, ErrNotFound.Saying(fault.MsgRefundRequestNotFound)
 		}
 		return r, fmt.Errorf("refund request %s: %w", requestID, err)
 	}
@@ -329,7 +329,7 @@ func approvedRequest(a *approval) string {
 }
 
 // errRequestDecided refuses a decision on a refund request that is no longer submitted.
-var errRequestDecided = ErrInvalidState.Because("the refund request was already decided")
+var errRequestDecided = ErrInvalidState.Saying(fault.MsgRequestDecided)
 
 // Decisions are the values of Decision.Decision.
 var Decisions = []string{"approve", "reject"}
@@ -347,9 +347,9 @@ type Decision struct {
 func (w *Wallet) DecideRefundRequest(ctx context.Context, mc MerchantCall, requestID string, d Decision) (RefundRequest, error) {
 	var v fault.Validation
 	checkKey(mc.Key, &v)
-	v.Check(slices.Contains(Decisions, d.Decision), "decision", "must be approve or reject")
+	v.Check(slices.Contains(Decisions, d.Decision), "decision", fault.MsgDecision)
 	n := utf8.RuneCountInString(strings.TrimSpace(d.Reason))
-	v.Check(n >= 1 && utf8.RuneCountInString(d.Reason) <= 500, "reason", "is required, at most 500 characters")
+	v.Check(n >= 1 && utf8.RuneCountInString(d.Reason) <= 500, "reason", fault.MsgRequiredMax, 500)
 	if err := v.Err(); err != nil {
 		return RefundRequest{}, err
 	}
@@ -358,7 +358,7 @@ func (w *Wallet) DecideRefundRequest(ctx context.Context, mc MerchantCall, reque
 		r, err := scanRR(w.db.W.QueryRowContext(ctx, w.db.Rebind("SELECT "+rrCols+" FROM wallet_refund_requests WHERE id = ? AND merchant_id = ?"), requestID, merchantID))
 		if err != nil {
 			if db.NotFound(err) == db.ErrNotFound {
-				return r, ErrNotFound.Because("refund request not found")
+				return r, ErrNotFound.Saying(fault.MsgRefundRequestNotFound)
 			}
 			return r, fmt.Errorf("refund request %s: %w", requestID, err)
 		}
@@ -382,7 +382,7 @@ func (w *Wallet) DecideRefundRequest(ctx context.Context, mc MerchantCall, reque
 			return Transaction{}, err
 		}
 		if r.Status != RequestSubmitted {
-			return Transaction{}, ErrInvalidState.Because("the refund request is already " + r.Status)
+			return Transaction{}, ErrInvalidState.Saying(fault.MsgRequestAlready, r.Status)
 		}
 		reason := strings.TrimSpace(d.Reason)
 		if d.Decision == "approve" {

@@ -16,8 +16,7 @@ type BankInfo struct {
 }
 
 // ErrUnknownBank refuses a bank code the directory does not list.
-var ErrUnknownBank = fault.Invalid("bank_code", "is not a bank Dompet knows: see GET /api/v1/banks").Explained(map[string]string{
-	"zh-CN": "bank_code 不是 Dompet 支持的银行，请查看 GET /api/v1/banks。"})
+var ErrUnknownBank = fault.Invalid("bank_code", fault.MsgUnknownBank)
 
 // sandboxBanks are the banks of the sandbox directory: real banks of Indonesia, China,
 // Singapore and the United States, by their SWIFT/BIC codes.

@@ -78,7 +78,7 @@ func (w *Wallet) SaveBankAccount(ctx context.Context, userID string, in SaveBank
 	label := strings.TrimSpace(in.Label)
 	var v fault.Validation
 	checkBankFields(in.BankCode, in.AccountNumber, &v)
-	v.Check(utf8.RuneCountInString(label) <= 50, "label", "at most 50 characters")
+	v.Check(utf8.RuneCountInString(label) <= 50, "label", fault.MsgAtMostChars, 50)
 	if err := v.Err(); err != nil {
 		return SavedBankAccount{}, err
 	}
@@ -93,7 +93,7 @@ func (w *Wallet) SaveBankAccount(ctx context.Context, userID string, in SaveBank
 	_, err = w.db.Exec(ctx, `INSERT INTO wallet_bank_accounts (id, user_id, bank_code, account_number, holder_name, label, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, a.ID, userID, a.BankCode, a.AccountNumber, a.HolderName, a.Label, now.UnixMicro())
 	if db.IsUniqueViolation(err) {
-		return SavedBankAccount{}, ErrAlreadySaved.Because("this bank account is already saved")
+		return SavedBankAccount{}, ErrAlreadySaved.Saying(fault.MsgBankAccountSaved)
 	}
 	if err != nil {
 		return SavedBankAccount{}, fmt.Errorf("save bank account: %w", err)
@@ -103,8 +103,8 @@ func (w *Wallet) SaveBankAccount(ctx context.Context, userID string, in SaveBank
 
 // checkBankFields checks a bank code and an account number given as top-level members.
 func checkBankFields(bankCode, accountNumber string, v *fault.Validation) {
-	v.Check(bankCodeRE.MatchString(bankCode), "bank_code", "must be 3-11 letters or digits")
-	v.Check(accountRE.MatchString(accountNumber), "account_number", "must be 5-34 digits")
+	v.Check(bankCodeRE.MatchString(bankCode), "bank_code", fault.MsgBankCode)
+	v.Check(accountRE.MatchString(accountNumber), "account_number", fault.MsgAccountNumber)
 }
 
 func (w *Wallet) bankName(ctx context.Context, code string) string {
@@ -174,16 +174,16 @@ func (w *Wallet) BankAccounts(ctx context.Context, userID string, f Filter) (Pag
 
 // DeleteBankAccount forgets one of the user's saved bank accounts; another user's is not found.
 func (w *Wallet) DeleteBankAccount(ctx context.Context, userID, accountID string) error {
-	return w.deleteSaved(ctx, "wallet_bank_accounts", userID, accountID, "bank account not found")
+	return w.deleteSaved(ctx, "wallet_bank_accounts", userID, accountID, fault.MsgBankAccountNotFound)
 }
 
-func (w *Wallet) deleteSaved(ctx context.Context, table, userID, rowID, missing string) error {
+func (w *Wallet) deleteSaved(ctx context.Context, table, userID, rowID string, missing fault.Msg) error {
 	res, err := w.db.Exec(ctx, "DELETE FROM "+table+" WHERE id = ? AND user_id = ?", rowID, userID)
 	if err != nil {
 		return fmt.Errorf("delete from %s: %w", table, err)
 	}
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		return ErrNotFound.Because(missing)
+		return ErrNotFound.Saying(missing)
 	}
 	return nil
 }
@@ -208,21 +208,21 @@ type FavoriteInput struct {
 func (w *Wallet) AddFavorite(ctx context.Context, u Party, ip string, in FavoriteInput) (Favorite, error) {
 	label := strings.TrimSpace(in.Label)
 	if utf8.RuneCountInString(label) > 50 {
-		return Favorite{}, fault.Invalid("label", "at most 50 characters")
+		return Favorite{}, fault.Invalid("label", fault.MsgAtMostChars, 50)
 	}
 	r, err := w.LookupRecipient(ctx, u, ip, in.To)
 	if err != nil {
 		return Favorite{}, err
 	}
 	if r.ID == u.ID {
-		return Favorite{}, fault.Invalid("to", "cannot be yourself")
+		return Favorite{}, fault.Invalid("to", fault.MsgNotYourself)
 	}
 	now := w.now()
 	f := Favorite{ID: id.New("fav"), RecipientID: r.ID, DisplayName: r.DisplayName, Label: label, CreatedAt: now.UTC().Truncate(time.Microsecond)}
 	_, err = w.db.Exec(ctx, `INSERT INTO wallet_favorites (id, user_id, recipient_id, display_name, label, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 		f.ID, u.ID, f.RecipientID, f.DisplayName, f.Label, now.UnixMicro())
 	if db.IsUniqueViolation(err) {
-		return Favorite{}, ErrAlreadySaved.Because("this recipient is already a favourite")
+		return Favorite{}, ErrAlreadySaved.Saying(fault.MsgFavoriteSaved)
 	}
 	if err != nil {
 		return Favorite{}, fmt.Errorf("save favourite: %w", err)
@@ -248,5 +248,5 @@ func (w *Wallet) Favorites(ctx context.Context, userID string, f Filter) (Page[F
 
 // DeleteFavorite forgets one of the user's favourites; another user's is not found.
 func (w *Wallet) DeleteFavorite(ctx context.Context, userID, favoriteID string) error {
-	return w.deleteSaved(ctx, "wallet_favorites", userID, favoriteID, "favourite not found")
+	return w.deleteSaved(ctx, "wallet_favorites", userID, favoriteID, fault.MsgFavoriteNotFound)
 }

@@ -205,7 +205,7 @@ func (w *Wallet) transaction(ctx context.Context, owner, id string) (Transaction
 	t, err := scanTx(w.db.QueryRow(ctx, "SELECT "+txCols+" FROM wallet_transactions WHERE owner = ? AND id = ?", owner, id))
 	if err != nil {
 		if err = db.NotFound(err); err == db.ErrNotFound {
-			return Transaction{}, ErrNotFound.Because("transaction not found")
+			return Transaction{}, ErrNotFound.Saying(fault.MsgTransactionNotFound)
 		}
 		return Transaction{}, fmt.Errorf("transaction %s: %w", id, err)
 	}

@@ -33,11 +33,14 @@ func TestFrontPage(t *testing.T) {
 		want, not  string
 		status     int
 	}{
-		{false, "en", "/", "wallet API", "Demo users", 200},
-		{true, "en", "/", "Demo users", "演示", 200},
-		{true, "zh-CN,zh;q=0.9", "/", "演示账户", "Demo users", 200},
-		{true, "fr, zh-TW;q=0.5", "/", "演示账户", "Demo users", 200}, // the front's negotiation
+		{false, "en", "/", "wallet API", "demo logins", 200},
+		{true, "en", "/", "demo logins", "演示", 200},
+		{true, "zh-CN,zh;q=0.9", "/", "演示账户", "demo logins", 200},
+		{true, "fr, zh-TW;q=0.5", "/", "演示账户", "demo logins", 200}, // the front's negotiation
 		{true, "en", "/demo/messages", "messages:/demo/messages", "", 200},
+		{true, "en", "/demo", "alice@dompet.localhost", "", 200},
+		{true, "zh-CN", "/demo", "钱包用户", "Wallet users", 200},
+		{false, "en", "/demo", "", "alice", 404},
 		{false, "en", "/demo/messages", "", "messages", 404},
 		{false, "en", "/static/site.css", "font:", "", 200},
 	}
@@ -45,6 +48,7 @@ func TestFrontPage(t *testing.T) {
 		o := Options{Demo: tt.demo}
 		if tt.demo {
 			o.DemoMessages = demo
+			o.DemoLogins = &DemoLogins{Users: []DemoUser{{Email: "alice@dompet.localhost"}}, Messages: "/demo/messages"}
 		}
 		rec := httptest.NewRecorder()
 		req := httptest.NewRequest("GET", tt.path, nil)
