@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"io"
 	"mime"
 	"net"
 	"net/smtp"
@@ -483,11 +484,15 @@ func TestStoreOutage(t *testing.T) {
 // TestSessionLimit: a connection beyond MaxSessions is told 421 at once.
 func TestSessionLimit(t *testing.T) {
 	r := newRig(t, func(o *Options) { o.MaxSessions = 1 })
-	c1, err := smtp.Dial(r.addr) // reads the 220 greeting: the session is counted
+	first, err := net.Dial("tcp", r.addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c1.Close()
+	defer first.Close()
+	c1 := textproto.NewConn(first)
+	if line, err := c1.ReadLine(); err != nil || !strings.HasPrefix(line, "220 ") { // the session is counted
+		t.Fatalf("first session: %q %v", line, err)
+	}
 	conn, err := net.Dial("tcp", r.addr)
 	if err != nil {
 		t.Fatal(err)
@@ -497,8 +502,16 @@ func TestSessionLimit(t *testing.T) {
 	if err != nil || !strings.HasPrefix(line, "421 ") {
 		t.Fatalf("second session: %q %v", line, err)
 	}
-	if err := c1.Quit(); err != nil {
+	// The first leaves. The server gives its place back before it closes the connection, so
+	// once this side reads the end of the stream the place is free.
+	if err := c1.PrintfLine("QUIT"); err != nil {
 		t.Fatal(err)
+	}
+	if line, err := c1.ReadLine(); err != nil || !strings.HasPrefix(line, "221 ") {
+		t.Fatalf("quit: %q %v", line, err)
+	}
+	if _, err := io.Copy(io.Discard, first); err != nil {
+		t.Fatalf("waiting for the server to close: %v", err)
 	}
 	c3, err := smtp.Dial(r.addr)
 	if err != nil {
