@@ -89,7 +89,7 @@ func TestE2EReceipts(t *testing.T) {
 	// Settings: defaults, a change, and security alerts that cannot be turned off.
 	var set map[string]map[string]bool
 	decodeJSON(t, want(t, e.do(t, "GET", "/api/v1/me/notification-settings", alice.Token, nil), http.StatusOK), &set)
-	if len(set) != 8 || !set["payment_made"]["sms"] || !set["payment_made"]["in_app"] || !set["security"]["sms"] {
+	if len(set) != 12 || !set["payment_made"]["sms"] || !set["payment_made"]["in_app"] || !set["security"]["sms"] {
 		t.Fatalf("default settings %v", set)
 	}
 	decodeJSON(t, want(t, e.do(t, "PUT", "/api/v1/me/notification-settings", alice.Token,

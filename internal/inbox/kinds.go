@@ -11,7 +11,8 @@ import (
 // Kinds are the receipt kinds a user can set channels for, in the order shown.
 var Kinds = []string{
 	wallet.ReceiptPaymentMade, wallet.ReceiptTransferSent, wallet.ReceiptMoneyReceived, wallet.ReceiptTopupCredited,
-	wallet.ReceiptWithdrawalSettled, wallet.ReceiptWithdrawalFailed, wallet.ReceiptRefundReceived,
+	wallet.ReceiptWithdrawalSettled, wallet.ReceiptWithdrawalFailed, wallet.ReceiptRefundReceived, wallet.ReceiptFXConverted,
+	wallet.ReceiptRemittanceSent, wallet.ReceiptRemittanceSettled, wallet.ReceiptRemittanceFailed,
 }
 
 func isKind(k string) bool {
@@ -29,12 +30,15 @@ type params struct {
 	Currency      string         `json:"currency"`
 	Fee           int64          `json:"fee,omitempty"`
 	Counterparty  string         `json:"counterparty,omitempty"`
+	Receive       int64          `json:"receive,omitempty"` // conversions and remittances: what arrives
+	ReceiveCurr   string         `json:"receive_currency,omitempty"`
 	FailureCode   string         `json:"failure_code,omitempty"`
 	FailureParams map[string]any `json:"failure_params,omitempty"`
 }
 
 // text is a kind's title and body in one language; %[1]s is the amount, %[2]s the
-// counterparty, %[3]s the failure reason (wallet.Reason, which says where the money went).
+// counterparty, %[3]s the failure reason (wallet.Reason, which says where the money went),
+// %[4]s what arrives in the other currency (conversions and remittances).
 type text struct{ title, body string }
 
 var texts = map[string]map[bool]text{ // kind → zh? → text
@@ -59,6 +63,18 @@ var texts = map[string]map[bool]text{ // kind → zh? → text
 	wallet.ReceiptRefundReceived: {
 		false: {"Refund received", "%[2]s refunded you %[1]s."},
 		true:  {"收到退款", "%[2]s 已向您退款 %[1]s。"}},
+	wallet.ReceiptFXConverted: {
+		false: {"Currency converted", "You converted %[1]s to %[4]s."},
+		true:  {"换汇成功", "您已将 %[1]s 兑换为 %[4]s。"}},
+	wallet.ReceiptRemittanceSent: {
+		false: {"Remittance sent", "Your remittance of %[1]s to %[2]s is on its way; they will receive %[4]s."},
+		true:  {"汇款已提交", "您向 %[2]s 汇出的 %[1]s 正在处理中，对方将收到 %[4]s。"}},
+	wallet.ReceiptRemittanceSettled: {
+		false: {"Remittance completed", "Your remittance of %[1]s to %[2]s was paid out: they received %[4]s."},
+		true:  {"汇款成功", "您向 %[2]s 汇出的 %[1]s 已到账，对方收到 %[4]s。"}},
+	wallet.ReceiptRemittanceFailed: {
+		false: {"Remittance failed", "Your remittance of %[1]s to %[2]s failed: %[3]s"},
+		true:  {"汇款失败", "您向 %[2]s 汇出的 %[1]s 未能完成：%[3]s"}},
 }
 
 // render writes a notification's title and body in locale (zh-CN or en).
@@ -83,5 +99,6 @@ func render(kind, locale string, p params) (title, body string) {
 			reason += map[bool]string{false: ".", true: "。"}[zh]
 		}
 	}
-	return t.title, fmt.Sprintf(t.body, money.New(p.Amount, p.Currency).String(), who, reason)
+	return t.title, fmt.Sprintf(t.body, money.New(p.Amount, p.Currency).String(), who, reason,
+		money.New(p.Receive, p.ReceiveCurr).String())
 }

@@ -35,7 +35,7 @@ func (s *Service) Rows(r wallet.Receipt) ([]db.Row, error) {
 		return nil, fmt.Errorf("inbox: receipt %q for user %q", r.Kind, r.UserID)
 	}
 	p := params{Amount: r.Amount.Amount, Currency: r.Amount.Currency, Fee: r.Fee, Counterparty: r.Counterparty,
-		FailureCode: r.FailureCode, FailureParams: r.FailureParams}
+		Receive: r.Receive.Amount, ReceiveCurr: r.Receive.Currency, FailureCode: r.FailureCode, FailureParams: r.FailureParams}
 	pj, err := json.Marshal(p)
 	if err != nil {
 		return nil, fmt.Errorf("inbox: receipt %s: %w", r.Kind, err)

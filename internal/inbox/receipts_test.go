@@ -106,6 +106,22 @@ func TestReceiptsCommitWithTheirMovement(t *testing.T) {
 	w := newWorld(t)
 	ctx := w.ctx
 	var payment string
+	received := map[string]string{} // currency → what the first quote into it gives, as shown (the others quote the same amount or are refused)
+	quote := func(to string, amount int64, purpose string) string {
+		q, err := w.a.Wallet.QuoteFX(ctx, app.Party(w.alice), wallet.QuoteInput{FromCurrency: "IDR", ToCurrency: to, Amount: amount, Purpose: purpose})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if received[to] == "" {
+			received[to] = q.Receive.String()
+		}
+		return q.ID
+	}
+	remit := func(u identity.User, amount int64, account string) error {
+		_, err := w.a.Wallet.Remit(ctx, w.call(u), wallet.RemitInput{QuoteID: quote("SGD", amount, wallet.PurposeRemittance), PIN: worldPIN,
+			Recipient: wallet.Recipient{Name: "Tan", Country: "SG", BankCode: "DBSSSGSG", AccountNumber: account}})
+		return err
+	}
 	bank := func(number string) wallet.BankAccount {
 		return wallet.BankAccount{BankCode: "BCA", AccountNumber: number, HolderName: "Alice"}
 	}
@@ -171,6 +187,28 @@ func TestReceiptsCommitWithTheirMovement(t *testing.T) {
 			_, err := w.a.Wallet.Withdraw(ctx, w.call(w.bob), wallet.WithdrawInput{Amount: 900_000_00, Currency: "IDR", BankAccount: bank("7654321"), PIN: worldPIN})
 			return err
 		}, true, nil},
+		{"conversion", func() error {
+			_, err := w.a.Wallet.Convert(ctx, w.call(w.alice), wallet.ConvertInput{QuoteID: quote("USD", 100_000_00, ""), PIN: worldPIN})
+			return err
+		}, false, []string{"alice fx_converted"}},
+		{"conversion over the balance", func() error {
+			_, err := w.a.Wallet.Convert(ctx, w.call(w.alice), wallet.ConvertInput{QuoteID: quote("USD", 5_000_000_00, ""), PIN: worldPIN})
+			return err
+		}, true, nil},
+		{"remittance sent (pending)", func() error { return remit(w.alice, 100_000_00, "0123456789") },
+			false, []string{"alice remittance_sent"}},
+		{"remittance settled", func() error {
+			_, err := w.a.Wallet.Settle(ctx)
+			return err
+		}, false, []string{"alice remittance_settled"}},
+		{"remittance rejected by the bank", func() error {
+			if err := remit(w.alice, 100_000_00, "0123450000"); err != nil {
+				return err
+			}
+			_, err := w.a.Wallet.Settle(ctx)
+			return err
+		}, false, []string{"alice remittance_sent", "alice remittance_failed"}},
+		{"remittance over the balance", func() error { return remit(w.alice, 5_000_000_00, "0123456789") }, true, nil},
 	}
 	names := map[string]string{w.alice.ID: "alice", w.bob.ID: "bob"}
 	for _, s := range steps {
@@ -215,20 +253,43 @@ func TestReceiptsCommitWithTheirMovement(t *testing.T) {
 		byTo[r.Message.To] = append(byTo[r.Message.To], r.Message.Text)
 		ids[r.Message.ID] = true
 	}
-	if emails != 7 {
-		t.Errorf("%d receipts by email, want 7 (one per SMS: the emails are verified)", emails)
+	if emails != 12 {
+		t.Errorf("%d receipts by email, want 12 (one per SMS: the emails are verified)", emails)
 	}
 	t.Logf("alice's SMS:\n%s", strings.Join(byTo[w.alice.Phone], "\n"))
-	if len(byTo[w.alice.Phone]) != 6 || len(byTo[w.bob.Phone]) != 1 {
+	if len(byTo[w.alice.Phone]) != 11 || len(byTo[w.bob.Phone]) != 1 {
 		t.Fatalf("SMS sent: %v", byTo)
 	}
 	if got := byTo[w.bob.Phone][0]; got != "Dompet: Alice 向您转账 IDR 20,000.00。" {
 		t.Errorf("bob's SMS %q", got)
 	}
 	joined := strings.Join(byTo[w.alice.Phone], "\n")
-	for _, want := range []string{"You paid IDR 50,000.00 to Toko Kopi.", "Your withdrawal of IDR 10,000.00 failed: ", "Toko Kopi refunded you IDR 10,000.00."} {
+	bankRejected := func(locale string) string { return wallet.Reason(locale, wallet.FailBankRejected, nil) }
+	for _, want := range []string{"You paid IDR 50,000.00 to Toko Kopi.", "Your withdrawal of IDR 10,000.00 failed: ", "Toko Kopi refunded you IDR 10,000.00.",
+		"You converted IDR 100,000.00 to " + received["USD"] + ".",
+		"Your remittance of IDR 100,000.00 to Tan is on its way; they will receive " + received["SGD"] + ".",
+		"Your remittance of IDR 100,000.00 to Tan was paid out: they received " + received["SGD"] + ".",
+		"Your remittance of IDR 100,000.00 to Tan failed: " + bankRejected("en")} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("alice's SMS lack %q:\n%s", want, joined)
+		}
+	}
+	// The same receipts in Chinese, as the list shows them to a zh-CN client.
+	zh, err := w.a.Inbox.List(ctx, w.alice.ID, "zh-CN", inbox.Filter{Limit: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var zhTexts []string
+	for _, n := range zh.Items {
+		zhTexts = append(zhTexts, n.Title+" | "+n.Body)
+	}
+	zhJoined := strings.Join(zhTexts, "\n")
+	for _, want := range []string{"换汇成功 | 您已将 IDR 100,000.00 兑换为 " + received["USD"] + "。",
+		"汇款已提交 | 您向 Tan 汇出的 IDR 100,000.00 正在处理中，对方将收到 " + received["SGD"] + "。",
+		"汇款成功 | 您向 Tan 汇出的 IDR 100,000.00 已到账，对方收到 " + received["SGD"] + "。",
+		"汇款失败 | 您向 Tan 汇出的 IDR 100,000.00 未能完成：" + bankRejected("zh-CN")} {
+		if !strings.Contains(zhJoined, want) {
+			t.Errorf("alice's notifications in zh-CN lack %q:\n%s", want, zhJoined)
 		}
 	}
 	var n int

@@ -33,6 +33,10 @@ type NotificationSettings struct {
 	WithdrawalSettled Channels `json:"withdrawal_settled"`
 	WithdrawalFailed  Channels `json:"withdrawal_failed"`
 	RefundReceived    Channels `json:"refund_received"`
+	FXConverted       Channels `json:"fx_converted"`
+	RemittanceSent    Channels `json:"remittance_sent"`
+	RemittanceSettled Channels `json:"remittance_settled"`
+	RemittanceFailed  Channels `json:"remittance_failed"`
 	Security          Channels `json:"security" doc:"security alerts (account locked, password or PIN changed, PIN locked, new device, two-factor on or off): always by sms and email, cannot be turned off; listed at /api/v1/me/security-events"`
 }
 
@@ -52,6 +56,10 @@ type NotificationSettingsInput struct {
 	WithdrawalSettled *ChannelsInput `json:"withdrawal_settled,omitempty"`
 	WithdrawalFailed  *ChannelsInput `json:"withdrawal_failed,omitempty"`
 	RefundReceived    *ChannelsInput `json:"refund_received,omitempty"`
+	FXConverted       *ChannelsInput `json:"fx_converted,omitempty"`
+	RemittanceSent    *ChannelsInput `json:"remittance_sent,omitempty"`
+	RemittanceSettled *ChannelsInput `json:"remittance_settled,omitempty"`
+	RemittanceFailed  *ChannelsInput `json:"remittance_failed,omitempty"`
 	Security          *ChannelsInput `json:"security,omitempty" doc:"may only repeat the fixed values (sms and email true, in_app false)"`
 }
 
@@ -60,7 +68,9 @@ func (in NotificationSettingsInput) byKind() map[string]*ChannelsInput {
 		wallet.ReceiptPaymentMade: in.PaymentMade, wallet.ReceiptTransferSent: in.TransferSent,
 		wallet.ReceiptMoneyReceived: in.MoneyReceived, wallet.ReceiptTopupCredited: in.TopupCredited,
 		wallet.ReceiptWithdrawalSettled: in.WithdrawalSettled, wallet.ReceiptWithdrawalFailed: in.WithdrawalFailed,
-		wallet.ReceiptRefundReceived: in.RefundReceived,
+		wallet.ReceiptRefundReceived: in.RefundReceived, wallet.ReceiptFXConverted: in.FXConverted,
+		wallet.ReceiptRemittanceSent: in.RemittanceSent, wallet.ReceiptRemittanceSettled: in.RemittanceSettled,
+		wallet.ReceiptRemittanceFailed: in.RemittanceFailed,
 	}
 }
 
@@ -68,7 +78,9 @@ func settingsOf(m map[string]Channels) NotificationSettings {
 	return NotificationSettings{PaymentMade: m[wallet.ReceiptPaymentMade], TransferSent: m[wallet.ReceiptTransferSent],
 		MoneyReceived: m[wallet.ReceiptMoneyReceived], TopupCredited: m[wallet.ReceiptTopupCredited],
 		WithdrawalSettled: m[wallet.ReceiptWithdrawalSettled], WithdrawalFailed: m[wallet.ReceiptWithdrawalFailed],
-		RefundReceived: m[wallet.ReceiptRefundReceived], Security: securityChannels}
+		RefundReceived: m[wallet.ReceiptRefundReceived], FXConverted: m[wallet.ReceiptFXConverted],
+		RemittanceSent: m[wallet.ReceiptRemittanceSent], RemittanceSettled: m[wallet.ReceiptRemittanceSettled],
+		RemittanceFailed: m[wallet.ReceiptRemittanceFailed], Security: securityChannels}
 }
 
 // Settings returns the user's channels for every kind.

@@ -14,7 +14,7 @@ import (
 // Notification is one entry of a user's in-app list, in the reader's language.
 type Notification struct {
 	ID            string     `json:"id"`
-	Kind          string     `json:"kind" enum:"payment_made,transfer_sent,money_received,topup_credited,withdrawal_settled,withdrawal_failed,refund_received"`
+	Kind          string     `json:"kind" enum:"payment_made,transfer_sent,money_received,topup_credited,withdrawal_settled,withdrawal_failed,refund_received,fx_converted,remittance_sent,remittance_settled,remittance_failed"`
 	Title         string     `json:"title"`
 	Body          string     `json:"body"`
 	TransactionID string     `json:"transaction_id,omitempty" doc:"the transaction the receipt is about"`

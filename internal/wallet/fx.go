@@ -189,6 +189,7 @@ func (w *Wallet) Convert(ctx context.Context, c Call, in ConvertInput) (Transact
 			return Transaction{}, err
 		}
 		return w.move(ctx, movement{rec: rec, self: src, selfID: c.User.ID, amount: q.Total,
+			receipts: []Receipt{receiptOf(ReceiptFXConverted, rec)},
 			transfer: ledger.Transfer{Code: KindFXConversion, Postings: postings,
 				Usage: []ledger.Usage{quoteUsage(q.ID)}, Updates: []ledger.Update{useQuote(q.ID, rec.id)}}})
 	})
@@ -264,6 +265,7 @@ func (w *Wallet) Remit(ctx context.Context, c Call, in RemitInput) (Transaction,
 		}
 		usage := append(w.outgoing(c.User, q.Amount.Currency, q.Amount.Amount, rec.at), quoteUsage(q.ID))
 		return w.move(ctx, movement{rec: rec, self: src, selfID: c.User.ID, amount: q.Total,
+			receipts: []Receipt{receiptOf(ReceiptRemittanceSent, rec)},
 			transfer: ledger.Transfer{Code: KindRemittance, Postings: postings, Pending: true, Timeout: w.o.PendingTTL, Usage: usage,
 				Updates: []ledger.Update{useQuote(q.ID, rec.id)}}})
 	})

@@ -109,7 +109,7 @@ func Reason(locale, code string, p map[string]any) string {
 		return "The payment network is temporarily unavailable; no money was moved. Please try again shortly."
 	case FailBankRejected:
 		if zh {
-			return "收款银行拒绝了此笔提现，金额和手续费已退回你的钱包。请核对银行账户信息。"
+			return "收款银行拒绝了此笔款项，金额和手续费已退回你的钱包。请核对银行账户信息。"
 		}
 		return "The receiving bank rejected the payout; the amount and the fee are back in your wallet. Check the bank account details."
 	case FailExpired:

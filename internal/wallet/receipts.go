@@ -17,6 +17,10 @@ const (
 	ReceiptWithdrawalSettled = "withdrawal_settled"
 	ReceiptWithdrawalFailed  = "withdrawal_failed"
 	ReceiptRefundReceived    = "refund_received"
+	ReceiptFXConverted       = "fx_converted"
+	ReceiptRemittanceSent    = "remittance_sent" // accepted, pending with the bank
+	ReceiptRemittanceSettled = "remittance_settled"
+	ReceiptRemittanceFailed  = "remittance_failed"
 )
 
 // Receipt is one user's receipt of one money movement.
@@ -25,9 +29,10 @@ type Receipt struct {
 	Kind          string // Receipt…
 	TransactionID string // the user's transaction
 	Amount        money.Amount
-	Fee           int64  // what the user paid on top (or, for a top-up, what was deducted)
-	Counterparty  string // the other side's name, as the transaction shows it
-	FailureCode   string // withdrawal_failed: why (see Reason)
+	Fee           int64        // what the user paid on top (or, for a top-up, what was deducted)
+	Counterparty  string       // the other side's name, as the transaction shows it
+	Receive       money.Amount // fx_converted and remittances: what arrives in the other currency
+	FailureCode   string       // withdrawal_failed, remittance_failed: why (see Reason)
 	FailureParams map[string]any
 	At            time.Time
 }
@@ -42,7 +47,11 @@ type Receipts interface {
 
 // receiptOf is the receipt of kind for the user owning r.
 func receiptOf(kind string, r record) Receipt {
-	return Receipt{UserID: strings.TrimPrefix(r.owner, "user:"), Kind: kind, TransactionID: r.id,
+	var receive money.Amount
+	if r.details.FX != nil {
+		receive = r.details.FX.Receive
+	}
+	return Receipt{Receive: receive, UserID: strings.TrimPrefix(r.owner, "user:"), Kind: kind, TransactionID: r.id,
 		Amount: money.New(r.amount, r.currency), Fee: r.fee, Counterparty: r.counterparty.Name,
 		FailureCode: r.failureCode, FailureParams: r.failureParams, At: r.at}
 }

@@ -111,7 +111,7 @@ func (w *Wallet) settleOne(ctx context.Context, d due) error {
 	err = w.o.Bank.Payout(ctx, p)
 	switch {
 	case err == nil:
-		rows, err := w.payoutReceipt(d, ReceiptWithdrawalSettled, "", nil)
+		rows, err := w.payoutReceipt(d, "", nil)
 		if err != nil {
 			return fmt.Errorf("post %s: %w", d.id, err)
 		}
@@ -146,7 +146,7 @@ func (w *Wallet) settleOne(ctx context.Context, d due) error {
 // code in the same database transaction.
 func (w *Wallet) release(ctx context.Context, d due, code string) error {
 	params := map[string]any{"currency": d.currency}
-	rows, err := w.payoutReceipt(d, ReceiptWithdrawalFailed, code, params)
+	rows, err := w.payoutReceipt(d, code, params)
 	if err != nil {
 		return fmt.Errorf("void %s: %w", d.id, err)
 	}
@@ -161,10 +161,23 @@ func (w *Wallet) release(ctx context.Context, d due, code string) error {
 	return nil
 }
 
-// payoutReceipt is the receipt rows a withdrawal's post or void carries (written only if
-// that transfer commits). Remittances have none yet.
-func (w *Wallet) payoutReceipt(d due, kind, code string, params map[string]any) ([]db.Row, error) {
-	if d.kind != KindWithdrawal || !strings.HasPrefix(d.owner, "user:") {
+// payoutReceipt is the receipt rows a withdrawal's or remittance's post (code empty) or void
+// (code says why) carries, written only if that transfer commits.
+func (w *Wallet) payoutReceipt(d due, code string, params map[string]any) ([]db.Row, error) {
+	if !strings.HasPrefix(d.owner, "user:") {
+		return nil, nil
+	}
+	var kind string
+	switch {
+	case d.kind == KindWithdrawal && code == "":
+		kind = ReceiptWithdrawalSettled
+	case d.kind == KindWithdrawal:
+		kind = ReceiptWithdrawalFailed
+	case d.kind == KindRemittance && code == "":
+		kind = ReceiptRemittanceSettled
+	case d.kind == KindRemittance:
+		kind = ReceiptRemittanceFailed
+	default:
 		return nil, nil
 	}
 	r := record{owner: d.owner, id: d.id, kind: d.kind, amount: d.amount, currency: d.currency, fee: d.fee,
@@ -172,6 +185,7 @@ func (w *Wallet) payoutReceipt(d due, kind, code string, params map[string]any) 
 	if d.details.BankAccount != nil {
 		r.counterparty.Name = d.details.BankAccount.HolderName
 	}
+	r.details.FX = d.details.FX
 	return w.receiptRows(receiptOf(kind, r))
 }
 
@@ -230,7 +244,7 @@ func (w *Wallet) expiryUpdates(ctx context.Context, ids []string) (map[string][]
 		out[d.id] = append(out[d.id], u)
 		// ExpirePending takes no rows: the receipt is inserted by updates of the same void,
 		// after the status change, so it commits (or rolls back) with it.
-		receipt, err := w.payoutReceipt(d, ReceiptWithdrawalFailed, FailExpired, params)
+		receipt, err := w.payoutReceipt(d, FailExpired, params)
 		if err != nil {
 			return nil, fmt.Errorf("expired payout %s: %w", d.id, err)
 		}
