@@ -14,6 +14,7 @@ import (
 
 	"github.com/dompet/dompet/internal/bench"
 	"github.com/dompet/dompet/internal/config"
+	"github.com/dompet/dompet/internal/db"
 )
 
 var benchCmd = command{
@@ -112,20 +113,27 @@ func benchHTTP(ctx context.Context, c *cli, args []string) error {
 	case *merchants < 1 || *concurrency < 1 || *duration <= 0:
 		return usageError{errors.New("--merchants, --concurrency and --duration must be positive")}
 	}
+	return c.runServerBench(ctx, cfg, *profile, func(store *db.DB, apiLog *slog.Logger) (any, error) {
+		return bench.HTTP(ctx, bench.HTTPConfig{Config: cfg, Store: store, Users: *users, Merchants: *merchants,
+			Hot: *hot, Duration: *duration, Concurrency: *concurrency, Log: c.log, APILog: apiLog})
+	})
+}
+
+// runServerBench opens the store, profiles the run when asked, runs a benchmark of the whole
+// server and prints its result (also when it failed part way). The access log would log
+// every refused request; the benchmark keeps its warnings only.
+func (c *cli) runServerBench(ctx context.Context, cfg config.Config, profile string, run func(*db.DB, *slog.Logger) (any, error)) error {
 	store, err := c.openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	stop, err := startProfile(*profile)
+	stop, err := startProfile(profile)
 	if err != nil {
 		return err
 	}
 	defer stop()
-	// The access log would log every refused payment; the benchmark keeps warnings only.
-	apiLog := newLogger(c.stderr, max(cfg.LogLevel, slog.LevelWarn))
-	res, err := bench.HTTP(ctx, bench.HTTPConfig{Config: cfg, Store: store, Users: *users, Merchants: *merchants,
-		Hot: *hot, Duration: *duration, Concurrency: *concurrency, Log: c.log, APILog: apiLog})
+	res, err := run(store, newLogger(c.stderr, max(cfg.LogLevel, slog.LevelWarn)))
 	if perr := c.printJSON(res); perr != nil && err == nil {
 		err = perr
 	}
@@ -146,23 +154,10 @@ func benchChat(ctx context.Context, c *cli, args []string) error {
 	if *conns < 1 || *conns > 100_000 || *rate < 1 || *duration <= 0 {
 		return usageError{errors.New("--connections must be 1 to 100000, --rate and --duration positive")}
 	}
-	store, err := c.openStore(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	stop, err := startProfile(*profile)
-	if err != nil {
-		return err
-	}
-	defer stop()
-	apiLog := newLogger(c.stderr, max(cfg.LogLevel, slog.LevelWarn))
-	res, err := bench.Chat(ctx, bench.ChatConfig{Config: cfg, Store: store, Connections: *conns, Rate: *rate,
-		Duration: *duration, Log: c.log, APILog: apiLog})
-	if perr := c.printJSON(res); perr != nil && err == nil {
-		err = perr
-	}
-	return err
+	return c.runServerBench(ctx, cfg, *profile, func(store *db.DB, apiLog *slog.Logger) (any, error) {
+		return bench.Chat(ctx, bench.ChatConfig{Config: cfg, Store: store, Connections: *conns, Rate: *rate,
+			Duration: *duration, Log: c.log, APILog: apiLog})
+	})
 }
 
 // benchConfig parses the flags. Unless --db is on the command line, the store is a fresh
