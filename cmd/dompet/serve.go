@@ -142,7 +142,11 @@ func handler(cfg config.Config, log *slog.Logger, a *app.App, demo *web.DemoLogi
 	if err != nil {
 		return nil, err
 	}
-	for _, rt := range append(pages(a, demo), docs) {
+	routes, err := pages(a, log, demo)
+	if err != nil {
+		return nil, err
+	}
+	for _, rt := range append(routes, docs) {
 		if err := f.Handle(rt); err != nil {
 			return nil, err
 		}
@@ -150,12 +154,24 @@ func handler(cfg config.Config, log *slog.Logger, a *app.App, demo *web.DemoLogi
 	return api, nil
 }
 
-// pages are what is outside /api/: the front page and, in demo mode, /demo (the logins) and
-// /demo/messages (the SMS and emails sent, codes included) for a person trying Dompet.
-func pages(a *app.App, demo *web.DemoLogins) []front.Route {
-	o := web.Options{Demo: a.Recorder != nil, DemoLogins: demo}
+// pages are what is outside /api/: the front page, the web app and, in demo mode, /demo
+// (the logins) and /demo/messages (the SMS and emails sent, codes included) for a person
+// trying Dompet.
+func pages(a *app.App, log *slog.Logger, demo *web.DemoLogins) ([]front.Route, error) {
+	o := web.Options{Demo: a.Recorder != nil, DemoLogins: demo, Log: log, Explain: explain,
+		Services: web.Services{Identity: a.Identity, Wallet: a.Wallet, Inbox: a.Inbox, Staff: a.Staff, Support: a.Support}}
 	if a.Recorder != nil {
 		o.DemoMessages = notify.DemoPage(a.Recorder)
 	}
 	return web.Routes(o)
+}
+
+// explain words a refused page action as the API's problem+json would.
+func explain(err error, l front.Locale) web.Explanation {
+	e := httpapi.Explain(err, l)
+	out := web.Explanation{Status: e.Status, Code: e.Code, Title: e.Title, Detail: e.Detail, Fields: e.Fields}
+	for _, f := range e.Errors {
+		out.Errors = append(out.Errors, web.FieldError{Field: f.Field, Message: f.Message})
+	}
+	return out
 }

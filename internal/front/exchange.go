@@ -158,3 +158,12 @@ func (x *Exchange) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	}
 	return c, rw, err
 }
+
+// OverTLS tells whether the client of r reached Dompet over TLS: this listener's own, or
+// (X-Forwarded-Proto) a trusted proxy's. Cookies are marked Secure when it does.
+func OverTLS(r *http.Request) bool {
+	if x := ExchangeOf(r); x != nil {
+		return x.front.proxies.overTLS(r)
+	}
+	return r.TLS != nil
+}

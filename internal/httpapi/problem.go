@@ -107,6 +107,55 @@ func writeProblem(w http.ResponseWriter, l locale, f *fault.Error) {
 // problemBody renders f: the RFC 9457 members, code, the fault's Fields as extra members
 // (sorted, so bodies are stable), and errors for field validation failures.
 func problemBody(f *fault.Error, l locale) (int, []byte) {
+	f, c, detail := explain(f, l)
+	var b bytes.Buffer
+	b.Grow(256)
+	b.WriteString(`{"type":`)
+	writeString(&b, problemTypeBase+f.Code)
+	b.WriteString(`,"title":`)
+	writeString(&b, c.title[l])
+	b.WriteString(`,"status":`)
+	b.WriteString(strconv.Itoa(c.status))
+	b.WriteString(`,"detail":`)
+	writeString(&b, detail)
+	return c.status, problemRest(&b, f, c, l)
+}
+
+// Explanation is a failure as a person reads it: what the pages show for a refused form.
+type Explanation struct {
+	Status int
+	Code   string
+	Title  string
+	Detail string
+	Fields map[string]any     // the problem's extra members (attempts_remaining, locked_until, …)
+	Errors []fault.FieldError // per-field failures, in the asked language
+}
+
+// Explain is err as the API would answer it, in locale l, for the pages: the same title and
+// detail as the problem+json body. Anything that is not a domain failure is an internal
+// error and says nothing more.
+func Explain(err error, l locale) Explanation {
+	f, ok := fault.As(err)
+	switch {
+	case ok:
+	case errors.Is(err, db.ErrNotFound):
+		f = errNotFound
+	case isMaxBytes(err):
+		f = errTooLarge
+	default:
+		f = errInternal
+	}
+	f, c, detail := explain(f, l)
+	e := Explanation{Status: c.status, Code: f.Code, Title: c.title[l], Detail: detail, Fields: f.Fields}
+	if len(f.Errs) > 0 {
+		e.Errors = f.FieldErrors(l.String())
+	}
+	return e
+}
+
+// explain is f's code entry and the detail it shows in locale l (an unknown code is an
+// internal error).
+func explain(f *fault.Error, l locale) (*fault.Error, problemCode, string) {
 	c, ok := codes[f.Code]
 	if !ok {
 		f, c = errInternal, codes[errInternal.Code]
@@ -128,18 +177,13 @@ func problemBody(f *fault.Error, l locale) (int, []byte) {
 	if detail == "" {
 		detail = c.detail[localeEN]
 	}
-	var b bytes.Buffer
-	b.Grow(256)
-	b.WriteString(`{"type":`)
-	writeString(&b, problemTypeBase+f.Code)
-	b.WriteString(`,"title":`)
-	writeString(&b, c.title[l])
-	b.WriteString(`,"status":`)
-	b.WriteString(strconv.Itoa(c.status))
-	b.WriteString(`,"detail":`)
-	writeString(&b, detail)
+	return f, c, detail
+}
+
+// problemRest writes the members after detail and closes the body.
+func problemRest(b *bytes.Buffer, f *fault.Error, c problemCode, l locale) []byte {
 	b.WriteString(`,"code":`)
-	writeString(&b, f.Code)
+	writeString(b, f.Code)
 	fields := f.Fields
 	if c.status == http.StatusTooManyRequests || c.status == http.StatusServiceUnavailable {
 		// The body's retry_after always agrees with the Retry-After header: whole seconds.
@@ -162,7 +206,7 @@ func problemBody(f *fault.Error, l locale) (int, []byte) {
 			continue // a field that can't be rendered is left out rather than failing the answer
 		}
 		b.WriteByte(',')
-		writeString(&b, k)
+		writeString(b, k)
 		b.WriteByte(':')
 		b.Write(v)
 	}
@@ -172,7 +216,7 @@ func problemBody(f *fault.Error, l locale) (int, []byte) {
 		b.Write(errs)
 	}
 	b.WriteString("}\n")
-	return c.status, b.Bytes()
+	return b.Bytes()
 }
 
 // problemValue renders times in UTC (RFC 3339) and durations as whole seconds, as the API

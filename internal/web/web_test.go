@@ -17,7 +17,11 @@ func serve(t *testing.T, o Options) *front.Front {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, rt := range Routes(o) {
+	rs, err := Routes(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rt := range rs {
 		if err := f.Handle(rt); err != nil {
 			t.Fatal(err)
 		}
@@ -33,10 +37,10 @@ func TestFrontPage(t *testing.T) {
 		want, not  string
 		status     int
 	}{
-		{false, "en", "/", "wallet API", "demo logins", 200},
-		{true, "en", "/", "demo logins", "演示", 200},
-		{true, "zh-CN,zh;q=0.9", "/", "演示账户", "demo logins", 200},
-		{true, "fr, zh-TW;q=0.5", "/", "演示账户", "demo logins", 200}, // the front's negotiation
+		{false, "en", "/", "/api/v1", "Demo mode", 200},
+		{true, "en", "/", "Demo mode", "演示", 200},
+		{true, "zh-CN,zh;q=0.9", "/", "演示模式", "Demo mode", 200},
+		{true, "fr, zh-TW;q=0.5", "/", "演示模式", "Demo mode", 200}, // the front's negotiation
 		{true, "en", "/demo/messages", "messages:/demo/messages", "", 200},
 		{true, "en", "/demo", "alice@dompet.localhost", "", 200},
 		{true, "zh-CN", "/demo", "钱包用户", "Wallet users", 200},
