@@ -121,6 +121,7 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/agent/conversations/{id}", authStaff, s.agentConversation, agentConversationDoc},
 		{"GET /api/v1/agent/conversations/{id}/messages", authStaff, s.agentMessages, agentMessagesDoc},
 		{"POST /api/v1/agent/conversations/{id}/messages", authStaff, s.agentPost, agentPostDoc},
+		{"GET /api/v1/agent/conversations/{id}/attachments/{attachment_id}", authStaff, s.agentAttachment, agentAttachmentDoc},
 		{"POST /api/v1/agent/conversations/{id}/assign", authStaff, s.assignConversation, assignConversationDoc},
 		{"POST /api/v1/agent/conversations/{id}/status", authStaff, s.setConversationStatus, setConversationStatusDoc},
 		{"GET /api/v1/agent/stream", authStaff, s.agentStream, agentStreamDoc},

@@ -603,3 +603,19 @@ func validFilter(f Filter) error {
 	v.Check(f.View == "" || slices.Contains([]string{"mine", "unassigned", "all"}, f.View), "view", fault.MsgOneOf, "mine, unassigned, all")
 	return v.Err()
 }
+
+// OpenedWith returns the conversation a message with clientID opened or joined, the earliest,
+// and ok false when there is none. Loaders that must run twice without duplicates (the demo)
+// give each conversation they open a fixed client id and look it up first.
+func (s *Service) OpenedWith(ctx context.Context, clientID string) (c Conversation, ok bool, err error) {
+	var convID string
+	err = s.db.QueryRow(ctx, `SELECT conversation_id FROM support_messages WHERE client_id = ? ORDER BY id LIMIT 1`, clientID).Scan(&convID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Conversation{}, false, nil
+	}
+	if err != nil {
+		return Conversation{}, false, fmt.Errorf("conversation opened with %s: %w", clientID, err)
+	}
+	c, err = s.conversation(ctx, convID)
+	return c, err == nil, err
+}
