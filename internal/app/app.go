@@ -9,11 +9,13 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/dompet/dompet/internal/audit"
 	"github.com/dompet/dompet/internal/bus"
+	"github.com/dompet/dompet/internal/checkout"
 	"github.com/dompet/dompet/internal/config"
 	"github.com/dompet/dompet/internal/db"
 	"github.com/dompet/dompet/internal/identity"
@@ -44,6 +46,8 @@ type App struct {
 	// Options.Background.
 	Outbox *outbox.Outbox
 	Wallet *wallet.Wallet
+	// Checkout is the online payment of merchants' sites (checkout pages and their API).
+	Checkout *checkout.Service
 	// Inbox holds the users' notifications (receipts) and their channel settings.
 	Inbox   *inbox.Service
 	Sandbox *wallet.Sandbox
@@ -95,6 +99,8 @@ type Options struct {
 	Secrets *secret.Box
 	// WalletHooks let tests order racing money requests (nil: none).
 	WalletHooks *wallet.Hooks
+	// CheckoutNow is the clock of checkouts' expiry (tests move it); nil: Identity's clock.
+	CheckoutNow func() time.Time
 }
 
 // New builds the App.
@@ -185,6 +191,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*
 		a.close()
 		return nil, err
 	}
+	checkoutNow := o.CheckoutNow
+	if checkoutNow == nil {
+		checkoutNow = io.Now
+	}
+	a.Checkout = checkout.New(checkout.Options{DB: a.DB, Wallet: a.Wallet, Merchants: a.Merchants,
+		PublicURL: cfg.PublicURL, Sandbox: cfg.Sandbox, Now: checkoutNow})
 	if n, err := a.Wallet.ConvertAttachments(ctx); err != nil {
 		a.close()
 		return nil, err

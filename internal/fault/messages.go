@@ -155,6 +155,10 @@ const (
 	MsgFavoriteSaved
 	MsgBankAccountNotFound
 	MsgFavoriteNotFound
+	MsgCheckoutNotFound
+	MsgCheckoutClosed
+	MsgCheckoutExpired
+	MsgReturnURL
 	numMsgs
 )
 
@@ -314,6 +318,10 @@ var catalogue = [numMsgs]words{
 	MsgFavoriteSaved:         {"favorite_saved", "this recipient is already a favourite", "该收款人已在常用联系人中。"},
 	MsgBankAccountNotFound:   {"no_such_bank_account", "bank account not found", "找不到该银行账户。"},
 	MsgFavoriteNotFound:      {"no_such_favorite", "favourite not found", "找不到该常用联系人。"},
+	MsgCheckoutNotFound:      {"no_such_checkout", "checkout not found", "找不到该收银订单。"},
+	MsgCheckoutClosed:        {"checkout_closed", "this checkout is no longer open: it was paid, cancelled or failed", "该收银订单已结束：已支付、已取消或已失败。"},
+	MsgCheckoutExpired:       {"checkout_expired", "this checkout has expired: go back to the merchant and start again", "该收银订单已过期，请返回商户页面重新下单。"},
+	MsgReturnURL:             {"return_url", "must be an https:// URL (http:// only on localhost in sandbox mode), without user name or password, at most 2048 characters", "必须是 https:// 网址（仅在沙箱模式下可对 localhost 使用 http://），不能包含用户名或密码，最多 2048 个字符"},
 }
 
 // ID is the message's stable id ("required", "phone_e164", …).

@@ -81,6 +81,11 @@ var e2eRouteTable = map[string]struct {
 	"POST /api/v1/merchant/refund-requests/{id}/decision": {authMerchant, "/api/v1/merchant/refund-requests/rfr_nope/decision"},
 	"GET /api/v1/merchant/balance":                        {authMerchant, "/api/v1/merchant/balance"},
 	"GET /api/v1/merchant/payments":                       {authMerchant, "/api/v1/merchant/payments"},
+	"POST /api/v1/merchant/checkouts":                     {authMerchant, "/api/v1/merchant/checkouts"},
+	"GET /api/v1/merchant/checkouts/{id}":                 {authMerchant, "/api/v1/merchant/checkouts/chk_nope"},
+	"GET /api/v1/checkouts/{id}":                          {authUser, "/api/v1/checkouts/chk_nope"},
+	"POST /api/v1/checkouts/{id}/pay":                     {authUser, "/api/v1/checkouts/chk_nope/pay"},
+	"POST /api/v1/checkouts/{id}/cancel":                  {authUser, "/api/v1/checkouts/chk_nope/cancel"},
 
 	"POST /api/v1/support/conversations":               {authUser, "/api/v1/support/conversations"},
 	"GET /api/v1/support/conversations":                {authUser, "/api/v1/support/conversations"},

@@ -97,6 +97,13 @@ func (s *Server) routes() []route {
 		{"POST /api/v1/merchant/refund-requests/{id}/decision", authMerchant, s.merchantDecide, merchantDecideDoc},
 		{"GET /api/v1/merchant/balance", authMerchant, s.merchantBalance, merchantBalanceDoc},
 		{"GET /api/v1/merchant/payments", authMerchant, s.merchantPayments, merchantPaymentsDoc},
+		{"POST /api/v1/merchant/checkouts", authMerchant, s.createCheckout, createCheckoutDoc},
+		{"GET /api/v1/merchant/checkouts/{id}", authMerchant, s.merchantCheckout, merchantCheckoutDoc},
+
+		// Checkout, customer side (checkout.go)
+		{"GET /api/v1/checkouts/{id}", authUser, s.customerCheckout, customerCheckoutDoc},
+		{"POST /api/v1/checkouts/{id}/pay", authUser, s.payCheckout, payCheckoutDoc},
+		{"POST /api/v1/checkouts/{id}/cancel", authUser, s.cancelCheckout, cancelCheckoutDoc},
 
 		// Help center (help.go)
 
