@@ -155,6 +155,11 @@ const (
 	MsgFavoriteSaved
 	MsgBankAccountNotFound
 	MsgFavoriteNotFound
+	MsgTimeOrDate
+	MsgFromBeforeTo
+	MsgRangeAtMostDays
+	MsgNothingToChangeReply
+	MsgNotYourRefundRequest
 	numMsgs
 )
 
@@ -314,6 +319,11 @@ var catalogue = [numMsgs]words{
 	MsgFavoriteSaved:         {"favorite_saved", "this recipient is already a favourite", "该收款人已在常用联系人中。"},
 	MsgBankAccountNotFound:   {"no_such_bank_account", "bank account not found", "找不到该银行账户。"},
 	MsgFavoriteNotFound:      {"no_such_favorite", "favourite not found", "找不到该常用联系人。"},
+	MsgTimeOrDate:            {"time_or_date", "must be a time in RFC 3339 (2026-11-02T09:00:00Z) or a date YYYY-MM-DD", "必须是 RFC 3339 时间（2026-11-02T09:00:00Z）或 YYYY-MM-DD 格式的日期"},
+	MsgFromBeforeTo:          {"from_before_to", "must be before to", "必须早于 to"},
+	MsgRangeAtMostDays:       {"range_at_most_days", "the period must be at most %d days", "时间范围最多 %d 天"},
+	MsgNothingToChangeReply:  {"nothing_to_change_reply", "nothing to change: give title, body, locale, team or topic", "没有要修改的内容：请提供 title、body、locale、team 或 topic"},
+	MsgNotYourRefundRequest:  {"not_customer_refund_request", "is not a refund request of this conversation's customer", "不是此会话客户的退款申请"},
 }
 
 // ID is the message's stable id ("required", "phone_e164", …).

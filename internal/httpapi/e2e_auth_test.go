@@ -101,16 +101,23 @@ var e2eRouteTable = map[string]struct {
 	"PATCH /api/v1/agent/teams/{slug}": {authStaff, "/api/v1/agent/teams/nope"},
 	"GET /api/v1/agent/audit":          {authStaff, "/api/v1/agent/audit"},
 
-	"GET /api/v1/agent/stream":                       {authStaff, "/api/v1/agent/stream"}, // without an upgrade: 400 (403 for reviewers)
-	"PUT /api/v1/agent/presence":                     {authStaff, "/api/v1/agent/presence"},
-	"GET /api/v1/agent/conversations":                {authStaff, "/api/v1/agent/conversations"},
-	"GET /api/v1/agent/conversations/{id}":           {authStaff, "/api/v1/agent/conversations/cnv_nope"},
-	"GET /api/v1/agent/conversations/{id}/messages":  {authStaff, "/api/v1/agent/conversations/cnv_nope/messages"},
-	"POST /api/v1/agent/conversations/{id}/messages": {authStaff, "/api/v1/agent/conversations/cnv_nope/messages"},
-	"POST /api/v1/agent/conversations/{id}/assign":   {authStaff, "/api/v1/agent/conversations/cnv_nope/assign"},
-	"POST /api/v1/agent/conversations/{id}/status":   {authStaff, "/api/v1/agent/conversations/cnv_nope/status"},
-	"GET /api/v1/agent/customers/{user_id}":          {authStaff, "/api/v1/agent/customers/usr_nope"},
-	"POST /api/v1/agent/customers/{user_id}/unlock":  {authStaff, "/api/v1/agent/customers/usr_nope/unlock"},
+	"GET /api/v1/agent/stream":                               {authStaff, "/api/v1/agent/stream"}, // without an upgrade: 400 (403 for reviewers)
+	"PUT /api/v1/agent/presence":                             {authStaff, "/api/v1/agent/presence"},
+	"GET /api/v1/agent/conversations":                        {authStaff, "/api/v1/agent/conversations"},
+	"GET /api/v1/agent/conversations/{id}":                   {authStaff, "/api/v1/agent/conversations/cnv_nope"},
+	"GET /api/v1/agent/conversations/{id}/messages":          {authStaff, "/api/v1/agent/conversations/cnv_nope/messages"},
+	"POST /api/v1/agent/conversations/{id}/messages":         {authStaff, "/api/v1/agent/conversations/cnv_nope/messages"},
+	"POST /api/v1/agent/conversations/{id}/assign":           {authStaff, "/api/v1/agent/conversations/cnv_nope/assign"},
+	"POST /api/v1/agent/conversations/{id}/status":           {authStaff, "/api/v1/agent/conversations/cnv_nope/status"},
+	"GET /api/v1/agent/customers/{user_id}":                  {authStaff, "/api/v1/agent/customers/usr_nope"},
+	"POST /api/v1/agent/customers/{user_id}/unlock":          {authStaff, "/api/v1/agent/customers/usr_nope/unlock"},
+	"GET /api/v1/agent/reports/summary":                      {authStaff, "/api/v1/agent/reports/summary"},
+	"GET /api/v1/agent/canned-replies":                       {authStaff, "/api/v1/agent/canned-replies"},
+	"POST /api/v1/agent/canned-replies":                      {authStaff, "/api/v1/agent/canned-replies"},
+	"PATCH /api/v1/agent/canned-replies/{id}":                {authStaff, "/api/v1/agent/canned-replies/cnr_nope"},
+	"DELETE /api/v1/agent/canned-replies/{id}":               {authStaff, "/api/v1/agent/canned-replies/cnr_nope"},
+	"POST /api/v1/agent/customers/{user_id}/recovery-code":   {authStaff, "/api/v1/agent/customers/usr_nope/recovery-code"},
+	"POST /api/v1/agent/conversations/{id}/refund-followups": {authStaff, "/api/v1/agent/conversations/cnv_nope/refund-followups"},
 
 	"POST /api/v1/telephony/events": {authNone, "/api/v1/telephony/events"}, // HMAC-signed; 404 without a secret
 }
