@@ -94,7 +94,7 @@ var listCannedDoc = operation{Summary: "Canned replies the caller may use", Tag:
 		"filled; other placeholders are left for the agent.",
 	Query: []param{{Name: "locale", Enum: []string{"en", "zh-CN"}}, {Name: "team"}, {Name: "topic", Enum: support.Topics},
 		{Name: "conversation_id", Description: "fill the placeholders for this conversation"}},
-	Response: page[support.CannedReply]{}, Errors: []string{"forbidden"}}
+	Response: page[support.CannedReply]{}, Errors: []string{"forbidden", "not_found"}}
 
 type cannedRequest struct {
 	Title  *string `json:"title,omitempty" doc:"1 to 120 characters (required to create)"`
