@@ -349,9 +349,15 @@ func TestE2EChatOutsideHours(t *testing.T) {
 	}
 	want(t, e.do(t, "PATCH", "/api/v1/agent/teams/general", supTok, map[string]any{"reason": "holiday",
 		"business_hours": map[string]any{"time_zone": "UTC", "weekly": week, "holidays": []string{today}}}), http.StatusOK)
-	var c apiConversation
+	var c struct {
+		apiConversation
+		Channel string `json:"channel"`
+	}
 	decodeJSON(t, want(t, e.do(t, "POST", "/api/v1/support/conversations", u.Token, map[string]any{
 		"topic": "other", "message": "are you there?"}), http.StatusCreated), &c)
+	if c.Channel != "email" {
+		t.Fatalf("channel %q, want email", c.Channel)
+	}
 	after := time.Now().UTC()
 	next := time.Date(before.Year(), before.Month(), before.Day()+1, 0, 0, 0, 0, time.UTC)
 	// The promised wait is the time until the opening, as the server saw it between before and after.

@@ -33,6 +33,7 @@ type openConversationRequest struct {
 type openConversationResponse struct {
 	ID                string           `json:"id"`
 	Ref               string           `json:"ref"`
+	Channel           string           `json:"channel" enum:"chat,email" doc:"email when the chat was opened while the team is closed: the reply comes by mail"`
 	Status            string           `json:"status" enum:"open,pending,resolved,closed"`
 	Topic             string           `json:"topic"`
 	Team              string           `json:"team"`
@@ -76,7 +77,7 @@ func (s *Server) openConversation(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	out := openConversationResponse{ID: c.ID, Ref: c.Ref, Status: c.Status, Topic: c.Topic, Team: c.Team,
+	out := openConversationResponse{ID: c.ID, Ref: c.Ref, Channel: c.Channel, Status: c.Status, Topic: c.Topic, Team: c.Team,
 		AssigneeID: c.AssigneeID, SuggestedArticles: []helpArticleRef{}}
 	if c.Queue != nil {
 		out.Queue = *c.Queue
