@@ -171,7 +171,7 @@ func demoDesk(ctx context.Context, a *app.App, sum *demoSummary) error {
 	}
 	if len(mine) == 0 {
 		cb, err := s.RequestCallback(ctx, support.Customer{UserID: alice.ID, Email: alice.Email, Phone: alice.Phone, Name: alice.Name},
-			alice.Phone, "fees", "About the fee on my conversion to SGD; after 14:00 please.")
+			alice.Phone, "fees", "About the fee on my conversion to SGD; after 14:00 please.", nil)
 		if err != nil {
 			return fmt.Errorf("demo call-back: %w", err)
 		}

@@ -159,6 +159,11 @@ const (
 	MsgCheckoutClosed
 	MsgCheckoutExpired
 	MsgReturnURL
+	MsgTimeOrDate
+	MsgFromBeforeTo
+	MsgRangeAtMostDays
+	MsgNothingToChangeReply
+	MsgNotYourRefundRequest
 	numMsgs
 )
 
@@ -322,6 +327,11 @@ var catalogue = [numMsgs]words{
 	MsgCheckoutClosed:        {"checkout_closed", "this checkout is no longer open: it was paid, cancelled or failed", "该收银订单已结束：已支付、已取消或已失败。"},
 	MsgCheckoutExpired:       {"checkout_expired", "this checkout has expired: go back to the merchant and start again", "该收银订单已过期，请返回商户页面重新下单。"},
 	MsgReturnURL:             {"return_url", "must be an https:// URL (http:// only on localhost in sandbox mode), without user name or password, at most 2048 characters", "必须是 https:// 网址（仅在沙箱模式下可对 localhost 使用 http://），不能包含用户名或密码，最多 2048 个字符"},
+	MsgTimeOrDate:            {"time_or_date", "must be a time in RFC 3339 (2026-11-02T09:00:00Z) or a date YYYY-MM-DD", "必须是 RFC 3339 时间（2026-11-02T09:00:00Z）或 YYYY-MM-DD 格式的日期"},
+	MsgFromBeforeTo:          {"from_before_to", "must be before to", "必须早于 to"},
+	MsgRangeAtMostDays:       {"range_at_most_days", "the period must be at most %d days", "时间范围最多 %d 天"},
+	MsgNothingToChangeReply:  {"nothing_to_change_reply", "nothing to change: give title, body, locale, team or topic", "没有要修改的内容：请提供 title、body、locale、team 或 topic"},
+	MsgNotYourRefundRequest:  {"not_customer_refund_request", "is not a refund request of this conversation's customer", "不是此会话客户的退款申请"},
 }
 
 // ID is the message's stable id ("required", "phone_e164", …).

@@ -117,6 +117,13 @@ var e2eRouteTable = map[string]struct {
 	"POST /api/v1/agent/conversations/{id}/status":                     {authStaff, "/api/v1/agent/conversations/cnv_nope/status"},
 	"GET /api/v1/agent/customers/{user_id}":                            {authStaff, "/api/v1/agent/customers/usr_nope"},
 	"POST /api/v1/agent/customers/{user_id}/unlock":                    {authStaff, "/api/v1/agent/customers/usr_nope/unlock"},
+	"GET /api/v1/agent/reports/summary":                                {authStaff, "/api/v1/agent/reports/summary"},
+	"GET /api/v1/agent/canned-replies":                                 {authStaff, "/api/v1/agent/canned-replies"},
+	"POST /api/v1/agent/canned-replies":                                {authStaff, "/api/v1/agent/canned-replies"},
+	"PATCH /api/v1/agent/canned-replies/{id}":                          {authStaff, "/api/v1/agent/canned-replies/cnr_nope"},
+	"DELETE /api/v1/agent/canned-replies/{id}":                         {authStaff, "/api/v1/agent/canned-replies/cnr_nope"},
+	"POST /api/v1/agent/customers/{user_id}/recovery-code":             {authStaff, "/api/v1/agent/customers/usr_nope/recovery-code"},
+	"POST /api/v1/agent/conversations/{id}/refund-followups":           {authStaff, "/api/v1/agent/conversations/cnv_nope/refund-followups"},
 
 	"POST /api/v1/telephony/events": {authNone, "/api/v1/telephony/events"}, // HMAC-signed; 404 without a secret
 }

@@ -135,6 +135,15 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/agent/customers/{user_id}", authStaff, s.agentCustomer, agentCustomerDoc},
 		{"POST /api/v1/agent/customers/{user_id}/unlock", authStaff, s.unlockCustomer, unlockCustomerDoc},
 
+		// The console's tools: reports, canned replies, actions (agent_tools.go)
+		{"GET /api/v1/agent/reports/summary", authStaff, s.reportSummary, reportSummaryDoc},
+		{"GET /api/v1/agent/canned-replies", authStaff, s.listCanned, listCannedDoc},
+		{"POST /api/v1/agent/canned-replies", authStaff, s.createCanned, createCannedDoc},
+		{"PATCH /api/v1/agent/canned-replies/{id}", authStaff, s.updateCanned, updateCannedDoc},
+		{"DELETE /api/v1/agent/canned-replies/{id}", authStaff, s.deleteCanned, deleteCannedDoc},
+		{"POST /api/v1/agent/customers/{user_id}/recovery-code", authStaff, s.sendRecoveryCode, sendRecoveryCodeDoc},
+		{"POST /api/v1/agent/conversations/{id}/refund-followups", authStaff, s.refundFollowup, refundFollowupDoc},
+
 		// Staff administration: staff, teams, audit log (agent_admin.go)
 		{"GET /api/v1/agent/staff", authStaff, s.listStaff, listStaffDoc},
 		{"PATCH /api/v1/agent/staff/{id}", authStaff, s.updateStaff, updateStaffDoc},

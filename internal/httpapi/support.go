@@ -33,6 +33,7 @@ type openConversationRequest struct {
 type openConversationResponse struct {
 	ID                string           `json:"id"`
 	Ref               string           `json:"ref"`
+	Channel           string           `json:"channel" enum:"chat,email" doc:"email when the chat was opened while the team is closed: the reply comes by mail"`
 	Status            string           `json:"status" enum:"open,pending,resolved,closed"`
 	Topic             string           `json:"topic"`
 	Team              string           `json:"team"`
@@ -50,7 +51,12 @@ type helpArticleRef struct {
 
 func (s *Server) openConversation(w http.ResponseWriter, r *http.Request) error {
 	var req openConversationRequest
-	if err := decode(r, &req); err != nil {
+	raw, err := decodeRaw(r, &req)
+	if err != nil {
+		return err
+	}
+	once, err := optionalOnce(r, raw)
+	if err != nil {
 		return err
 	}
 	if req.Channel == "" {
@@ -60,12 +66,18 @@ func (s *Server) openConversation(w http.ResponseWriter, r *http.Request) error 
 		return fault.Invalid("channel", fault.MsgChatOnly)
 	}
 	p, _ := userOf[identity.Principal](r)
-	c, _, err := s.support.Open(r.Context(), support.NewConversation{Channel: req.Channel, Customer: customerOf(p.User),
-		Topic: req.Topic, Body: req.Message, TransactionID: req.TransactionID, AttachmentIDs: req.AttachmentIDs, ClientID: req.ClientID})
+	in := support.NewConversation{Channel: req.Channel, Customer: customerOf(p.User),
+		Topic: req.Topic, Body: req.Message, TransactionID: req.TransactionID, AttachmentIDs: req.AttachmentIDs, ClientID: req.ClientID}
+	var c support.Conversation
+	if once != nil {
+		c, _, err = s.support.OpenOnce(r.Context(), in, *once)
+	} else {
+		c, _, err = s.support.Open(r.Context(), in)
+	}
 	if err != nil {
 		return err
 	}
-	out := openConversationResponse{ID: c.ID, Ref: c.Ref, Status: c.Status, Topic: c.Topic, Team: c.Team,
+	out := openConversationResponse{ID: c.ID, Ref: c.Ref, Channel: c.Channel, Status: c.Status, Topic: c.Topic, Team: c.Team,
 		AssigneeID: c.AssigneeID, SuggestedArticles: []helpArticleRef{}}
 	if c.Queue != nil {
 		out.Queue = *c.Queue
@@ -78,9 +90,27 @@ var openConversationDoc = operation{
 	Description: "The conversation is routed at once: to the least-loaded online agent of the topic's team with " +
 		"free capacity, else it waits in the team's queue; `queue` says where (`position` from 1) and how long " +
 		"(`estimated_wait_seconds`, from recent handling times while agents are on, the time until the next " +
-		"opening outside business hours). A topic whose team has no agents goes to the `general` team.",
+		"opening outside business hours). A topic whose team has no agents goes to the `general` team. " +
+		"A chat opened while the team is closed becomes an email-style conversation (`channel` email, replies " +
+		"by mail) when the user has an email address, with a system message giving the promised reply time. " +
+		"With an `Idempotency-Key`, a replay (same key, same body) answers the conversation the first request " +
+		"opened (its current state) and opens nothing; concurrent replays wait for the first.",
 	Tag: "support", Request: openConversationRequest{}, Status: http.StatusCreated, Response: openConversationResponse{},
-	MaxBody: maxMessageBody}
+	MaxBody: maxMessageBody, IdempotencyOptional: true}
+
+// optionalOnce is the Idempotency-Key of a request that takes one optionally (opening a
+// conversation or a call-back): nil without the header; a malformed one is refused like on
+// money-moving calls.
+func optionalOnce(r *http.Request, raw []byte) (*support.Once, error) {
+	if len(r.Header.Values("Idempotency-Key")) == 0 {
+		return nil, nil
+	}
+	k, err := idempotencyKey(r)
+	if err != nil {
+		return nil, err
+	}
+	return &support.Once{Key: k, Hash: requestHash(raw)}, nil
+}
 
 func (s *Server) customerConversations(w http.ResponseWriter, r *http.Request) error {
 	limit, cursor, err := pageParams(r)
@@ -187,11 +217,16 @@ type callbackRequest struct {
 
 func (s *Server) requestCallback(w http.ResponseWriter, r *http.Request) error {
 	var req callbackRequest
-	if err := decode(r, &req); err != nil {
+	raw, err := decodeRaw(r, &req)
+	if err != nil {
+		return err
+	}
+	once, err := optionalOnce(r, raw)
+	if err != nil {
 		return err
 	}
 	p, _ := userOf[identity.Principal](r)
-	cb, err := s.support.RequestCallback(r.Context(), customerOf(p.User), req.Phone, req.Topic, req.Note)
+	cb, err := s.support.RequestCallback(r.Context(), customerOf(p.User), req.Phone, req.Topic, req.Note, once)
 	if err != nil {
 		return err
 	}
@@ -203,5 +238,6 @@ func (s *Server) requestCallback(w http.ResponseWriter, r *http.Request) error {
 
 var requestCallbackDoc = operation{Summary: "Ask to be called back", Tag: "support",
 	Description: "Opens a conversation on the `callback` channel, routed like a chat; `queue` says where it " +
-		"waits (position 0 when an agent was assigned at once).",
-	Request: callbackRequest{}, Status: http.StatusCreated, Response: support.Callback{}}
+		"waits (position 0 when an agent was assigned at once). With an `Idempotency-Key`, a replay answers " +
+		"the first call-back and opens nothing.",
+	Request: callbackRequest{}, Status: http.StatusCreated, Response: support.Callback{}, IdempotencyOptional: true}

@@ -231,6 +231,13 @@ func (s *Service) SetStatus(ctx context.Context, v Viewer, convID, status string
 		if n, _ := res.RowsAffected(); n == 0 {
 			return explained(ErrState, "The conversation changed meanwhile; look again.", "会话已被更改，请刷新后重试。")
 		}
+		if status == StatusPending {
+			if err := pauseTx(ctx, tx, convID, fromMicros(now)); err != nil {
+				return err
+			}
+		} else if err := s.resumeTx(ctx, tx, convID, fromMicros(now), status == StatusOpen); err != nil {
+			return err
+		}
 		if wasActive && !active && c.AssigneeID != nil {
 			freed = c.AssigneeID
 			return release(ctx, tx, *c.AssigneeID)

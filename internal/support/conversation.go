@@ -207,7 +207,67 @@ func checkBody(v *fault.Validation, field, body string) {
 // Open starts a conversation with its first message and routes it at once: assigned to a free
 // agent of the topic's team, or queued (Conversation.Queue says where). Channels outside HTTP
 // call it with the customer they recognised (a user id, or only an email or phone).
+//
+// A chat opened while the team's business hours are closed becomes an email-style
+// conversation when the customer has an email address (agents' replies go out by mail): it
+// waits in the queue until the next opening, which its queue estimate gives, and a system
+// message tells the customer so.
 func (s *Service) Open(ctx context.Context, in NewConversation) (Conversation, Message, error) {
+	conv, msg, _, err := s.open(ctx, in, nil, nil)
+	return conv, msg, err
+}
+
+// Once is a customer's Idempotency-Key with the fingerprint of the request it came with.
+type Once struct {
+	Key  string
+	Hash string
+}
+
+// ErrIdempotencyConflict: a key already used with another request.
+var ErrIdempotencyConflict = fault.New("idempotency_conflict", "This Idempotency-Key was used with another request.")
+
+// OpenOnce is Open under the customer's Idempotency-Key: a replay (same key, same request)
+// answers the conversation the first one opened, with replay true, and opens nothing; the
+// same key with another request answers idempotency_conflict. Concurrent replays wait for
+// the first: the key is written in the transaction that opens the conversation.
+func (s *Service) OpenOnce(ctx context.Context, in NewConversation, once Once) (Conversation, bool, error) {
+	conv, _, replay, err := s.open(ctx, in, &once, nil)
+	return conv, replay, err
+}
+
+// replayed reads what an Idempotency-Key of customer stored: the conversation and call-back
+// it opened. ok false when the key is new.
+func (s *Service) replayed(ctx context.Context, customer string, once Once) (convID, callbackID string, ok bool, err error) {
+	var hash string
+	err = s.db.QueryRow(ctx, `SELECT request_hash, conversation_id, callback_id FROM support_idempotency
+		WHERE customer_id = ? AND idem_key = ?`, customer, once.Key).Scan(&hash, &convID, &callbackID)
+	if errors.Is(db.NotFound(err), db.ErrNotFound) {
+		return "", "", false, nil
+	}
+	if err != nil {
+		return "", "", false, fmt.Errorf("idempotency key: %w", err)
+	}
+	if hash != once.Hash {
+		return "", "", false, ErrIdempotencyConflict
+	}
+	return convID, callbackID, true, nil
+}
+
+// customerKey is whom an Idempotency-Key belongs to.
+func customerKey(c Customer) string {
+	switch {
+	case c.UserID != "":
+		return c.UserID
+	case c.Email != "":
+		return "email:" + strings.ToLower(c.Email)
+	}
+	return "phone:" + c.Phone
+}
+
+// open is Open, under an Idempotency-Key when once is not nil, with extra writes in the
+// opening transaction when also is not nil (it gets the new conversation's id).
+func (s *Service) open(ctx context.Context, in NewConversation, once *Once,
+	also func(ctx context.Context, tx *db.Tx, convID string) error) (Conversation, Message, bool, error) {
 	var v fault.Validation
 	v.Check(slices.Contains(Channels, in.Channel), "channel", fault.MsgOneOf, "chat, email, phone, callback")
 	v.Check(slices.Contains(Topics, in.Topic), "topic", fault.MsgOneOf, strings.Join(Topics, ", "))
@@ -221,51 +281,136 @@ func (s *Service) Open(ctx context.Context, in NewConversation) (Conversation, M
 	c := in.Customer
 	v.Check(c.UserID != "" || c.Email != "" || c.Phone != "", "customer", fault.MsgCustomerNamed)
 	if err := v.Err(); err != nil {
-		return Conversation{}, Message{}, err
+		return Conversation{}, Message{}, false, err
+	}
+	replay := func() (Conversation, Message, bool, error) {
+		convID, _, ok, err := s.replayed(ctx, customerKey(c), *once)
+		if err != nil || !ok {
+			return Conversation{}, Message{}, false, err
+		}
+		conv, err := s.conversation(ctx, convID)
+		return conv, Message{}, true, err
+	}
+	if once != nil {
+		if conv, msg, ok, err := replay(); err != nil || ok {
+			return conv, msg, ok, err
+		}
 	}
 	if in.TransactionID != "" {
 		if c.UserID == "" || s.money == nil {
-			return Conversation{}, Message{}, fault.Invalid("transaction_id", fault.MsgNotYourTransaction)
+			return Conversation{}, Message{}, false, fault.Invalid("transaction_id", fault.MsgNotYourTransaction)
 		}
 		if _, err := s.money.Transaction(ctx, c.UserID, in.TransactionID); err != nil {
 			if fault.Code(err) == "not_found" || errors.Is(err, db.ErrNotFound) {
-				return Conversation{}, Message{}, fault.Invalid("transaction_id", fault.MsgNotYourTransaction)
+				return Conversation{}, Message{}, false, fault.Invalid("transaction_id", fault.MsgNotYourTransaction)
 			}
-			return Conversation{}, Message{}, fmt.Errorf("open conversation: %w", err)
+			return Conversation{}, Message{}, false, fmt.Errorf("open conversation: %w", err)
 		}
 	}
 	atts, err := s.attachments(ctx, c.UserID, in.AttachmentIDs)
 	if err != nil {
-		return Conversation{}, Message{}, err
+		return Conversation{}, Message{}, false, err
 	}
 	team, err := s.teamFor(ctx, in.Topic)
 	if err != nil {
-		return Conversation{}, Message{}, err
+		return Conversation{}, Message{}, false, err
 	}
 	now := s.now()
 	due, err := s.dueTimes(ctx, team, in.Topic, in.Priority, now)
 	if err != nil {
-		return Conversation{}, Message{}, err
+		return Conversation{}, Message{}, false, err
 	}
-	var conv Conversation
+	var closedNote *Message
+	if in.Channel == ChannelChat && c.Email != "" {
+		if next, closed, err := s.closedUntil(ctx, team, now); err != nil {
+			return Conversation{}, Message{}, false, err
+		} else if closed {
+			in.Channel = ChannelEmail // answered by mail when the team is back
+			if in.Subject == "" {
+				in.Subject = "Dompet support"
+			}
+			closedNote = &Message{Author: Author{Type: AuthorSystem, Name: "Dompet"}, Body: closedBody(c.Email, next),
+				Channel: ChannelEmail, Attachments: []Attachment{}}
+		}
+	}
 	var msg Message
 	for attempt := 0; ; attempt++ {
 		err = s.db.WithTx(ctx, func(ctx context.Context, tx *db.Tx) error {
 			var err error
 			msg, err = insertConversation(ctx, tx, in, team, "", atts, due, now)
+			if err != nil {
+				return err
+			}
+			if closedNote != nil {
+				closedNote.ID, closedNote.ConversationID, closedNote.CreatedAt = id.New("msg"), msg.ConversationID, msg.CreatedAt
+				if err := insertMessage(ctx, tx, *closedNote); err != nil {
+					return err
+				}
+			}
+			if also != nil {
+				if err := also(ctx, tx, msg.ConversationID); err != nil {
+					return err
+				}
+			}
+			if once != nil {
+				// Last: on PostgreSQL a concurrent replay waits here for this commit, then fails.
+				_, err = tx.Exec(ctx, `INSERT INTO support_idempotency (customer_id, idem_key, request_hash,
+					conversation_id, callback_id, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+					customerKey(c), once.Key, once.Hash, msg.ConversationID, callbackOf(ctx), micros(now))
+			}
 			return err
 		})
+		if err != nil && once != nil && db.IsUniqueViolation(err) {
+			if conv, m, ok, rerr := replay(); rerr != nil || ok {
+				return conv, m, ok, rerr // a concurrent request under the same key won
+			}
+		}
 		if err == nil || !db.IsUniqueViolation(err) || attempt == 2 {
 			break
 		}
 	}
 	if err != nil {
-		return Conversation{}, Message{}, fmt.Errorf("open conversation: %w", err)
+		return Conversation{}, Message{}, false, fmt.Errorf("open conversation: %w", err)
 	}
 	s.publishMessage(ctx, msg)
+	if closedNote != nil {
+		s.publishMessage(ctx, *closedNote)
+	}
 	s.route(ctx, team)
-	conv, err = s.conversation(ctx, msg.ConversationID)
-	return conv, msg, err
+	conv, err := s.conversation(ctx, msg.ConversationID)
+	return conv, msg, false, err
+}
+
+// closedUntil reports whether team's business hours are closed at now, and when they open.
+func (s *Service) closedUntil(ctx context.Context, team string, now time.Time) (time.Time, bool, error) {
+	teams, err := s.staff.Teams(ctx)
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("teams: %w", err)
+	}
+	for _, t := range teams {
+		if t.Slug == team {
+			if open, next := s.opening(t.BusinessHours, now); !open && !next.IsZero() {
+				return next, true, nil
+			}
+		}
+	}
+	return time.Time{}, false, nil
+}
+
+// closedBody is the system message of a chat opened outside business hours, in both
+// languages (the conversation does not know the customer's).
+func closedBody(email string, next time.Time) string {
+	at := next.UTC().Format("2006-01-02 15:04 UTC")
+	return fmt.Sprintf("Our team is away right now. Your message is kept and we will reply by email to %s after we open at %s.\n"+
+		"客服团队目前不在线。您的留言已保存，我们将在 %s 上班后通过邮件回复至 %s。", email, at, at, email)
+}
+
+type callbackKey struct{}
+
+// callbackOf is the call-back id that open's caller put in ctx, or "".
+func callbackOf(ctx context.Context) string {
+	v, _ := ctx.Value(callbackKey{}).(string)
+	return v
 }
 
 // insertConversation writes a new conversation (queued for team) with its first message in tx.
@@ -426,7 +571,7 @@ func (s *Service) Append(ctx context.Context, convID string, in NewMessage) (Mes
 	var reopened, requeued, mailed bool
 	err = s.db.WithTx(ctx, func(ctx context.Context, tx *db.Tx) error {
 		var err error
-		reopened, requeued, err = appendTx(ctx, tx, convID, in, m, now)
+		reopened, requeued, err = appendTx(ctx, tx, convID, in, m, now, s.resumeTx)
 		if err != nil {
 			return err
 		}
@@ -468,7 +613,8 @@ func (s *Service) published(ctx context.Context, m Message, reopened, requeued b
 // appendTx stores m in conversation convID within tx: a customer's message reopens a pending
 // conversation and sends a resolved one back to the queue; an agent's first public message
 // marks the first response.
-func appendTx(ctx context.Context, tx *db.Tx, convID string, in NewMessage, m Message, now time.Time) (reopened, requeued bool, err error) {
+func appendTx(ctx context.Context, tx *db.Tx, convID string, in NewMessage, m Message, now time.Time,
+	resume func(ctx context.Context, tx *db.Tx, convID string, now time.Time, alarms bool) error) (reopened, requeued bool, err error) {
 	err = func() error {
 		var status string
 		if err := tx.QueryRow(ctx, `SELECT status FROM support_conversations WHERE id = ?`+tx.ForUpdate(), convID).Scan(&status); err != nil {
@@ -489,6 +635,11 @@ func appendTx(ctx context.Context, tx *db.Tx, convID string, in NewMessage, m Me
 			} else if _, err := tx.Exec(ctx, `UPDATE support_conversations SET status = 'open', updated_at = ? WHERE id = ?`,
 				micros(now), convID); err != nil {
 				return fmt.Errorf("reopen: %w", err)
+			}
+			if resume != nil {
+				if err := resume(ctx, tx, convID, now, true); err != nil {
+					return err
+				}
 			}
 		} else if in.Author.Type == AuthorAgent && !in.Internal {
 			if _, err := tx.Exec(ctx, `UPDATE support_conversations SET first_response_at = COALESCE(first_response_at, ?),

@@ -218,7 +218,7 @@ func (s *Service) ReceiveEmail(ctx context.Context, in InboundEmail) (ReceivedEm
 		nm := NewMessage{Author: author, Body: body, Channel: ChannelEmail}
 		m := Message{ID: id.New("msg"), ConversationID: in.ConversationID, Author: author, Body: body, Channel: ChannelEmail,
 			CreatedAt: fromMicros(micros(now)), Attachments: atts}
-		if _, _, err := appendTx(ctx, tx, in.ConversationID, nm, m, now); err != nil {
+		if _, _, err := appendTx(ctx, tx, in.ConversationID, nm, m, now, s.resumeTx); err != nil {
 			return err
 		}
 		return insertEmailID(ctx, tx, in.ConversationID, in.MessageID, m.ID, in.Automatic == "", now)

@@ -94,6 +94,7 @@ type Staff interface {
 type Accounts interface {
 	User(ctx context.Context, id string) (identity.User, error)
 	UnlockByStaff(ctx context.Context, userID string) (bool, error)
+	RequestRecovery(ctx context.Context, in identity.RecoveryRequest) error
 }
 
 // Money is what the customer context needs of package wallet (*wallet.Wallet).
@@ -103,6 +104,7 @@ type Money interface {
 	RefundRequests(ctx context.Context, userID string, f wallet.Filter) (wallet.Page[wallet.RefundRequest], error)
 	Transaction(ctx context.Context, userID, id string) (wallet.Transaction, error)
 	AttachmentContent(ctx context.Context, userID, attachmentID string) (wallet.Attachment, []byte, error)
+	RefundRequest(ctx context.Context, userID, requestID string) (wallet.RefundRequest, error)
 }
 
 // Opening tells whether business hours are open at t and, when closed, when they open next
