@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"strings"
 
 	"github.com/dompet/dompet/internal/app"
@@ -31,6 +32,9 @@ var demoPDF = []byte("%PDF-1.4\n1 0 obj<< /Type /Catalog /Pages 2 0 R >>endobj\n
 // Message-ID, the call id), so a second run adds nothing. Demo agents start offline, so the
 // chat that waits is assigned the moment a payments agent comes online.
 func demoDesk(ctx context.Context, a *app.App, sum *demoSummary) error {
+	if err := demoOpenHours(ctx, a); err != nil {
+		return err
+	}
 	members, err := a.Staff.List(ctx)
 	if err != nil {
 		return fmt.Errorf("demo desk: %w", err)
@@ -202,5 +206,29 @@ func demoDesk(ctx context.Context, a *app.App, sum *demoSummary) error {
 		return err
 	}
 	add("demo-chat-resolved", "resolved chat with a CSAT score", c)
+	return nil
+}
+
+// demoOpenHours opens the demo desk around the clock, so that a chat started at any hour
+// meets an agent (outside business hours a chat becomes an email-style conversation, which a
+// newcomer would otherwise see first at night). A team whose hours are already so is left
+// alone, and the change is audited like any other.
+func demoOpenHours(ctx context.Context, a *app.App) error {
+	teams, err := a.Staff.Teams(ctx)
+	if err != nil {
+		return fmt.Errorf("demo hours: %w", err)
+	}
+	h := staff.BusinessHours{TimeZone: "Asia/Jakarta", Holidays: []string{}}
+	for _, d := range []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"} {
+		h.Weekly = append(h.Weekly, staff.Period{Day: d, Start: "00:00", End: "24:00"})
+	}
+	for _, t := range teams {
+		if reflect.DeepEqual(t.BusinessHours, h) {
+			continue
+		}
+		if _, err := a.Staff.UpdateTeam(ctx, staff.Operator(), t.Slug, staff.TeamChange{BusinessHours: &h, Reason: "demo: the desk is open around the clock"}); err != nil {
+			return fmt.Errorf("demo hours of %s: %w", t.Slug, err)
+		}
+	}
 	return nil
 }
