@@ -155,6 +155,8 @@ const (
 	MsgFavoriteSaved
 	MsgBankAccountNotFound
 	MsgFavoriteNotFound
+	MsgArticleSlug
+	MsgArticleTags
 	numMsgs
 )
 
@@ -314,6 +316,9 @@ var catalogue = [numMsgs]words{
 	MsgFavoriteSaved:         {"favorite_saved", "this recipient is already a favourite", "该收款人已在常用联系人中。"},
 	MsgBankAccountNotFound:   {"no_such_bank_account", "bank account not found", "找不到该银行账户。"},
 	MsgFavoriteNotFound:      {"no_such_favorite", "favourite not found", "找不到该常用联系人。"},
+	MsgArticleSlug: {"article_slug", "must be 2 to 80 lower-case letters, digits and '-', starting with a letter or digit",
+		"必须是 2 到 80 个小写字母、数字或 '-'，以字母或数字开头"},
+	MsgArticleTags: {"article_tags", "must be at most 20 tags of 1 to 40 characters each", "最多 20 个标签，每个 1 到 40 个字符"},
 }
 
 // ID is the message's stable id ("required", "phone_e164", …).
