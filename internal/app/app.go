@@ -18,6 +18,7 @@ import (
 	"github.com/dompet/dompet/internal/checkout"
 	"github.com/dompet/dompet/internal/config"
 	"github.com/dompet/dompet/internal/db"
+	"github.com/dompet/dompet/internal/helpcenter"
 	"github.com/dompet/dompet/internal/identity"
 	"github.com/dompet/dompet/internal/inbox"
 	"github.com/dompet/dompet/internal/ledger"
@@ -64,6 +65,9 @@ type App struct {
 	Bus bus.Bus
 	// Support is the desk: conversations, routing and queue, customer context.
 	Support *support.Service
+	// Help is the help center: the shipped articles (loaded into the store by New), search,
+	// votes, staff editing.
+	Help *helpcenter.Service
 	// Mailbox is the support desk's email channel (nil without DOMPET_SUPPORT_EMAIL); its
 	// outgoing mail goes through the outbox (topic mailbox.Topic), its listener runs with
 	// ServeSMTP.
@@ -205,7 +209,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*
 	}
 	a.Bus = bus.NewLocal()
 	a.Outbox.Handle(mailbox.Topic, mailbox.Handler(a.outboxSender), mailbox.OutboxRetry())
-	deskOpts := support.Options{Staff: a.Staff, Accounts: a.Identity, Money: a.Wallet, Bus: a.Bus,
+	a.Help = helpcenter.New(a.DB, helpcenter.Options{Now: io.Now, Log: log})
+	if err := a.Help.Load(ctx); err != nil {
+		a.close()
+		return nil, err
+	}
+	deskOpts := support.Options{Articles: Articles{a.Help}, Staff: a.Staff, Accounts: a.Identity, Money: a.Wallet, Bus: a.Bus,
 		Audit: a.Audit, Now: io.Now, Log: log, Customers: a.Identity, Wake: a.Outbox.Notify}
 	if cfg.SupportEmail != "" {
 		deskOpts.Email = emailSender(composer(cfg))

@@ -99,7 +99,7 @@ func Chat(ctx context.Context, cfg ChatConfig) (ChatResult, error) {
 	}
 	defer a.Close()
 	api, err := httpapi.New(httpapi.Options{Config: cfg.Config, DB: a.DB, Log: apiLog, Version: "bench",
-		Identity: a.Identity, Staff: a.Staff, Audit: a.Audit, Merchants: a.Merchants, Wallet: a.Wallet, Checkout: a.Checkout, Support: a.Support})
+		Identity: a.Identity, Staff: a.Staff, Audit: a.Audit, Merchants: a.Merchants, Wallet: a.Wallet, Checkout: a.Checkout, Support: a.Support, Help: a.Help})
 	if err != nil {
 		return res, err
 	}

@@ -164,6 +164,8 @@ const (
 	MsgRangeAtMostDays
 	MsgNothingToChangeReply
 	MsgNotYourRefundRequest
+	MsgArticleSlug
+	MsgArticleTags
 	numMsgs
 )
 
@@ -332,6 +334,9 @@ var catalogue = [numMsgs]words{
 	MsgRangeAtMostDays:       {"range_at_most_days", "the period must be at most %d days", "时间范围最多 %d 天"},
 	MsgNothingToChangeReply:  {"nothing_to_change_reply", "nothing to change: give title, body, locale, team or topic", "没有要修改的内容：请提供 title、body、locale、team 或 topic"},
 	MsgNotYourRefundRequest:  {"not_customer_refund_request", "is not a refund request of this conversation's customer", "不是此会话客户的退款申请"},
+	MsgArticleSlug: {"article_slug", "must be 2 to 80 lower-case letters, digits and '-', starting with a letter or digit",
+		"必须是 2 到 80 个小写字母、数字或 '-'，以字母或数字开头"},
+	MsgArticleTags: {"article_tags", "must be at most 20 tags of 1 to 40 characters each", "最多 20 个标签，每个 1 到 40 个字符"},
 }
 
 // ID is the message's stable id ("required", "phone_e164", …).

@@ -125,6 +125,18 @@ var e2eRouteTable = map[string]struct {
 	"POST /api/v1/agent/customers/{user_id}/recovery-code":             {authStaff, "/api/v1/agent/customers/usr_nope/recovery-code"},
 	"POST /api/v1/agent/conversations/{id}/refund-followups":           {authStaff, "/api/v1/agent/conversations/cnv_nope/refund-followups"},
 
+	"GET /api/v1/help/articles":                                  {authNone, "/api/v1/help/articles?q=locked"},
+	"GET /api/v1/help/categories":                                {authNone, "/api/v1/help/categories"},
+	"GET /api/v1/help/articles/{slug}":                           {authNone, "/api/v1/help/articles/account-locked"},
+	"POST /api/v1/help/articles/{slug}/votes":                    {authNone, "/api/v1/help/articles/nope/votes"},
+	"GET /api/v1/agent/help/articles":                            {authStaff, "/api/v1/agent/help/articles"},
+	"POST /api/v1/agent/help/articles":                           {authStaff, "/api/v1/agent/help/articles"},
+	"GET /api/v1/agent/help/articles/{slug}/{locale}":            {authStaff, "/api/v1/agent/help/articles/nope/en"},
+	"PUT /api/v1/agent/help/articles/{slug}/{locale}/draft":      {authStaff, "/api/v1/agent/help/articles/nope/en/draft"},
+	"DELETE /api/v1/agent/help/articles/{slug}/{locale}/draft":   {authStaff, "/api/v1/agent/help/articles/nope/en/draft"},
+	"POST /api/v1/agent/help/articles/{slug}/{locale}/publish":   {authStaff, "/api/v1/agent/help/articles/nope/en/publish"},
+	"POST /api/v1/agent/help/articles/{slug}/{locale}/unpublish": {authStaff, "/api/v1/agent/help/articles/nope/en/unpublish"},
+
 	"POST /api/v1/telephony/events": {authNone, "/api/v1/telephony/events"}, // HMAC-signed; 404 without a secret
 }
 

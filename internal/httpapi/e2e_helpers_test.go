@@ -94,7 +94,7 @@ func newE2EConfig(tb testing.TB, setCfg func(*config.Config), adjust ...func(*ap
 	}
 	tb.Cleanup(func() { _ = a.Close() })
 	openAroundTheClock(tb, a)
-	api, err := New(Options{Config: cfg, DB: a.DB, Log: log, Identity: a.Identity, Staff: a.Staff, Audit: a.Audit, Merchants: a.Merchants, Wallet: a.Wallet, Checkout: a.Checkout, Support: a.Support, Inbox: a.Inbox})
+	api, err := New(Options{Config: cfg, DB: a.DB, Log: log, Identity: a.Identity, Staff: a.Staff, Audit: a.Audit, Merchants: a.Merchants, Wallet: a.Wallet, Checkout: a.Checkout, Support: a.Support, Inbox: a.Inbox, Help: a.Help})
 	if err != nil {
 		tb.Fatalf("httpapi.New: %v", err)
 	}

@@ -1,6 +1,9 @@
 package httpapi
 
-import "github.com/dompet/dompet/internal/notify"
+import (
+	"github.com/dompet/dompet/internal/helpcenter"
+	"github.com/dompet/dompet/internal/notify"
+)
 
 // access says who may call a route; mountRoutes wraps the handler accordingly and the OpenAPI
 // document shows it as the operation's security.
@@ -106,6 +109,10 @@ func (s *Server) routes() []route {
 		{"POST /api/v1/checkouts/{id}/cancel", authUser, s.cancelCheckout, cancelCheckoutDoc},
 
 		// Help center (help.go)
+		{"GET /api/v1/help/articles", authNone, s.helpSearch, helpSearchDoc},
+		{"GET /api/v1/help/categories", authNone, s.helpCategories, helpCategoriesDoc},
+		{"GET /api/v1/help/articles/{slug}", authNone, s.helpArticle, helpArticleDoc},
+		{"POST /api/v1/help/articles/{slug}/votes", authNone, s.helpVote, helpVoteDoc},
 
 		// Support, customer side (support.go)
 		{"POST /api/v1/support/conversations", authUser, s.openConversation, openConversationDoc},
@@ -151,6 +158,15 @@ func (s *Server) routes() []route {
 		{"POST /api/v1/agent/teams", authStaff, s.createTeam, createTeamDoc},
 		{"PATCH /api/v1/agent/teams/{slug}", authStaff, s.updateTeam, updateTeamDoc},
 		{"GET /api/v1/agent/audit", authStaff, s.auditLog, auditLogDoc},
+
+		// Help-center editing (help.go)
+		{"GET /api/v1/agent/help/articles", authStaff, s.helpAdminList, helpAdminListDoc},
+		{"POST /api/v1/agent/help/articles", authStaff, s.helpAdminCreate, helpAdminCreateDoc},
+		{"GET /api/v1/agent/help/articles/{slug}/{locale}", authStaff, s.helpAdminGet, helpAdminGetDoc},
+		{"PUT /api/v1/agent/help/articles/{slug}/{locale}/draft", authStaff, s.helpAdminDraft, helpAdminDraftDoc},
+		{"DELETE /api/v1/agent/help/articles/{slug}/{locale}/draft", authStaff, s.helpTransition((*helpcenter.Service).DiscardDraft), helpAdminDiscardDoc},
+		{"POST /api/v1/agent/help/articles/{slug}/{locale}/publish", authStaff, s.helpTransition((*helpcenter.Service).Publish), helpAdminPublishDoc},
+		{"POST /api/v1/agent/help/articles/{slug}/{locale}/unpublish", authStaff, s.helpTransition((*helpcenter.Service).Unpublish), helpAdminUnpublishDoc},
 
 		// Telephony (telephony.go)
 		{"POST /api/v1/telephony/events", authNone, s.telephonyEvent, telephonyEventDoc},

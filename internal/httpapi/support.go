@@ -31,22 +31,15 @@ type openConversationRequest struct {
 
 // openConversationResponse is API.md's answer to a new conversation.
 type openConversationResponse struct {
-	ID                string           `json:"id"`
-	Ref               string           `json:"ref"`
-	Channel           string           `json:"channel" enum:"chat,email" doc:"email when the chat was opened while the team is closed: the reply comes by mail"`
-	Status            string           `json:"status" enum:"open,pending,resolved,closed"`
-	Topic             string           `json:"topic"`
-	Team              string           `json:"team"`
-	AssigneeID        *string          `json:"assignee_id"`
-	Queue             support.Queue    `json:"queue" doc:"position 0 and estimated_wait_seconds 0 when an agent was assigned at once"`
-	SuggestedArticles []helpArticleRef `json:"suggested_articles" doc:"help-center articles on the topic (empty until the help center exists)"`
-}
-
-// helpArticleRef is a help-center article as search lists it.
-type helpArticleRef struct {
-	Slug    string `json:"slug"`
-	Title   string `json:"title"`
-	Snippet string `json:"snippet"`
+	ID                string               `json:"id"`
+	Ref               string               `json:"ref"`
+	Channel           string               `json:"channel" enum:"chat,email" doc:"email when the chat was opened while the team is closed: the reply comes by mail"`
+	Status            string               `json:"status" enum:"open,pending,resolved,closed"`
+	Topic             string               `json:"topic"`
+	Team              string               `json:"team"`
+	AssigneeID        *string              `json:"assignee_id"`
+	Queue             support.Queue        `json:"queue" doc:"position 0 and estimated_wait_seconds 0 when an agent was assigned at once"`
+	SuggestedArticles []support.ArticleRef `json:"suggested_articles" doc:"up to 3 help-center articles, in the customer's language, chosen by the topic and the message"`
 }
 
 func (s *Server) openConversation(w http.ResponseWriter, r *http.Request) error {
@@ -78,7 +71,7 @@ func (s *Server) openConversation(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	out := openConversationResponse{ID: c.ID, Ref: c.Ref, Channel: c.Channel, Status: c.Status, Topic: c.Topic, Team: c.Team,
-		AssigneeID: c.AssigneeID, SuggestedArticles: []helpArticleRef{}}
+		AssigneeID: c.AssigneeID, SuggestedArticles: s.support.Suggestions(r.Context(), req.Topic, req.Message, localeOf(r).String())}
 	if c.Queue != nil {
 		out.Queue = *c.Queue
 	}

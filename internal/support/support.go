@@ -132,6 +132,23 @@ type Options struct {
 	Email EmailSender
 	// Wake wakes the outbox after a commit that wrote a mail (outbox.Notify); may be nil.
 	Wake func()
+	// Articles suggests help-center articles for a new conversation (package helpcenter,
+	// adapted in package app); nil: no suggestions.
+	Articles Articles
+}
+
+// Articles is what the desk needs of the help center: a few articles for a conversation
+// about topic whose first message is text, in the customer's language. The desk never reads
+// the help center's tables.
+type Articles interface {
+	Suggest(ctx context.Context, topic, text, locale string, limit int) ([]ArticleRef, error)
+}
+
+// ArticleRef is a help-center article suggested to a customer.
+type ArticleRef struct {
+	Slug    string `json:"slug"`
+	Title   string `json:"title"`
+	Snippet string `json:"snippet"`
 }
 
 // Customers is what the channels outside HTTP need of package identity.
@@ -155,12 +172,14 @@ type Service struct {
 	policies  sla.Policies
 	email     EmailSender
 	wake      func()
+	articles  Articles
 }
 
 // New returns the support desk on d.
 func New(d *db.DB, o Options) *Service {
 	s := &Service{db: d, staff: o.Staff, accounts: o.Accounts, money: o.Money, bus: o.Bus, audit: o.Audit,
-		opening: o.Opening, now: o.Now, log: o.Log, customers: o.Customers, policies: o.Policies, email: o.Email, wake: o.Wake}
+		opening: o.Opening, now: o.Now, log: o.Log, customers: o.Customers, policies: o.Policies, email: o.Email, wake: o.Wake,
+		articles: o.Articles}
 	if s.policies.Default == nil {
 		s.policies = sla.DefaultPolicies()
 	}
@@ -177,6 +196,27 @@ func New(d *db.DB, o Options) *Service {
 		s.log = slog.Default()
 	}
 	return s
+}
+
+// suggestionsPerConversation is how many articles a new conversation suggests.
+const suggestionsPerConversation = 3
+
+// Suggestions are the help-center articles offered to a customer who opens a conversation
+// about topic with the message text, in locale; never nil. A help center that fails is
+// logged and gives none: suggestions must not stop a customer reaching the desk.
+func (s *Service) Suggestions(ctx context.Context, topic, text, locale string) []ArticleRef {
+	if s.articles == nil {
+		return []ArticleRef{}
+	}
+	refs, err := s.articles.Suggest(ctx, topic, text, locale, suggestionsPerConversation)
+	if err != nil {
+		s.log.Warn("help-center suggestions", "err", err)
+		return []ArticleRef{}
+	}
+	if refs == nil {
+		refs = []ArticleRef{}
+	}
+	return refs
 }
 
 // Bus is the bus the service publishes on.
