@@ -130,6 +130,10 @@ type Options struct {
 	Email EmailSender
 	// Wake wakes the outbox after a commit that wrote a mail (outbox.Notify); may be nil.
 	Wake func()
+	// BeforeAssign runs when the router has chosen an agent for a queued conversation and
+	// before its conditional updates: tests hold routers there to make them race. nil in
+	// production.
+	BeforeAssign func(convID, staffID string)
 }
 
 // Customers is what the channels outside HTTP need of package identity.
@@ -153,12 +157,15 @@ type Service struct {
 	policies  sla.Policies
 	email     EmailSender
 	wake      func()
+
+	beforeAssign func(convID, staffID string)
 }
 
 // New returns the support desk on d.
 func New(d *db.DB, o Options) *Service {
 	s := &Service{db: d, staff: o.Staff, accounts: o.Accounts, money: o.Money, bus: o.Bus, audit: o.Audit,
-		opening: o.Opening, now: o.Now, log: o.Log, customers: o.Customers, policies: o.Policies, email: o.Email, wake: o.Wake}
+		opening: o.Opening, now: o.Now, log: o.Log, customers: o.Customers, policies: o.Policies, email: o.Email, wake: o.Wake,
+		beforeAssign: o.BeforeAssign}
 	if s.policies.Default == nil {
 		s.policies = sla.DefaultPolicies()
 	}
