@@ -46,10 +46,10 @@ func TestNATSAcrossProcesses(t *testing.T) {
 	url := bustest.URL(t)
 	a, b := connect(t, url, "dompet-a"), connect(t, url, "dompet-b")
 	ctx := context.Background()
-	subj := fmt.Sprintf("support.conversation.c%d", time.Now().UnixNano()) // unique on a shared server
+	subj := fmt.Sprintf("bustest.conversation.c%d", time.Now().UnixNano()) // unique on a shared server
 	onA, endA := a.Subscribe(subj)
 	defer endA()
-	onB, endB := b.Subscribe("support.conversation.*")
+	onB, endB := b.Subscribe("bustest.conversation.*")
 	defer endB()
 	otherB, endOther := b.Subscribe(subj + ".x") // another subject: hears nothing
 	defer endOther()
@@ -96,7 +96,7 @@ func TestNATSSubscribeThenPublish(t *testing.T) {
 	url := bustest.URL(t)
 	a, b := connect(t, url, "dompet-a"), connect(t, url, "dompet-b")
 	for i := range 20 {
-		subj := fmt.Sprintf("t%d.s%d", time.Now().UnixNano(), i)
+		subj := fmt.Sprintf("bustest.t%d.s%d", time.Now().UnixNano(), i)
 		ch, end := b.Subscribe(subj)
 		if err := a.Publish(context.Background(), subj, []byte("now")); err != nil {
 			t.Fatal(err)
@@ -116,7 +116,7 @@ func TestNATSUnsubscribeAndSlowSubscriber(t *testing.T) {
 	url := bustest.URL(t)
 	a, b := connect(t, url, "dompet-a"), connect(t, url, "dompet-b")
 	ctx := context.Background()
-	subj := fmt.Sprintf("slow.s%d", time.Now().UnixNano())
+	subj := fmt.Sprintf("bustest.slow.s%d", time.Now().UnixNano())
 	_, endSlow := b.Subscribe(subj) // never read
 	fast, endFast := b.Subscribe(subj)
 	for i := range bus.Buffer + 10 { // the slow one's buffer fills up, the fast one keeps up
