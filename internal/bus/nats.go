@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -70,6 +71,9 @@ func ConnectNATS(urls, name string, log *slog.Logger) (*NATS, error) {
 // processes' through the server (queued by the client; an error only when the connection
 // is closed or the subject invalid).
 func (n *NATS) Publish(ctx context.Context, subject string, payload []byte) error {
+	if !validSubject(subject) {
+		return fmt.Errorf("bus: publish: %q is not a subject", subject)
+	}
 	if err := n.local.Publish(ctx, subject, payload); err != nil {
 		return err
 	}
@@ -77,6 +81,17 @@ func (n *NATS) Publish(ctx context.Context, subject string, payload []byte) erro
 		return fmt.Errorf("bus: publish %s on NATS: %w", subject, err)
 	}
 	return nil
+}
+
+// validSubject reports whether subject is dot-separated non-empty tokens without spaces or
+// wildcards: anything else would be read as another part of the NATS protocol line.
+func validSubject(subject string) bool {
+	for tok := range strings.SplitSeq(subject, ".") {
+		if tok == "" || tok == "*" || tok == ">" || strings.ContainsAny(tok, " \t\r\n") {
+			return false
+		}
+	}
+	return true
 }
 
 // Subscribe implements Bus. The subscription is known to the server when Subscribe returns

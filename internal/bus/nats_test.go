@@ -148,6 +148,11 @@ func TestNATSConnectAndClose(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	for _, bad := range []string{"", "a..b", "a.*", "a.>", "team.my team", "a.b\r\nPUB x 1"} {
+		if err := n.Publish(context.Background(), bad, nil); err == nil {
+			t.Errorf("published on %q", bad)
+		}
+	}
 	if err := n.Close(); err != nil {
 		t.Fatal(err)
 	}
