@@ -379,8 +379,8 @@ func npCheckLoads(t *testing.T, store *db.DB, team string, agents []string, capa
 }
 
 // TestTwoProcessesRouteAtOnce: three agents of capacity 2 (two online through A, one through
-// B); twenty customers open chats at the same moment, half on each process, so both route at
-// once. No conversation is assigned twice, no agent is above capacity, six are assigned and
+// B); twenty chats are opened at the same moment (by four customers), half on each process,
+// so both route at once. No conversation is assigned twice, no agent is above capacity, six are assigned and
 // fourteen queued. Then capacity freed on either process goes to the first queued chat at
 // once, and its customer, whose stream is on the other process, hears it.
 func TestTwoProcessesRouteAtOnce(t *testing.T) {
@@ -394,7 +394,7 @@ func TestTwoProcessesRouteAtOnce(t *testing.T) {
 		id, tok := npAgent(t, bin, env, p, fmt.Sprintf("acc%d@dompet.example", i), team, capacity)
 		agents, tokens = append(agents, id), append(tokens, tok)
 	}
-	custs := npCustomers(t, a, "2", chats)
+	custs := npCustomers(t, a, "2", 4) // argon2 at the production cost: a few customers, several chats each
 	convs := make([]npConversation, chats)
 	start := make(chan struct{})
 	var wg sync.WaitGroup
@@ -407,7 +407,7 @@ func TestTwoProcessesRouteAtOnce(t *testing.T) {
 				p = b
 			}
 			<-start
-			st, body, err := p.do(context.Background(), "POST", "/api/v1/support/conversations", custs[i], "",
+			st, body, err := p.do(context.Background(), "POST", "/api/v1/support/conversations", custs[i%len(custs)], "",
 				crashJSON(map[string]string{"topic": "account_locked", "message": "locked out"}))
 			if err != nil || st != 201 || json.Unmarshal(body, &convs[i]) != nil {
 				t.Errorf("open %d: %d %v %s", i, st, err, body)
@@ -423,7 +423,7 @@ func TestTwoProcessesRouteAtOnce(t *testing.T) {
 
 	customer := map[string]string{}
 	for i, c := range convs {
-		customer[c.ID] = custs[i]
+		customer[c.ID] = custs[i%len(custs)]
 	}
 	// Each round frees a place on one process while the first queued customer listens on
 	// the other.
