@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"sync"
 	"time"
 
@@ -61,7 +62,8 @@ type App struct {
 	Recorder *notify.Recorder
 	// Secrets seals secrets at rest (TOTP secrets) under the server key.
 	Secrets *secret.Box
-	// Bus carries real-time events (in-process; NATS when DOMPET_NATS_URL is supported).
+	// Bus carries real-time events: in process, or through NATS between the processes
+	// sharing DOMPET_NATS_URL.
 	Bus bus.Bus
 	// Support is the desk: conversations, routing and queue, customer context.
 	Support *support.Service
@@ -80,6 +82,7 @@ type App struct {
 	wg        sync.WaitGroup
 	mu        sync.Mutex
 	smtpStops []context.CancelFunc
+	nats      *bus.NATS // a.Bus when DOMPET_NATS_URL is set; closed with the App
 	ownDB     bool
 }
 
@@ -207,7 +210,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*
 	} else if n > 0 {
 		log.Info("attachments stored as base64 moved to the binary column", "count", n)
 	}
-	a.Bus = bus.NewLocal()
+	if err := a.openBus(cfg, log); err != nil {
+		a.close()
+		return nil, err
+	}
 	a.Outbox.Handle(mailbox.Topic, mailbox.Handler(a.outboxSender), mailbox.OutboxRetry())
 	a.Help = helpcenter.New(a.DB, helpcenter.Options{Now: io.Now, Log: log})
 	if err := a.Help.Load(ctx); err != nil {
@@ -261,12 +267,32 @@ func (a *App) Close() error {
 
 func (a *App) close() error {
 	a.stopNotify()
+	if a.nats != nil {
+		if err := a.nats.Close(); err != nil {
+			a.Log.Warn("shutdown", "err", err)
+		}
+	}
 	if a.Ledger != nil {
 		a.Ledger.Close()
 	}
 	if a.ownDB && a.DB != nil {
 		return a.DB.Close()
 	}
+	return nil
+}
+
+// openBus sets a.Bus: NATS when cfg names a server (which must answer now), else in process.
+func (a *App) openBus(cfg config.Config, log *slog.Logger) error {
+	if cfg.NATSURL == "" {
+		a.Bus = bus.NewLocal()
+		return nil
+	}
+	host, _ := os.Hostname()
+	n, err := bus.ConnectNATS(cfg.NATSURL, fmt.Sprintf("dompet %s:%d", host, os.Getpid()), log)
+	if err != nil {
+		return err
+	}
+	a.Bus, a.nats = n, n
 	return nil
 }
 

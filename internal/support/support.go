@@ -135,6 +135,10 @@ type Options struct {
 	// Articles suggests help-center articles for a new conversation (package helpcenter,
 	// adapted in package app); nil: no suggestions.
 	Articles Articles
+	// BeforeAssign runs when the router has chosen an agent for a queued conversation and
+	// before its conditional updates: tests hold routers there to make them race. nil in
+	// production.
+	BeforeAssign func(convID, staffID string)
 }
 
 // Articles is what the desk needs of the help center: a few articles for a conversation
@@ -173,13 +177,15 @@ type Service struct {
 	email     EmailSender
 	wake      func()
 	articles  Articles
+
+	beforeAssign func(convID, staffID string)
 }
 
 // New returns the support desk on d.
 func New(d *db.DB, o Options) *Service {
 	s := &Service{db: d, staff: o.Staff, accounts: o.Accounts, money: o.Money, bus: o.Bus, audit: o.Audit,
 		opening: o.Opening, now: o.Now, log: o.Log, customers: o.Customers, policies: o.Policies, email: o.Email, wake: o.Wake,
-		articles: o.Articles}
+		articles: o.Articles, beforeAssign: o.BeforeAssign}
 	if s.policies.Default == nil {
 		s.policies = sla.DefaultPolicies()
 	}
