@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/dompet/dompet/internal/staff"
 	"strings"
 	"sync"
 	"testing"
@@ -36,6 +37,7 @@ func twoProcs(t *testing.T) (a, b *dompetProc, bin string, env []string, store *
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
+	openTeamsAroundTheClock(t, store)
 	t.Cleanup(func() { // a failed assignment (a deadlock, say) is logged, not answered
 		for i, p := range []*dompetProc{a, b} {
 			if logs := p.logs.String(); strings.Contains(logs, `"level":"ERROR"`) {
@@ -460,5 +462,26 @@ func TestTwoProcessesRouteAtOnce(t *testing.T) {
 			t.Fatalf("round %d: %s assigned to %q (%v)", round, first, assignee, err)
 		}
 		npCheckLoads(t, store, team, agents, capacity, 6, chats-6-(round+1))
+	}
+}
+
+// openTeamsAroundTheClock keeps chats chats whatever the hour the test runs at (a chat
+// opened while its team is closed becomes an email conversation with a system message).
+func openTeamsAroundTheClock(t *testing.T, store *db.DB) {
+	t.Helper()
+	ctx := context.Background()
+	st := staff.New(store, nil, staff.Options{})
+	teams, err := st.Teams(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := staff.BusinessHours{TimeZone: "UTC", Holidays: []string{}}
+	for _, d := range []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"} {
+		h.Weekly = append(h.Weekly, staff.Period{Day: d, Start: "00:00", End: "24:00"})
+	}
+	for _, tm := range teams {
+		if _, err := st.UpdateTeam(ctx, staff.Operator(), tm.Slug, staff.TeamChange{BusinessHours: &h, Reason: "tests: open around the clock"}); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
