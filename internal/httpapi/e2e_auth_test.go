@@ -89,6 +89,7 @@ var e2eRouteTable = map[string]struct {
 	"POST /api/v1/support/conversations/{id}/messages": {authUser, "/api/v1/support/conversations/cnv_nope/messages"},
 	"GET /api/v1/support/conversations/{id}/stream":    {authUser, "/api/v1/support/conversations/cnv_nope/stream"}, // 404 before any upgrade
 	"POST /api/v1/support/conversations/{id}/rating":   {authUser, "/api/v1/support/conversations/cnv_nope/rating"},
+	"POST /api/v1/support/conversations/{id}/read":     {authUser, "/api/v1/support/conversations/cnv_nope/read"},
 	"POST /api/v1/support/callbacks":                   {authUser, "/api/v1/support/callbacks"},
 
 	"POST /api/v1/agent/auth/login":    {authNone, "/api/v1/agent/auth/login"},
@@ -107,6 +108,7 @@ var e2eRouteTable = map[string]struct {
 	"GET /api/v1/agent/conversations/{id}":           {authStaff, "/api/v1/agent/conversations/cnv_nope"},
 	"GET /api/v1/agent/conversations/{id}/messages":  {authStaff, "/api/v1/agent/conversations/cnv_nope/messages"},
 	"POST /api/v1/agent/conversations/{id}/messages": {authStaff, "/api/v1/agent/conversations/cnv_nope/messages"},
+	"POST /api/v1/agent/conversations/{id}/read":     {authStaff, "/api/v1/agent/conversations/cnv_nope/read"},
 	"POST /api/v1/agent/conversations/{id}/assign":   {authStaff, "/api/v1/agent/conversations/cnv_nope/assign"},
 	"POST /api/v1/agent/conversations/{id}/status":   {authStaff, "/api/v1/agent/conversations/cnv_nope/status"},
 	"GET /api/v1/agent/customers/{user_id}":          {authStaff, "/api/v1/agent/customers/usr_nope"},

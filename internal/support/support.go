@@ -153,6 +153,8 @@ type Service struct {
 	policies  sla.Policies
 	email     EmailSender
 	wake      func()
+
+	chat chatWriter // the group writer of messages (chatwriter.go)
 }
 
 // New returns the support desk on d.
