@@ -34,6 +34,11 @@ type Event struct {
 // Buffer is how many events a subscriber may fall behind before events to it are dropped.
 const Buffer = 256
 
+// SubjectBuffer is Buffer for Local's subscriptions to one exact subject (a customer's
+// conversation): its events come a few at a time, and with thousands of idle chat streams
+// open, 256 buffered events each (about 10 KB) was the largest part of a stream's memory.
+const SubjectBuffer = 32
+
 // Local is the in-process bus: fan-out through buffered channels. A subscriber whose buffer
 // is full misses the event (counted in Dropped) rather than holding the publisher up.
 //
@@ -89,11 +94,11 @@ func (l *Local) send(s *sub, e Event) {
 
 // Subscribe implements Bus.
 func (l *Local) Subscribe(pattern string) (<-chan Event, func()) {
-	s := &sub{ch: make(chan Event, Buffer)}
+	s := &sub{}
 	if tokens := strings.Split(pattern, "."); slices.ContainsFunc(tokens, func(t string) bool { return t == "*" || t == ">" }) {
-		s.pattern = tokens
+		s.pattern, s.ch = tokens, make(chan Event, Buffer)
 	} else {
-		s.subject = pattern
+		s.subject, s.ch = pattern, make(chan Event, SubjectBuffer)
 	}
 	l.mu.Lock()
 	if s.pattern != nil {
