@@ -2,7 +2,9 @@ package support
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
 	"sync"
 
 	"github.com/dompet/dompet/internal/db"
@@ -88,8 +90,16 @@ func (w *chatWriter) run(s *Service) {
 func (s *Service) writeGroup(group []*appendReq) {
 	ctx := context.Background()
 	err := s.db.WithTx(ctx, func(ctx context.Context, tx *db.Tx) error {
+		var st *groupStmts
+		if len(group) >= prepareFrom {
+			var err error
+			if st, err = prepareGroup(ctx, tx); err != nil {
+				return err
+			}
+			defer st.close()
+		}
 		for _, r := range group {
-			if err := s.appendOne(ctx, tx, r); err != nil {
+			if err := s.appendOne(ctx, tx, r, st); err != nil {
 				return err
 			}
 		}
@@ -98,7 +108,7 @@ func (s *Service) writeGroup(group []*appendReq) {
 	if err != nil && len(group) > 1 {
 		s.log.WarnContext(ctx, "support: message group failed, storing one by one", "messages", len(group), "err", err)
 		for _, r := range group {
-			if err := s.db.WithTx(ctx, func(ctx context.Context, tx *db.Tx) error { return s.appendOne(ctx, tx, r) }); err != nil {
+			if err := s.db.WithTx(ctx, func(ctx context.Context, tx *db.Tx) error { return s.appendOne(ctx, tx, r, nil) }); err != nil {
 				r.err = err
 			}
 		}
@@ -121,11 +131,52 @@ func (s *Service) writeGroup(group []*appendReq) {
 	}
 }
 
-// appendOne stores r's message in tx. Refusals and resends go to r and return nil (nothing
-// was written for them); an error returned fails the transaction.
-func (s *Service) appendOne(ctx context.Context, tx *db.Tx, r *appendReq) error {
+// prepareFrom is the group size from which the group's statements are prepared once
+// (SQLite otherwise parses each statement for each message: most of the writer's time).
+const prepareFrom = 4
+
+// groupStmts are the statements of appendOne, prepared for a group.
+type groupStmts struct {
+	lock, byClient, insert *sql.Stmt
+}
+
+func prepareGroup(ctx context.Context, tx *db.Tx) (*groupStmts, error) {
+	st := &groupStmts{}
+	for _, p := range []struct {
+		to *(*sql.Stmt)
+		q  string
+	}{{&st.lock, lockQuery + tx.ForUpdate()}, {&st.byClient, byClientQuery}, {&st.insert, insertQuery}} {
+		var err error
+		if *p.to, err = tx.Prepare(ctx, p.q); err != nil {
+			st.close()
+			return nil, fmt.Errorf("prepare message group: %w", err)
+		}
+	}
+	return st, nil
+}
+
+func (st *groupStmts) close() {
+	for _, s := range []*sql.Stmt{st.lock, st.byClient, st.insert} {
+		if s != nil {
+			_ = s.Close()
+		}
+	}
+}
+
+const byClientQuery = `SELECT ` + msgCols + ` FROM support_messages WHERE conversation_id = ? AND client_id = ?`
+
+// appendOne stores r's message in tx (with st's statements when not nil). Refusals and
+// resends go to r and return nil (nothing was written for them); an error returned fails the
+// transaction.
+func (s *Service) appendOne(ctx context.Context, tx *db.Tx, r *appendReq, st *groupStmts) error {
 	r.reopened, r.requeued, r.mailed, r.dup, r.err = false, false, false, false, nil // a retried transaction starts over
-	status, err := lockConversation(ctx, tx, r.convID)
+	var status string
+	var err error
+	if st != nil {
+		status, err = lockedStatus(st.lock.QueryRowContext(ctx, r.convID))
+	} else {
+		status, err = lockConversation(ctx, tx, r.convID)
+	}
 	if errors.Is(err, db.ErrNotFound) {
 		r.err = ErrNotFound
 		return nil
@@ -139,8 +190,13 @@ func (s *Service) appendOne(ctx context.Context, tx *db.Tx, r *appendReq) error 
 	}
 	if r.in.ClientID != "" {
 		// After the lock: a resend in this group or from another process is seen here.
-		m, err := scanMessage(tx.QueryRow(ctx, `SELECT `+msgCols+` FROM support_messages
-			WHERE conversation_id = ? AND client_id = ?`, r.convID, r.in.ClientID))
+		var row *sql.Row
+		if st != nil {
+			row = st.byClient.QueryRowContext(ctx, r.convID, r.in.ClientID)
+		} else {
+			row = tx.QueryRow(ctx, byClientQuery, r.convID, r.in.ClientID)
+		}
+		m, err := scanMessage(row)
 		if err == nil {
 			r.m, r.dup = m, true
 			return nil
@@ -153,7 +209,11 @@ func (s *Service) appendOne(ctx context.Context, tx *db.Tx, r *appendReq) error 
 	// skips one committed after it.
 	now := s.now()
 	r.m.ID, r.m.CreatedAt = id.New("msg"), fromMicros(micros(now))
-	r.reopened, r.requeued, err = applyAppend(ctx, tx, r.convID, status, r.in, r.m, now)
+	var insert *sql.Stmt
+	if st != nil {
+		insert = st.insert
+	}
+	r.reopened, r.requeued, err = applyAppend(ctx, tx, r.convID, status, r.in, r.m, now, insert)
 	if err != nil {
 		return err
 	}

@@ -304,10 +304,13 @@ func clipName(n string) string {
 	return n
 }
 
-func insertMessage(ctx context.Context, tx *db.Tx, m Message) error {
+const insertQuery = `INSERT INTO support_messages (` + msgCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+// messageArgs are insertQuery's arguments for m.
+func messageArgs(m Message) ([]any, error) {
 	atts, err := json.Marshal(m.Attachments)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var client any
 	if m.ClientID != "" {
@@ -317,9 +320,16 @@ func insertMessage(ctx context.Context, tx *db.Tx, m Message) error {
 	if m.Internal {
 		internal = 1
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO support_messages (`+msgCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		m.ID, m.ConversationID, m.Author.Type, m.Author.ID, m.Author.Name, m.Body, internal, m.Channel, client,
-		string(atts), micros(m.CreatedAt))
+	return []any{m.ID, m.ConversationID, m.Author.Type, m.Author.ID, m.Author.Name, m.Body, internal, m.Channel, client,
+		string(atts), micros(m.CreatedAt)}, nil
+}
+
+func insertMessage(ctx context.Context, tx *db.Tx, m Message) error {
+	args, err := messageArgs(m)
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, insertQuery, args...)
 	if err != nil {
 		return fmt.Errorf("insert message: %w", err)
 	}
@@ -479,14 +489,21 @@ func appendTx(ctx context.Context, tx *db.Tx, convID string, in NewMessage, m Me
 	if err != nil {
 		return false, false, err
 	}
-	return applyAppend(ctx, tx, convID, status, in, m, now)
+	return applyAppend(ctx, tx, convID, status, in, m, now, nil)
 }
 
 // lockConversation locks the conversation for a new message and returns its status; a closed
 // one is ErrState. It writes nothing, so its refusals leave a group's transaction usable.
 func lockConversation(ctx context.Context, tx *db.Tx, convID string) (string, error) {
+	return lockedStatus(tx.QueryRow(ctx, lockQuery+tx.ForUpdate(), convID))
+}
+
+const lockQuery = `SELECT status FROM support_conversations WHERE id = ?`
+
+// lockedStatus reads lockQuery's row (see lockConversation).
+func lockedStatus(row *sql.Row) (string, error) {
 	var status string
-	if err := tx.QueryRow(ctx, `SELECT status FROM support_conversations WHERE id = ?`+tx.ForUpdate(), convID).Scan(&status); err != nil {
+	if err := row.Scan(&status); err != nil {
 		return "", fmt.Errorf("lock conversation: %w", db.NotFound(err))
 	}
 	if status == StatusClosed {
@@ -495,8 +512,9 @@ func lockConversation(ctx context.Context, tx *db.Tx, convID string) (string, er
 	return status, nil
 }
 
-// applyAppend writes message m of the locked conversation convID (in status) and its effects.
-func applyAppend(ctx context.Context, tx *db.Tx, convID, status string, in NewMessage, m Message, now time.Time) (reopened, requeued bool, err error) {
+// applyAppend writes message m of the locked conversation convID (in status) and its effects;
+// insert, when not nil, is insertQuery prepared.
+func applyAppend(ctx context.Context, tx *db.Tx, convID, status string, in NewMessage, m Message, now time.Time, insert *sql.Stmt) (reopened, requeued bool, err error) {
 	if in.Author.Type == AuthorCustomer && status != StatusOpen {
 		reopened = true
 		if status == StatusResolved { // a returning conversation: back to the queue, routed again
@@ -515,6 +533,16 @@ func applyAppend(ctx context.Context, tx *db.Tx, convID, status string, in NewMe
 			updated_at = ? WHERE id = ?`, micros(now), micros(now), convID); err != nil {
 			return false, false, fmt.Errorf("first response: %w", err)
 		}
+	}
+	if insert != nil {
+		args, err := messageArgs(m)
+		if err == nil {
+			_, err = insert.ExecContext(ctx, args...)
+		}
+		if err != nil {
+			return false, false, fmt.Errorf("insert message: %w", err)
+		}
+		return reopened, requeued, nil
 	}
 	return reopened, requeued, insertMessage(ctx, tx, m)
 }
