@@ -141,6 +141,7 @@ const (
 	MsgCallID
 	MsgCallFrom
 	MsgCallTo
+	MsgMessageOfConversation
 	MsgOnlyCallEnded
 	MsgJSONMalformed
 	MsgBeJSONObject
@@ -311,6 +312,7 @@ var catalogue = [numMsgs]words{
 	MsgCallID:                {"call_id", "must be 1 to 128 printable ASCII characters without spaces", "必须是 1 到 128 个可打印 ASCII 字符，不含空格"},
 	MsgCallFrom:              {"call_from", `must be an E.164 number such as +6281234567890, or "anonymous"`, `必须是 E.164 号码（例如 +6281234567890）或 "anonymous"`},
 	MsgCallTo:                {"call_to", "must be an E.164 number such as +6221500000", "必须是 E.164 号码，例如 +6221500000"},
+	MsgMessageOfConversation: {"message_of_conversation", "must be the id of a message of this conversation", "必须是此会话中一条消息的 ID"},
 	MsgOnlyCallEnded:         {"only_call_ended", "is only for call.ended", "仅用于 call.ended"},
 	MsgJSONMalformed:         {"json_malformed", "malformed JSON: %s", "JSON 格式错误：%s"},
 	MsgBeJSONObject:          {"be_json_object", "must be a JSON object", "必须是 JSON 对象"},

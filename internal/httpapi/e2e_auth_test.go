@@ -94,6 +94,7 @@ var e2eRouteTable = map[string]struct {
 	"POST /api/v1/support/conversations/{id}/messages": {authUser, "/api/v1/support/conversations/cnv_nope/messages"},
 	"GET /api/v1/support/conversations/{id}/stream":    {authUser, "/api/v1/support/conversations/cnv_nope/stream"}, // 404 before any upgrade
 	"POST /api/v1/support/conversations/{id}/rating":   {authUser, "/api/v1/support/conversations/cnv_nope/rating"},
+	"POST /api/v1/support/conversations/{id}/read":     {authUser, "/api/v1/support/conversations/cnv_nope/read"},
 	"POST /api/v1/support/callbacks":                   {authUser, "/api/v1/support/callbacks"},
 
 	"POST /api/v1/agent/auth/login":    {authNone, "/api/v1/agent/auth/login"},
@@ -136,6 +137,7 @@ var e2eRouteTable = map[string]struct {
 	"DELETE /api/v1/agent/help/articles/{slug}/{locale}/draft":   {authStaff, "/api/v1/agent/help/articles/nope/en/draft"},
 	"POST /api/v1/agent/help/articles/{slug}/{locale}/publish":   {authStaff, "/api/v1/agent/help/articles/nope/en/publish"},
 	"POST /api/v1/agent/help/articles/{slug}/{locale}/unpublish": {authStaff, "/api/v1/agent/help/articles/nope/en/unpublish"},
+	"POST /api/v1/agent/conversations/{id}/read":                 {authStaff, "/api/v1/agent/conversations/cnv_nope/read"},
 
 	"POST /api/v1/telephony/events": {authNone, "/api/v1/telephony/events"}, // HMAC-signed; 404 without a secret
 }

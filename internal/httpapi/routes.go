@@ -122,6 +122,7 @@ func (s *Server) routes() []route {
 		{"POST /api/v1/support/conversations/{id}/messages", authUser, s.customerPost, customerPostDoc},
 		{"GET /api/v1/support/conversations/{id}/stream", authUser, s.customerStream, customerStreamDoc},
 		{"POST /api/v1/support/conversations/{id}/rating", authUser, s.rateConversation, rateConversationDoc},
+		{"POST /api/v1/support/conversations/{id}/read", authUser, s.customerRead, customerReadDoc},
 		{"POST /api/v1/support/callbacks", authUser, s.requestCallback, requestCallbackDoc},
 
 		// Agents and supervisors (agent.go; staff login in agent_auth.go)
@@ -136,6 +137,7 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/agent/conversations/{id}/messages", authStaff, s.agentMessages, agentMessagesDoc},
 		{"POST /api/v1/agent/conversations/{id}/messages", authStaff, s.agentPost, agentPostDoc},
 		{"GET /api/v1/agent/conversations/{id}/attachments/{attachment_id}", authStaff, s.agentAttachment, agentAttachmentDoc},
+		{"POST /api/v1/agent/conversations/{id}/read", authStaff, s.agentRead, agentReadDoc},
 		{"POST /api/v1/agent/conversations/{id}/assign", authStaff, s.assignConversation, assignConversationDoc},
 		{"POST /api/v1/agent/conversations/{id}/status", authStaff, s.setConversationStatus, setConversationStatusDoc},
 		{"GET /api/v1/agent/stream", authStaff, s.agentStream, agentStreamDoc},

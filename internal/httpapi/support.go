@@ -132,11 +132,14 @@ func (s *Server) customerConversation(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
+	if c.Reads, err = s.support.Reads(r.Context(), c.ID, false); err != nil {
+		return err
+	}
 	return writeJSON(w, http.StatusOK, c)
 }
 
 var customerConversationDoc = operation{Summary: "One of the user's conversations", Tag: "support",
-	Description: "With `queue` while it waits for an agent.", Response: support.Conversation{}}
+	Description: "With `queue` while it waits for an agent, and `reads`: how far each participant has read.", Response: support.Conversation{}}
 
 func (s *Server) customerMessages(w http.ResponseWriter, r *http.Request) error {
 	p, _ := userOf[identity.Principal](r)
@@ -179,6 +182,33 @@ var customerPostDoc = operation{Summary: "Write in a conversation", Tag: "suppor
 		"10,000 characters answers `400 invalid_request`; a request over 64 KiB `413 too_large`.",
 	Request: postMessageRequest{}, Status: http.StatusCreated, Response: support.Message{}, Errors: []string{"invalid_state"},
 	MaxBody: maxMessageBody}
+
+type readRequest struct {
+	MessageID string `json:"message_id" doc:"the last message read: a message of the conversation"`
+}
+
+func (s *Server) customerRead(w http.ResponseWriter, r *http.Request) error {
+	var req readRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	p, _ := userOf[identity.Principal](r)
+	rd, err := s.support.CustomerRead(r.Context(), p.User.ID, p.User.DisplayName, r.PathValue("id"), req.MessageID)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, rd)
+}
+
+const readDescription = "Moves the caller's read marker: every message up to `message_id` is read. Markers only move " +
+	"forward: an older message leaves the marker where it is, and the answer says where that is. When it moves, the " +
+	"conversation's streams get `{\"type\":\"read\",\"conversation_id\",\"author\":{…},\"message_id\"}`. " +
+	"(A message is *delivered* once stored: the sender's `ack`, the other side's `message` event.) A message " +
+	"of another conversation answers `400 invalid_request`."
+
+var customerReadDoc = operation{Summary: "Mark the conversation read up to a message", Tag: "support",
+	Description: readDescription + " Internal notes are not the customer's to read.",
+	Request:     readRequest{}, Response: support.Read{}}
 
 type rateRequest struct {
 	Score   int    `json:"score" doc:"1 to 5"`

@@ -88,6 +88,7 @@ type Conversation struct {
 	FirstResponseAt *time.Time `json:"first_response_at"`
 	ResolvedAt      *time.Time `json:"resolved_at"`
 	SLA             *SLA       `json:"sla" doc:"when the first response and the resolution fall due (business time of the team's calendar); null for conversations opened before SLA clocks"`
+	Reads           []Read     `json:"reads,omitempty" doc:"the participants' read markers (in the answer about one conversation, not in lists)"`
 
 	queuedAt *int64
 	lang     string
@@ -448,10 +449,13 @@ func clipName(n string) string {
 	return n
 }
 
-func insertMessage(ctx context.Context, tx *db.Tx, m Message) error {
+const insertQuery = `INSERT INTO support_messages (` + msgCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+// messageArgs are insertQuery's arguments for m.
+func messageArgs(m Message) ([]any, error) {
 	atts, err := json.Marshal(m.Attachments)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var client any
 	if m.ClientID != "" {
@@ -461,9 +465,16 @@ func insertMessage(ctx context.Context, tx *db.Tx, m Message) error {
 	if m.Internal {
 		internal = 1
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO support_messages (`+msgCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		m.ID, m.ConversationID, m.Author.Type, m.Author.ID, m.Author.Name, m.Body, internal, m.Channel, client,
-		string(atts), micros(m.CreatedAt))
+	return []any{m.ID, m.ConversationID, m.Author.Type, m.Author.ID, m.Author.Name, m.Body, internal, m.Channel, client,
+		string(atts), micros(m.CreatedAt)}, nil
+}
+
+func insertMessage(ctx context.Context, tx *db.Tx, m Message) error {
+	args, err := messageArgs(m)
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, insertQuery, args...)
 	if err != nil {
 		return fmt.Errorf("insert message: %w", err)
 	}
@@ -534,7 +545,15 @@ func (s *Service) ByRef(ctx context.Context, ref string) (Conversation, error) {
 // resend with the same ClientID returns the message stored the first time. A customer's
 // message reopens a pending conversation, and a resolved one goes back to the queue (a
 // returning conversation is routed again); a closed one refuses with invalid_state.
+//
+// Messages are committed in groups (see chatwriter.go): concurrent Appends share one
+// transaction and one fsync, and each returns once its group is committed.
 func (s *Service) Append(ctx context.Context, convID string, in NewMessage) (Message, error) {
+	return s.appendAs(ctx, convID, "", in)
+}
+
+// appendAs is Append for a conversation that must belong to the customer owner ("": any).
+func (s *Service) appendAs(ctx context.Context, convID, owner string, in NewMessage) (Message, error) {
 	var v fault.Validation
 	checkBody(&v, "body", in.Body)
 	v.Check(len(in.ClientID) <= maxClientID, "client_id", fault.MsgMustAtMostChars, 128)
@@ -543,113 +562,143 @@ func (s *Service) Append(ctx context.Context, convID string, in NewMessage) (Mes
 	if err := v.Err(); err != nil {
 		return Message{}, err
 	}
-	if in.ClientID != "" {
+	// A resend with attachments answers from the store before they are checked again (they
+	// may be gone by now); other resends are found by the writer, in the group's transaction.
+	if in.ClientID != "" && len(in.AttachmentIDs) > 0 {
 		if m, err := s.messageByClient(ctx, convID, in.ClientID); err == nil {
 			return m, nil
 		} else if !errors.Is(err, db.ErrNotFound) {
 			return Message{}, err
 		}
 	}
-	conv, err := s.conversation(ctx, convID)
+	conv, err := s.head(ctx, convID)
 	if err != nil {
 		return Message{}, err
 	}
+	if owner != "" && conv.customerID != owner {
+		return Message{}, ErrNotFound
+	}
 	userID := ""
 	if in.Author.Type == AuthorCustomer {
-		userID = conv.Customer.UserID
+		userID = conv.customerID
 	}
 	atts, err := s.attachments(ctx, userID, in.AttachmentIDs)
 	if err != nil {
 		return Message{}, err
 	}
 	if in.Channel == "" {
-		in.Channel = conv.Channel
+		in.Channel = conv.channel
 	}
-	now := s.now()
-	m := Message{ID: id.New("msg"), ConversationID: convID, Author: in.Author, Body: in.Body, Internal: in.Internal,
-		Channel: in.Channel, CreatedAt: fromMicros(micros(now)), ClientID: in.ClientID, Attachments: atts}
-	var reopened, requeued, mailed bool
-	err = s.db.WithTx(ctx, func(ctx context.Context, tx *db.Tx) error {
-		var err error
-		reopened, requeued, err = appendTx(ctx, tx, convID, in, m, now, s.resumeTx)
-		if err != nil {
-			return err
-		}
-		mailed = false
-		if in.Author.Type == AuthorAgent && !in.Internal && in.Channel == ChannelEmail && conv.Channel == ChannelEmail && s.email != nil {
-			mailed = true
-			return s.mailReply(ctx, tx, convID, m)
-		}
-		return nil
-	})
-	if mailed && err == nil && s.wake != nil {
-		s.wake()
-	}
-	if err != nil {
-		if in.ClientID != "" && db.IsUniqueViolation(err) { // a concurrent resend won
+	r := &appendReq{convID: convID, in: in, conv: conv, done: make(chan struct{}),
+		m: Message{ConversationID: convID, Author: in.Author, Body: in.Body, Internal: in.Internal,
+			Channel: in.Channel, ClientID: in.ClientID, Attachments: atts}}
+	s.chat.enqueue(s, r)
+	<-r.done // once queued the message will be decided: wait even if ctx ends
+	if r.err != nil {
+		if in.ClientID != "" && db.IsUniqueViolation(r.err) { // a concurrent resend won
 			return s.messageByClient(ctx, convID, in.ClientID)
 		}
-		if errors.Is(err, db.ErrNotFound) {
+		if errors.Is(r.err, db.ErrNotFound) {
 			return Message{}, ErrNotFound
 		}
-		return Message{}, err
+		return Message{}, r.err
 	}
-	s.published(ctx, m, reopened, requeued, conv.Team)
-	return m, nil
+	if r.requeued {
+		s.route(ctx, conv.team)
+	}
+	return r.m, nil
 }
 
-// published tells the streams about a stored message m, and routes when it sent its
-// conversation back to the queue.
-func (s *Service) published(ctx context.Context, m Message, reopened, requeued bool, team string) {
-	s.publishMessage(ctx, m)
-	if reopened {
-		s.publish(ctx, SubjectConversation(m.ConversationID), Event{Type: "status", ConversationID: m.ConversationID, Status: StatusOpen})
+// convHead is what Append needs of a conversation: far less than Conversation (no queue place).
+type convHead struct {
+	channel, team, customerID string
+}
+
+func (s *Service) head(ctx context.Context, convID string) (convHead, error) {
+	var h convHead
+	err := s.db.QueryRow(ctx, `SELECT channel, team, customer_id FROM support_conversations WHERE id = ?`, convID).
+		Scan(&h.channel, &h.team, &h.customerID)
+	if err = db.NotFound(err); errors.Is(err, db.ErrNotFound) {
+		return convHead{}, ErrNotFound
+	} else if err != nil {
+		return convHead{}, fmt.Errorf("conversation %s: %w", convID, err)
 	}
-	if requeued {
-		s.route(ctx, team)
-	}
+	return h, nil
 }
 
 // appendTx stores m in conversation convID within tx: a customer's message reopens a pending
 // conversation and sends a resolved one back to the queue; an agent's first public message
 // marks the first response.
-func appendTx(ctx context.Context, tx *db.Tx, convID string, in NewMessage, m Message, now time.Time,
-	resume func(ctx context.Context, tx *db.Tx, convID string, now time.Time, alarms bool) error) (reopened, requeued bool, err error) {
-	err = func() error {
-		var status string
-		if err := tx.QueryRow(ctx, `SELECT status FROM support_conversations WHERE id = ?`+tx.ForUpdate(), convID).Scan(&status); err != nil {
-			return fmt.Errorf("lock conversation: %w", db.NotFound(err))
-		}
-		if status == StatusClosed {
-			return explained(ErrState, "The conversation is closed; start a new one.", "此会话已关闭，请发起新的会话。")
-		}
-		if in.Author.Type == AuthorCustomer && status != StatusOpen {
-			reopened = true
-			if status == StatusResolved { // a returning conversation: back to the queue, routed again
-				requeued = true
-				if _, err := tx.Exec(ctx, `UPDATE support_conversations SET status = 'open', assignee = NULL,
-					assigned_at = NULL, resolved_at = NULL, queued_at = ?, updated_at = ? WHERE id = ?`,
-					micros(now), micros(now), convID); err != nil {
-					return fmt.Errorf("reopen: %w", err)
-				}
-			} else if _, err := tx.Exec(ctx, `UPDATE support_conversations SET status = 'open', updated_at = ? WHERE id = ?`,
-				micros(now), convID); err != nil {
-				return fmt.Errorf("reopen: %w", err)
+func appendTx(ctx context.Context, tx *db.Tx, convID string, in NewMessage, m Message, now time.Time, resume resumeFunc) (reopened, requeued bool, err error) {
+	status, err := lockConversation(ctx, tx, convID)
+	if err != nil {
+		return false, false, err
+	}
+	return applyAppend(ctx, tx, convID, status, in, m, now, nil, resume)
+}
+
+// resumeFunc restarts a conversation's SLA clocks when it leaves pending (Service.resumeTx);
+// nil: none.
+type resumeFunc func(ctx context.Context, tx *db.Tx, convID string, now time.Time, alarms bool) error
+
+// lockConversation locks the conversation for a new message and returns its status; a closed
+// one is ErrState. It writes nothing, so its refusals leave a group's transaction usable.
+func lockConversation(ctx context.Context, tx *db.Tx, convID string) (string, error) {
+	return lockedStatus(tx.QueryRow(ctx, lockQuery+tx.ForUpdate(), convID))
+}
+
+const lockQuery = `SELECT status FROM support_conversations WHERE id = ?`
+
+// lockedStatus reads lockQuery's row (see lockConversation).
+func lockedStatus(row *sql.Row) (string, error) {
+	var status string
+	if err := row.Scan(&status); err != nil {
+		return "", fmt.Errorf("lock conversation: %w", db.NotFound(err))
+	}
+	if status == StatusClosed {
+		return "", explained(ErrState, "The conversation is closed; start a new one.", "此会话已关闭，请发起新的会话。")
+	}
+	return status, nil
+}
+
+// applyAppend writes message m of the locked conversation convID (in status) and its effects;
+// insert, when not nil, is insertQuery prepared.
+func applyAppend(ctx context.Context, tx *db.Tx, convID, status string, in NewMessage, m Message, now time.Time, insert *sql.Stmt, resume resumeFunc) (reopened, requeued bool, err error) {
+	if in.Author.Type == AuthorCustomer && status != StatusOpen {
+		reopened = true
+		if status == StatusResolved { // a returning conversation: back to the queue, routed again
+			requeued = true
+			if _, err := tx.Exec(ctx, `UPDATE support_conversations SET status = 'open', assignee = NULL,
+				assigned_at = NULL, resolved_at = NULL, queued_at = ?, updated_at = ? WHERE id = ?`,
+				micros(now), micros(now), convID); err != nil {
+				return false, false, fmt.Errorf("reopen: %w", err)
 			}
-			if resume != nil {
-				if err := resume(ctx, tx, convID, now, true); err != nil {
-					return err
-				}
-			}
-		} else if in.Author.Type == AuthorAgent && !in.Internal {
-			if _, err := tx.Exec(ctx, `UPDATE support_conversations SET first_response_at = COALESCE(first_response_at, ?),
-				updated_at = ? WHERE id = ?`, micros(now), micros(now), convID); err != nil {
-				return fmt.Errorf("first response: %w", err)
+		} else if _, err := tx.Exec(ctx, `UPDATE support_conversations SET status = 'open', updated_at = ? WHERE id = ?`,
+			micros(now), convID); err != nil {
+			return false, false, fmt.Errorf("reopen: %w", err)
+		}
+		if resume != nil {
+			if err := resume(ctx, tx, convID, now, true); err != nil {
+				return false, false, err
 			}
 		}
-		return insertMessage(ctx, tx, m)
-	}()
-	return reopened, requeued, err
+	} else if in.Author.Type == AuthorAgent && !in.Internal {
+		if _, err := tx.Exec(ctx, `UPDATE support_conversations SET first_response_at = COALESCE(first_response_at, ?),
+			updated_at = ? WHERE id = ?`, micros(now), micros(now), convID); err != nil {
+			return false, false, fmt.Errorf("first response: %w", err)
+		}
+	}
+	if insert != nil {
+		args, err := messageArgs(m)
+		if err == nil {
+			_, err = insert.ExecContext(ctx, args...)
+		}
+		if err != nil {
+			return false, false, fmt.Errorf("insert message: %w", err)
+		}
+		return reopened, requeued, nil
+	}
+	return reopened, requeued, insertMessage(ctx, tx, m)
 }
 
 func (s *Service) messageByClient(ctx context.Context, convID, clientID string) (Message, error) {

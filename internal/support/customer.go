@@ -46,11 +46,11 @@ func (s *Service) CustomerMessages(ctx context.Context, userID, convID, after st
 
 // CustomerPost adds the user's message to one of their conversations (see Append).
 func (s *Service) CustomerPost(ctx context.Context, userID, name, convID string, in NewMessage) (Message, error) {
-	if _, err := s.CustomerConversation(ctx, userID, convID); err != nil {
-		return Message{}, err
+	if userID == "" {
+		return Message{}, ErrNotFound
 	}
 	in.Author, in.Internal = Author{Type: AuthorCustomer, ID: userID, Name: clipName(name)}, false
-	return s.Append(ctx, convID, in)
+	return s.appendAs(ctx, convID, userID, in)
 }
 
 // Rate records the customer's score (1 to 5) of a resolved or closed conversation, once.

@@ -179,6 +179,8 @@ type Service struct {
 	articles  Articles
 
 	beforeAssign func(convID, staffID string)
+
+	chat chatWriter // the group writer of messages (chatwriter.go)
 }
 
 // New returns the support desk on d.
