@@ -1,0 +1,276 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dompet/dompet/internal/app"
+	"github.com/dompet/dompet/internal/config"
+	"github.com/dompet/dompet/internal/db/dbtest"
+	"github.com/dompet/dompet/internal/identity"
+	"github.com/dompet/dompet/internal/notify"
+	"github.com/dompet/dompet/internal/wallet"
+)
+
+// newPageSite is the browser tests' site (serve --demo wiring and data) for tests that need
+// no browser: they post the pages' forms with a plain HTTP client.
+func newPageSite(t *testing.T) *browserSite {
+	t.Helper()
+	cfg := config.Default()
+	cfg.Demo = true
+	lots := config.Rate{N: 1_000_000, Per: time.Minute}
+	cfg.RateRegisterPerIP, cfg.RateLoginPerIP, cfg.RateRecoveryPerIP, cfg.RateVerifyPerIP = lots, lots, lots, lots
+	ctx := context.Background()
+	a, err := app.New(ctx, cfg, nil, app.Options{DB: dbtest.Open(t), Background: true, Notify: notify.NewRecorder(nil, 64),
+		Identity: identity.Options{Argon2: identity.Argon2Params{Time: 1, MemoryKiB: 64, Threads: 1}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = a.Close() })
+	sum, err := seedDemo(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logins := sum.Logins
+	api, err := handler(cfg, nil, a, &logins)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(api)
+	t.Cleanup(srv.Close)
+	return &browserSite{URL: srv.URL, App: a, Demo: sum}
+}
+
+// pageClient is a browser without a browser: a cookie jar, and redirects not followed so
+// that a test sees where a form sends it.
+type pageClient struct {
+	t    *testing.T
+	base string
+	c    *http.Client
+}
+
+func newPageClient(t *testing.T, base, lang string) *pageClient {
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	p := &pageClient{t: t, base: base, c: c}
+	u, _ := url.Parse(base)
+	// One device for every client of a test: a login from a device seen before is not asked
+	// for an SMS code.
+	jar.SetCookies(u, []*http.Cookie{{Name: "lang", Value: lang, Path: "/"}, {Name: "dompet_device", Value: "pages-test-device-0001", Path: "/"}})
+	return p
+}
+
+func (p *pageClient) do(req *http.Request) (int, string, string) {
+	p.t.Helper()
+	res, err := p.c.Do(req)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b), res.Header.Get("Location")
+}
+
+// get answers the status, the page and where it redirects.
+func (p *pageClient) get(path string) (int, string, string) {
+	p.t.Helper()
+	req, _ := http.NewRequest("GET", p.base+path, nil)
+	return p.do(req)
+}
+
+// post sends form to path with the browser's CSRF token (set csrf "" in form to leave it out).
+func (p *pageClient) post(path string, form url.Values) (int, string, string) {
+	p.t.Helper()
+	if _, ok := form["csrf"]; !ok {
+		form.Set("csrf", p.csrf())
+	}
+	req, _ := http.NewRequest("POST", p.base+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return p.do(req)
+}
+
+// csrf is the CSRF cookie (a page is loaded first to get one).
+func (p *pageClient) csrf() string {
+	u, _ := url.Parse(p.base)
+	for _, c := range p.c.Jar.Cookies(u) {
+		if c.Name == "dompet_csrf" {
+			return c.Value
+		}
+	}
+	p.get("/login")
+	for _, c := range p.c.Jar.Cookies(u) {
+		if c.Name == "dompet_csrf" {
+			return c.Value
+		}
+	}
+	p.t.Fatal("no CSRF cookie")
+	return ""
+}
+
+func (p *pageClient) login(login, password string) {
+	p.t.Helper()
+	if st, body, loc := p.post("/login", url.Values{"login": {login}, "password": {password}}); st != 303 {
+		p.t.Fatalf("login: %d %s %s", st, loc, body)
+	}
+}
+
+// keyOf reads the idempotency key a confirmation page carries.
+var keyField = regexp.MustCompile(`name="key" value="([^"]+)"`)
+
+// TestPagesMoneyFormCSRFAndOnce: a money confirmation without the CSRF token, or with a
+// forged one, is refused and moves nothing; the same confirmation sent twice (a double click,
+// a reload) moves the money once and shows the same movement.
+func TestPagesMoneyFormCSRFAndOnce(t *testing.T) {
+	site := newPageSite(t)
+	alice := site.Demo.Users[0]
+	p := newPageClient(t, site.URL, "en")
+	p.login(alice.Email, alice.Password)
+	topups := func() int {
+		page, err := site.App.Wallet.Transactions(context.Background(), alice.ID, wallet.Filter{Kind: "topup", Limit: 200})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(page.Items)
+	}
+	before := topups()
+	form := url.Values{"amount": {"75,000"}, "currency": {"IDR"}, "source": {"bank_transfer"}, "reference": {"REF-CSRF-1"}}
+	st, body, _ := p.post("/app/topup", form)
+	m := keyField.FindStringSubmatch(body)
+	if st != 200 || m == nil || !strings.Contains(body, "IDR 75,000.00") {
+		t.Fatalf("confirmation: %d %s", st, body)
+	}
+	form.Set("key", m[1])
+	for _, forged := range []string{"", strings.Repeat("A", 43)} {
+		f := url.Values{}
+		for k, v := range form {
+			f[k] = v
+		}
+		f.Set("csrf", forged)
+		if st, body, _ := p.post("/app/topup/confirm", f); st != 403 || !strings.Contains(body, "This form has expired") {
+			t.Errorf("csrf %q: %d", forged, st)
+		}
+	}
+	if n := topups(); n != before {
+		t.Fatalf("a refused form moved money: %d top-ups, were %d", n, before)
+	}
+	var where []string
+	for range 2 {
+		st, _, loc := p.post("/app/topup/confirm", form)
+		if st != 303 || !strings.HasPrefix(loc, "/app/history/") {
+			t.Fatalf("confirm: %d %s", st, loc)
+		}
+		where = append(where, loc)
+	}
+	if n := topups(); n != before+1 || where[0] != where[1] {
+		t.Errorf("confirmed twice: %d top-ups (were %d), shown %v", n, before, where)
+	}
+	// Another form's confirmation carries another key: a second top-up is a second movement.
+	_, body, _ = p.post("/app/topup", url.Values{"amount": {"75,000"}, "currency": {"IDR"}, "source": {"bank_transfer"}, "reference": {"REF-CSRF-1"}})
+	if m2 := keyField.FindStringSubmatch(body); m2 == nil || m2[1] == m[1] {
+		t.Errorf("a new confirmation reuses the key %q", m[1])
+	}
+}
+
+// TestPagesDisplayNameEscaped: a display name with markup is shown as text.
+func TestPagesDisplayNameEscaped(t *testing.T) {
+	site := newPageSite(t)
+	p := newPageClient(t, site.URL, "en")
+	name := `<script>alert("x")</script><b>Eve</b>`
+	st, body, loc := p.post("/register", url.Values{"display_name": {name}, "phone": {"+6281377700011"},
+		"email": {"eve@example.com"}, "password": {"Kopi-susu-2026!"}})
+	if st != 303 || loc != "/register/verify" {
+		t.Fatalf("register: %d %s %s", st, loc, body)
+	}
+	_, home, _ := p.get("/app")
+	if strings.Contains(home, "<script>alert") || strings.Contains(home, "<b>Eve") || !strings.Contains(home, "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;") {
+		t.Errorf("the name is not escaped on /app: %s", home)
+	}
+}
+
+// missingKey is how a page shows a message no catalogue has: "[area.key]".
+var missingKey = regexp.MustCompile(`\[[a-z_]+(\.[a-z0-9_\-]+)+\]`)
+
+// TestPagesWalletLanguages: every wallet page, its confirmations and refusals, in English and
+// Chinese, has all its words (no "[key]" left) and renders.
+func TestPagesWalletLanguages(t *testing.T) {
+	site := newPageSite(t)
+	alice := site.Demo.Users[0]
+	txs, err := site.App.Wallet.Transactions(context.Background(), alice.ID, wallet.Filter{Limit: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range []string{"en", "zh-CN"} {
+		anon := newPageClient(t, site.URL, lang)
+		for _, path := range []string{"/register", "/recover", "/recover?done=reset"} {
+			check(t, anon, lang, "GET", path, nil)
+		}
+		check(t, anon, lang, "POST", "/recover", url.Values{"login": {alice.Email}})
+		check(t, anon, lang, "POST", "/recover", url.Values{"step": {"code"}, "login": {alice.Email}, "code": {"000000"}})
+		check(t, anon, lang, "POST", "/recover", url.Values{"step": {"password"}, "token": {"nope"}, "password": {"a"}, "password_again": {"a"}})
+		check(t, anon, lang, "POST", "/register", url.Values{"phone": {"1"}, "email": {"x"}, "password": {"short"}})
+		p := newPageClient(t, site.URL, lang)
+		p.login(alice.Email, alice.Password)
+		for _, path := range []string{"/app/history", "/app/history?status=failed&kind=payment", "/app/topup", "/app/pay", "/app/transfer", "/app/withdraw"} {
+			check(t, p, lang, "GET", path, nil)
+		}
+		kinds := map[string]bool{}
+		for _, tx := range txs.Items {
+			if !kinds[tx.Kind+tx.Status] {
+				kinds[tx.Kind+tx.Status] = true
+				check(t, p, lang, "GET", "/app/history/"+tx.ID, nil)
+			}
+		}
+		quotes := map[string]url.Values{
+			"topup":    {"amount": {"10000"}, "currency": {"IDR"}, "source": {"card"}, "reference": {"4111111111111111"}},
+			"pay":      {"amount": {"10000"}, "currency": {"IDR"}, "merchant_id": {site.Demo.Merchants[0].ID}, "order_ref": {"A-1"}},
+			"transfer": {"amount": {"10000"}, "currency": {"IDR"}, "to": {site.Demo.Users[1].Email}},
+			"withdraw": {"amount": {"10000"}, "currency": {"IDR"}, "bank_code": {"CENAIDJA"}, "account_number": {"1234567890"}, "holder_name": {"Alice"}},
+		}
+		for kind, f := range quotes {
+			check(t, p, lang, "POST", "/app/"+kind, f)
+			bad := url.Values{"amount": {"12.345"}, "currency": {"IDR"}}
+			check(t, p, lang, "POST", "/app/"+kind, bad)
+		}
+		// A refusal: more than the balance, with the PIN right.
+		f := quotes["pay"]
+		big := url.Values{"amount": {"19,000,000"}, "currency": {"IDR"}, "merchant_id": f["merchant_id"], "order_ref": {"BIG-" + lang}, "key": {"lang-test-" + lang}, "pin": {alice.PIN}}
+		body := check(t, p, lang, "POST", "/app/pay/confirm", big)
+		if !strings.Contains(body, `id="next-step" href="/app/topup"`) {
+			t.Errorf("%s: a refusal for the balance does not lead to a top-up: %s", lang, body)
+		}
+		wrongPIN := url.Values{"amount": {"1,000"}, "currency": {"IDR"}, "merchant_id": f["merchant_id"], "order_ref": {"PIN-" + lang}, "key": {"pin-test-" + lang}, "pin": {"000000"}}
+		if body := check(t, p, lang, "POST", "/app/pay/confirm", wrongPIN); !strings.Contains(body, `value="pin-test-`+lang+`"`) {
+			t.Errorf("%s: a wrong PIN does not show the same confirmation again", lang)
+		}
+	}
+}
+
+// check requests a page and fails the test on a server error or a missing message.
+func check(t *testing.T, p *pageClient, lang, method, path string, form url.Values) string {
+	t.Helper()
+	var st int
+	var body string
+	if method == "GET" {
+		st, body, _ = p.get(path)
+	} else {
+		st, body, _ = p.post(path, form)
+	}
+	if st >= 500 || st == 404 || st == 403 {
+		t.Errorf("%s %s %s: %d", lang, method, path, st)
+	}
+	if m := missingKey.FindString(body); m != "" {
+		t.Errorf("%s %s %s: missing message %s", lang, method, path, m)
+	}
+	if lang == "zh-CN" && st == 200 && !strings.Contains(body, `lang="zh-CN"`) {
+		t.Errorf("%s %s: not in Chinese", method, path)
+	}
+	return body
+}
