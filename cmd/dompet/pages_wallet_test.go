@@ -1,13 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"mime/multipart"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -218,7 +221,8 @@ func TestPagesWalletLanguages(t *testing.T) {
 		check(t, anon, lang, "POST", "/register", url.Values{"phone": {"1"}, "email": {"x"}, "password": {"short"}})
 		p := newPageClient(t, site.URL, lang)
 		p.login(alice.Email, alice.Password)
-		for _, path := range []string{"/app/history", "/app/history?status=failed&kind=payment", "/app/topup", "/app/pay", "/app/transfer", "/app/withdraw"} {
+		for _, path := range []string{"/app/history", "/app/history?status=failed&kind=payment", "/app/topup", "/app/pay", "/app/transfer", "/app/withdraw",
+			"/app/fx", "/app/remit", "/app/refunds", "/app/refunds?done=requested"} {
 			check(t, p, lang, "GET", path, nil)
 		}
 		kinds := map[string]bool{}
@@ -239,6 +243,11 @@ func TestPagesWalletLanguages(t *testing.T) {
 			bad := url.Values{"amount": {"12.345"}, "currency": {"IDR"}}
 			check(t, p, lang, "POST", "/app/"+kind, bad)
 		}
+		check(t, p, lang, "POST", "/app/fx", url.Values{"amount": {"100,000"}, "from": {"IDR"}, "to": {"SGD"}})
+		check(t, p, lang, "POST", "/app/remit", url.Values{"amount": {"100,000"}, "from": {"IDR"}, "to": {"SGD"},
+			"recipient_name": {"Tan Wei"}, "country": {"SG"}, "bank_code": {"DBSSSGSG"}, "account_number": {"0012345678"}})
+		check(t, p, lang, "POST", "/app/fx", url.Values{"amount": {"1"}, "from": {"IDR"}, "to": {"IDR"}})
+		check(t, p, lang, "POST", "/app/fx/confirm", url.Values{"quote_id": {"quo_nope"}, "key": {"fx-" + lang}, "pin": {alice.PIN}})
 		// A refusal: more than the balance, with the PIN right.
 		f := quotes["pay"]
 		big := url.Values{"amount": {"19,000,000"}, "currency": {"IDR"}, "merchant_id": f["merchant_id"], "order_ref": {"BIG-" + lang}, "key": {"lang-test-" + lang}, "pin": {alice.PIN}}
@@ -263,7 +272,7 @@ func check(t *testing.T, p *pageClient, lang, method, path string, form url.Valu
 	} else {
 		st, body, _ = p.post(path, form)
 	}
-	if st >= 500 || st == 404 || st == 403 {
+	if st >= 500 || (st == 404 && method == "GET") || st == 403 {
 		t.Errorf("%s %s %s: %d", lang, method, path, st)
 	}
 	if m := missingKey.FindString(body); m != "" {
@@ -273,4 +282,86 @@ func check(t *testing.T, p *pageClient, lang, method, path string, form url.Valu
 		t.Errorf("%s %s: not in Chinese", method, path)
 	}
 	return body
+}
+
+// postMultipart sends a multipart form with one file field (name "evidence").
+func (p *pageClient) postMultipart(path string, fields url.Values, filename string, content []byte) (int, string, string) {
+	p.t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	_ = mw.WriteField("csrf", p.csrf())
+	for k, vs := range fields {
+		for _, v := range vs {
+			_ = mw.WriteField(k, v)
+		}
+	}
+	if filename != "" {
+		fw, _ := mw.CreateFormFile("evidence", filename)
+		_, _ = fw.Write(content)
+	}
+	_ = mw.Close()
+	req, _ := http.NewRequest("POST", p.base+path, &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	return p.do(req)
+}
+
+// TestPagesRefundEvidenceTooLarge: evidence over 10 MB is refused on the form with a clear
+// message, no request is filed, and what was typed stays on the form; a small photo then goes
+// through with the request.
+func TestPagesRefundEvidenceTooLarge(t *testing.T) {
+	site := newPageSite(t)
+	alice := site.Demo.Users[0]
+	ctx := context.Background()
+	pays, err := site.App.Wallet.Transactions(ctx, alice.ID, wallet.Filter{Kind: "payment", Status: "succeeded", Limit: 50})
+	if err != nil || len(pays.Items) == 0 {
+		t.Fatalf("no demo payment: %v", err)
+	}
+	open, err := site.App.Wallet.RefundRequests(ctx, alice.ID, wallet.Filter{Limit: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pay wallet.Transaction // one with no request open on it
+	for _, p := range pays.Items {
+		if !slices.ContainsFunc(open.Items, func(r wallet.RefundRequest) bool { return r.TransactionID == p.ID }) {
+			pay = p
+		}
+	}
+	if pay.ID == "" {
+		t.Fatal("every demo payment has a refund request")
+	}
+	requests := func() int {
+		rs, err := site.App.Wallet.RefundRequests(ctx, alice.ID, wallet.Filter{Limit: 200})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(rs.Items)
+	}
+	before := requests()
+	p := newPageClient(t, site.URL, "en")
+	p.login(alice.Email, alice.Password)
+	png := []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89")
+	big := append(append([]byte{}, png...), make([]byte, wallet.MaxAttachment)...)
+	fields := url.Values{"transaction_id": {pay.ID}, "amount": {"1,000"}, "reason": {"The cup arrived <b>broken</b>"}}
+	st, body, _ := p.postMultipart("/app/refunds", fields, "cup.png", big)
+	if st != http.StatusRequestEntityTooLarge || !strings.Contains(body, `id="too-large"`) {
+		t.Errorf("oversize evidence: %d %s", st, body)
+	}
+	if !strings.Contains(body, "The cup arrived &lt;b&gt;broken&lt;/b&gt;</textarea>") || !strings.Contains(body, `value="1,000"`) ||
+		!strings.Contains(body, `value="`+pay.ID+`" selected`) {
+		t.Errorf("the form lost what was typed: %s", body)
+	}
+	if n := requests(); n != before {
+		t.Fatalf("a refused form filed a request: %d, were %d", n, before)
+	}
+	st, body, loc := p.postMultipart("/app/refunds", fields, "cup.png", png)
+	if st != 303 || loc != "/app/refunds?done=requested" {
+		t.Fatalf("small evidence: %d %s %s", st, loc, body)
+	}
+	rs, _ := site.App.Wallet.RefundRequests(ctx, alice.ID, wallet.Filter{Limit: 200})
+	if len(rs.Items) != before+1 || len(rs.Items[0].AttachmentIDs) != 1 {
+		t.Errorf("after the request: %d requests (were %d), newest %+v", len(rs.Items), before, rs.Items[0])
+	}
+	if _, page, _ := p.get("/app/refunds?done=requested"); !strings.Contains(page, "Request sent") || !strings.Contains(page, "Waiting for the merchant") {
+		t.Errorf("the list does not show the request in progress: %s", page)
+	}
 }

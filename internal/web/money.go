@@ -26,7 +26,7 @@ var moneyKinds = map[string]string{"topup": "topup", "pay": wallet.FeePayment, "
 
 // moneyKind is k if it names a money form, else "other" (for catalogue keys).
 func moneyKind(k string) string {
-	if _, ok := moneyKinds[k]; ok {
+	if _, ok := moneyKinds[k]; ok || k == "fx" || k == "remit" {
 		return k
 	}
 	return "other"

@@ -31,7 +31,7 @@ func TestWalletKeysBuiltInCode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	keys := []string{"wallet.done.other", "wallet.track.requested", "wallet.track.bank", "wallet.track.settled", "wallet.track.returned"}
+	keys := []string{"wallet.done.other", "wallet.done.fx", "wallet.done.remit", "wallet.track.requested", "wallet.track.bank", "wallet.track.settled", "wallet.track.returned"}
 	for k := range moneyKinds {
 		keys = append(keys, "wallet.done."+k, "wallet.money."+k+".title", "wallet.money."+k+".intro")
 	}

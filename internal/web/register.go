@@ -29,6 +29,8 @@ func (s *Site) appRoutes() []front.Route {
 	if s.o.Services.Wallet != nil {
 		rs = append(rs, s.historyRoutes()...)
 		rs = append(rs, s.moneyRoutes()...)
+		rs = append(rs, s.fxRoutes()...)
+		rs = append(rs, s.refundRoutes()...)
 	}
 	return rs
 }
