@@ -3,8 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
-	"mime/multipart"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
