@@ -5,8 +5,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/pquerna/otp/totp"
 )
 
 // sixDigits finds a one-time code in a message.
@@ -134,5 +136,43 @@ func TestBrowserPaymentRefused(t *testing.T) {
 	b.do(chromedp.Navigate(site.URL + "/app/history?status=failed"))
 	if h := b.text(`.history .tx-failed`); !strings.Contains(h, "Failed") || !strings.Contains(strings.ToLower(h), "balance") {
 		t.Errorf("history of the refused payment: %q", h)
+	}
+}
+
+// TestBrowserEnableTOTP: two-step sign-in is turned on in the security centre with the key
+// shown under the QR code (as an authenticator app would after scanning it); the recovery
+// codes are shown once; the next login asks for a code from the app and accepts it.
+func TestBrowserEnableTOTP(t *testing.T) {
+	site := newBrowserSite(t, nil)
+	alice := site.Demo.Users[0]
+	b := newBrowser(t, "en")
+	b.do(chromedp.Navigate(site.URL+"/login?next=%2Fapp%2Fsecurity"),
+		chromedp.SendKeys(chromedp.CSS(`#login`), alice.Email), chromedp.SendKeys(chromedp.CSS(`#password`), alice.Password),
+		chromedp.Submit(chromedp.CSS(`#password`)), chromedp.WaitVisible(chromedp.CSS(`#totp-start`)),
+		chromedp.Click(chromedp.CSS(`#totp-start button`)), chromedp.WaitVisible(chromedp.CSS(`.qr img`)))
+	secret := b.text(`#totp-secret`)
+	b.screenshot("wallet-totp-qr-en")
+	code, err := totp.GenerateCode(secret, time.Now())
+	if err != nil {
+		t.Fatalf("secret %q: %v", secret, err)
+	}
+	b.do(chromedp.SendKeys(chromedp.CSS(`#totp-code`), code), chromedp.Submit(chromedp.CSS(`#totp-code`)),
+		chromedp.WaitVisible(chromedp.CSS(`#recovery-codes`)))
+	if st := b.text(`#totp-state`); !strings.HasPrefix(st, "On") {
+		t.Errorf("after confirming: %q", st)
+	}
+	b.do(chromedp.Navigate(site.URL + "/app/security"))
+	if n := value(b, chromedp.Evaluate[int](`document.querySelectorAll("#recovery-codes").length`)); n != 0 {
+		t.Error("the recovery codes are shown again")
+	}
+	b.do(chromedp.Click(chromedp.CSS(`header form button`)), chromedp.WaitVisible(chromedp.CSS(`.sub`)),
+		chromedp.Navigate(site.URL+"/login"),
+		chromedp.SendKeys(chromedp.CSS(`#login`), alice.Email), chromedp.SendKeys(chromedp.CSS(`#password`), alice.Password),
+		chromedp.Submit(chromedp.CSS(`#password`)), chromedp.WaitVisible(chromedp.CSS(`#otp`)))
+	// The code that turned it on is spent; the next step's is within the ±1 step allowed.
+	next, _ := totp.GenerateCode(secret, time.Now().Add(30*time.Second))
+	b.do(chromedp.SendKeys(chromedp.CSS(`#otp`), next), chromedp.Submit(chromedp.CSS(`#otp`)), chromedp.WaitVisible(chromedp.CSS(`.balances`)))
+	if loc := b.location(); !strings.HasSuffix(loc, "/app") {
+		t.Errorf("after the second factor: %s", loc)
 	}
 }

@@ -222,7 +222,7 @@ func TestPagesWalletLanguages(t *testing.T) {
 		p := newPageClient(t, site.URL, lang)
 		p.login(alice.Email, alice.Password)
 		for _, path := range []string{"/app/history", "/app/history?status=failed&kind=payment", "/app/topup", "/app/pay", "/app/transfer", "/app/withdraw",
-			"/app/fx", "/app/remit", "/app/refunds", "/app/refunds?done=requested"} {
+			"/app/fx", "/app/remit", "/app/refunds", "/app/refunds?done=requested", "/app/security", "/app/security?done=pin"} {
 			check(t, p, lang, "GET", path, nil)
 		}
 		kinds := map[string]bool{}
@@ -248,6 +248,10 @@ func TestPagesWalletLanguages(t *testing.T) {
 			"recipient_name": {"Tan Wei"}, "country": {"SG"}, "bank_code": {"DBSSSGSG"}, "account_number": {"0012345678"}})
 		check(t, p, lang, "POST", "/app/fx", url.Values{"amount": {"1"}, "from": {"IDR"}, "to": {"IDR"}})
 		check(t, p, lang, "POST", "/app/fx/confirm", url.Values{"quote_id": {"quo_nope"}, "key": {"fx-" + lang}, "pin": {alice.PIN}})
+		check(t, p, lang, "POST", "/app/security/totp", url.Values{})
+		check(t, p, lang, "POST", "/app/security/totp/confirm", url.Values{"code": {"000000"}})
+		check(t, p, lang, "POST", "/app/security/password", url.Values{"current_password": {alice.Password}, "new_password": {"short"}, "new_password_again": {"short"}})
+		check(t, p, lang, "POST", "/app/security/pin/reset-code", url.Values{})
 		// A refusal: more than the balance, with the PIN right.
 		f := quotes["pay"]
 		big := url.Values{"amount": {"19,000,000"}, "currency": {"IDR"}, "merchant_id": f["merchant_id"], "order_ref": {"BIG-" + lang}, "key": {"lang-test-" + lang}, "pin": {alice.PIN}}

@@ -26,6 +26,7 @@ func (s *Site) appRoutes() []front.Route {
 		{Pattern: "GET /recover", Page: true, Handler: s.handle(s.recoverPage)},
 		{Pattern: "POST /recover", Page: true, Handler: s.handle(s.recover)},
 	}
+	rs = append(rs, s.securityRoutes()...)
 	if s.o.Services.Wallet != nil {
 		rs = append(rs, s.historyRoutes()...)
 		rs = append(rs, s.moneyRoutes()...)
