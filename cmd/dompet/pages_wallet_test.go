@@ -19,6 +19,7 @@ import (
 	"github.com/dompet/dompet/internal/config"
 	"github.com/dompet/dompet/internal/db/dbtest"
 	"github.com/dompet/dompet/internal/identity"
+	"github.com/dompet/dompet/internal/inbox"
 	"github.com/dompet/dompet/internal/notify"
 	"github.com/dompet/dompet/internal/wallet"
 )
@@ -222,7 +223,8 @@ func TestPagesWalletLanguages(t *testing.T) {
 		p := newPageClient(t, site.URL, lang)
 		p.login(alice.Email, alice.Password)
 		for _, path := range []string{"/app/history", "/app/history?status=failed&kind=payment", "/app/topup", "/app/pay", "/app/transfer", "/app/withdraw",
-			"/app/fx", "/app/remit", "/app/refunds", "/app/refunds?done=requested", "/app/security", "/app/security?done=pin"} {
+			"/app/fx", "/app/remit", "/app/refunds", "/app/refunds?done=requested", "/app/security", "/app/security?done=pin",
+			"/app/notifications", "/app/notifications?done=settings", "/app"} {
 			check(t, p, lang, "GET", path, nil)
 		}
 		kinds := map[string]bool{}
@@ -248,6 +250,7 @@ func TestPagesWalletLanguages(t *testing.T) {
 			"recipient_name": {"Tan Wei"}, "country": {"SG"}, "bank_code": {"DBSSSGSG"}, "account_number": {"0012345678"}})
 		check(t, p, lang, "POST", "/app/fx", url.Values{"amount": {"1"}, "from": {"IDR"}, "to": {"IDR"}})
 		check(t, p, lang, "POST", "/app/fx/confirm", url.Values{"quote_id": {"quo_nope"}, "key": {"fx-" + lang}, "pin": {alice.PIN}})
+		check(t, p, lang, "POST", "/app/notifications/read", url.Values{})
 		check(t, p, lang, "POST", "/app/security/totp", url.Values{})
 		check(t, p, lang, "POST", "/app/security/totp/confirm", url.Values{"code": {"000000"}})
 		check(t, p, lang, "POST", "/app/security/password", url.Values{"current_password": {alice.Password}, "new_password": {"short"}, "new_password_again": {"short"}})
@@ -367,5 +370,60 @@ func TestPagesRefundEvidenceTooLarge(t *testing.T) {
 	}
 	if _, page, _ := p.get("/app/refunds?done=requested"); !strings.Contains(page, "Request sent") || !strings.Contains(page, "Waiting for the merchant") {
 		t.Errorf("the list does not show the request in progress: %s", page)
+	}
+}
+
+// TestPagesNotifications: marking one notification read lowers the unread count, and the
+// settings table saves what is ticked (an unticked box turns the channel off).
+func TestPagesNotifications(t *testing.T) {
+	site := newPageSite(t)
+	alice := site.Demo.Users[0]
+	ctx := context.Background()
+	list := func() inbox.NotificationPage {
+		pg, err := site.App.Inbox.List(ctx, alice.ID, "en", inbox.Filter{Limit: 200})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pg
+	}
+	before := list()
+	if before.Unread == 0 {
+		t.Fatal("the demo left alice no unread notification")
+	}
+	p := newPageClient(t, site.URL, "en")
+	p.login(alice.Email, alice.Password)
+	_, page, _ := p.get("/app/notifications")
+	if !strings.Contains(page, before.Items[0].Title) {
+		t.Errorf("the newest notification is not listed: %s", page)
+	}
+	var unread string
+	for _, n := range before.Items {
+		if n.ReadAt == nil {
+			unread = n.ID
+		}
+	}
+	if st, _, _ := p.post("/app/notifications/read", url.Values{"id": {unread}}); st != 303 {
+		t.Fatalf("mark read: %d", st)
+	}
+	if after := list(); after.Unread != before.Unread-1 {
+		t.Errorf("unread %d, was %d", after.Unread, before.Unread)
+	}
+	form := url.Values{}
+	for _, k := range inbox.Kinds {
+		for _, c := range []string{"sms", "email", "in_app"} {
+			if !(k == "topup_credited" && c == "sms") {
+				form.Set(k+"."+c, "on")
+			}
+		}
+	}
+	if st, body, loc := p.post("/app/notifications/settings", form); st != 303 {
+		t.Fatalf("settings: %d %s %s", st, loc, body)
+	}
+	set, err := site.App.Inbox.Settings(ctx, alice.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if set.TopupCredited.SMS || !set.TopupCredited.Email || !set.PaymentMade.SMS || !set.Security.SMS {
+		t.Errorf("settings saved as %+v", set)
 	}
 }

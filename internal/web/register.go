@@ -27,6 +27,7 @@ func (s *Site) appRoutes() []front.Route {
 		{Pattern: "POST /recover", Page: true, Handler: s.handle(s.recover)},
 	}
 	rs = append(rs, s.securityRoutes()...)
+	rs = append(rs, s.notificationRoutes()...)
 	if s.o.Services.Wallet != nil {
 		rs = append(rs, s.historyRoutes()...)
 		rs = append(rs, s.moneyRoutes()...)
