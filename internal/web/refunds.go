@@ -36,6 +36,7 @@ type refundsData struct {
 	Payments []wallet.Transaction // the user's refundable payments
 	Form     refundForm
 	MaxMB    int
+	MaxBytes int
 }
 
 type refundForm struct {
@@ -72,7 +73,7 @@ func (s *Site) refundsData(r *http.Request, v *View) (*refundsData, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &refundsData{Requests: reqs.Items, MaxMB: wallet.MaxAttachment >> 20}
+	d := &refundsData{Requests: reqs.Items, MaxMB: wallet.MaxAttachment >> 20, MaxBytes: wallet.MaxAttachment}
 	for _, p := range pays.Items {
 		if p.Amount > p.Refunded {
 			d.Payments = append(d.Payments, p)
