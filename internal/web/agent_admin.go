@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-		"strconv"
+	"strconv"
 	"strings"
 
 	"github.com/dompet/dompet/internal/fault"
