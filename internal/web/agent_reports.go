@@ -113,7 +113,10 @@ func (s *Site) agentReports(w http.ResponseWriter, r *http.Request, v *View, d *
 		out *[2]string
 	}{{"agent.reports.first_response", st.FirstResponse, &p.FirstResponse}, {"agent.reports.queue_wait", st.QueueWait, &p.QueueWait},
 		{"agent.reports.resolution", st.Resolution, &p.Resolution}} {
-		t.out[0], t.out[1] = duration(v, t.sp.P50), duration(v, t.sp.P90)
+		t.out[0], t.out[1] = "—", "—"
+		if t.sp.N > 0 {
+			t.out[0], t.out[1] = duration(v, t.sp.P50), duration(v, t.sp.P90)
+		}
 		labels = append(labels, v.T(t.key)+" p50", v.T(t.key)+" p90")
 		shown = append(shown, t.out[0], t.out[1])
 		values = append(values, t.sp.P50.Seconds(), t.sp.P90.Seconds())

@@ -17,7 +17,7 @@
 
   function status(on) {
     if (!live) return;
-    live.textContent = live.getAttribute(on ? "data-online" : "data-offline");
+    live.textContent = live.getAttribute(on ? "data-live-on" : "data-live-off");
     live.className = on ? "live on" : "live off";
   }
 
@@ -28,7 +28,12 @@
 
   function fmtTime(iso) {
     var d = new Date(iso);
-    return isNaN(d) ? iso : d.toLocaleString(document.documentElement.lang || undefined);
+    if (isNaN(d)) return iso;
+    // As the server writes times: Dompet's zone (WIB), the page's language.
+    try {
+      return d.toLocaleString(document.documentElement.lang || undefined, { timeZone: "Asia/Jakarta",
+        year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", hour12: false });
+    } catch (err) { return d.toLocaleString(); }
   }
 
   // addMessage appends a message of this conversation unless it is there already.
