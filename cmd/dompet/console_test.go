@@ -198,6 +198,17 @@ func TestConsolePages(t *testing.T) {
 	if res.StatusCode != http.StatusOK || !strings.Contains(body, "my payment failed") || !strings.Contains(body, `id="customer"`) {
 		t.Fatalf("agent of payments: %s", res.Status)
 	}
+	// The inbox: the waiting chat under unassigned, with its place in the queue; not under
+	// another topic; a filter the desk does not know is refused.
+	if _, body := agent.get("/agent?view=unassigned"); !strings.Contains(body, "#"+conv.Ref) || !strings.Contains(body, "No. 1 in queue") {
+		t.Errorf("unassigned view lacks the waiting chat")
+	}
+	if _, body := agent.get("/agent?view=all&topic=fees"); strings.Contains(body, "#"+conv.Ref) {
+		t.Errorf("the fees filter shows a payment_failed chat")
+	}
+	if res, _ := agent.get("/agent?view=all&channel=fax"); res.StatusCode != http.StatusBadRequest {
+		t.Errorf("an unknown channel: %s", res.Status)
+	}
 	me, err := site.App.Staff.List(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -293,4 +304,94 @@ func TestConsolePages(t *testing.T) {
 func isLocked(u identity.User) bool {
 	locked, _ := identity.Locked(u, time.Now())
 	return locked
+}
+
+// TestConsoleAdministration: supervisors change teams and agents' capacity, admins any
+// member; agents see no administration; every change needs a reason and is audited.
+func TestConsoleAdministration(t *testing.T) {
+	site := newDemoSite(t)
+	ctx := context.Background()
+	members, err := site.App.Staff.List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := func(email string) string {
+		for _, m := range members {
+			if m.Email == email {
+				return m.ID
+			}
+		}
+		t.Fatalf("no member %s", email)
+		return ""
+	}
+	agentDemo := site.demoAgent(t, "agent", "general")
+	agentID := id(agentDemo.Email)
+
+	agent := newPageClient(t, site)
+	agent.staffLogin(agentDemo)
+	if res, _ := agent.get("/agent/admin"); res.StatusCode != http.StatusForbidden {
+		t.Errorf("an agent opens the administration: %s", res.Status)
+	}
+	if res, _ := agent.post("/agent/admin/staff/"+agentID, url.Values{"capacity": {"50"}, "reason": {"more"}}, true); res.StatusCode != http.StatusForbidden {
+		t.Errorf("an agent raises their own capacity: %s", res.Status)
+	}
+
+	lead := newPageClient(t, site)
+	lead.staffLogin(site.demoAgent(t, "supervisor", "general"))
+	res, body := lead.get("/agent/admin")
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, `id="staff-`+agentID+`"`) || !strings.Contains(body, "mon 08:00-20:00") {
+		t.Fatalf("supervisor's administration: %s", res.Status)
+	}
+	if res, _ := lead.post("/agent/admin/staff/"+agentID, url.Values{"team": {"general"}, "capacity": {"5"}}, true); res.StatusCode != http.StatusBadRequest {
+		t.Errorf("a change without a reason: %s", res.Status)
+	}
+	if res, _ := lead.post("/agent/admin/staff/"+agentID, url.Values{"team": {"general"}, "capacity": {"5"}, "reason": {"busy week"}}, true); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("capacity change: %s", res.Status)
+	}
+	if m, _ := site.App.Staff.Member(ctx, agentID); m.Capacity != 5 {
+		t.Errorf("capacity is %d, want 5", m.Capacity)
+	}
+	// Business hours: a lunch break on Monday and a holiday.
+	res, _ = lead.post("/agent/admin/teams/general", url.Values{"name": {"General"}, "topics": {"other"}, "time_zone": {"Asia/Jakarta"},
+		"hours": {"mon 08:00-12:00 13:00-17:00\ntue 08:00-17:00\nholiday 2026-12-25\n"}, "reason": {"lunch break"}}, true)
+	if res.StatusCode != http.StatusSeeOther {
+		t.Errorf("team change: %s", res.Status)
+	}
+	teams, _ := site.App.Staff.Teams(ctx)
+	for _, tm := range teams {
+		if tm.Slug == "general" && (len(tm.BusinessHours.Weekly) != 3 || len(tm.BusinessHours.Holidays) != 1) {
+			t.Errorf("general's hours: %+v", tm.BusinessHours)
+		}
+	}
+	if res, _ := lead.post("/agent/admin/teams/general", url.Values{"name": {"General"}, "time_zone": {"Asia/Jakarta"},
+		"hours": {"someday 8-9"}, "reason": {"typo"}}, true); res.StatusCode != http.StatusBadRequest {
+		t.Errorf("unreadable hours: %s", res.Status)
+	}
+	// A supervisor cannot make anyone an admin; an admin can disable a member.
+	if res, _ := lead.post("/agent/admin/staff/"+agentID, url.Values{"role": {"admin"}, "reason": {"promotion"}}, true); res.StatusCode != http.StatusForbidden {
+		t.Errorf("a supervisor changes a role: %s", res.Status)
+	}
+	admin := newPageClient(t, site)
+	admin.staffLogin(site.demoAgent(t, "admin", "general"))
+	admin.get("/agent/admin")
+	if res, _ := admin.post("/agent/admin/staff/"+agentID, url.Values{"team": {"general"}, "capacity": {"5"}, "disabled": {"on"}, "reason": {"left the company"}}, true); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("disable: %s", res.Status)
+	}
+	if m, _ := site.App.Staff.Member(ctx, agentID); !m.Disabled {
+		t.Error("not disabled")
+	}
+	if res, _ := agent.get("/agent"); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("a disabled member's console: %s", res.Status)
+	}
+	rows, _, _ := site.App.Audit.List(ctx, audit.Query{Subject: agentID})
+	reasons := map[string]bool{}
+	for _, e := range rows {
+		reasons[e.Action+": "+e.Reason] = true
+	}
+	if !reasons["staff.updated: busy week"] || !reasons["staff.disabled: left the company"] {
+		t.Errorf("audited staff changes: %v", reasons)
+	}
+	if rows, _, _ := site.App.Audit.List(ctx, audit.Query{Subject: "general", Action: "team.updated"}); len(rows) != 1 || rows[0].Reason != "lunch break" {
+		t.Errorf("audited team changes: %+v", rows)
+	}
 }
