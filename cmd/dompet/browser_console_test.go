@@ -13,6 +13,7 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"github.com/dompet/dompet/internal/identity"
+	"github.com/dompet/dompet/internal/support"
 )
 
 // TestBrowserConsole: a support agent logs in with their TOTP code, takes the chat a
@@ -69,9 +70,11 @@ func TestBrowserConsole(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`#password`), site.Demo.Logins.AgentPassword),
 		chromedp.SendKeys(chromedp.CSS(`#otp`), code),
 		chromedp.Submit(chromedp.CSS(`#otp`)),
-		chromedp.WaitVisible(chromedp.CSS(`#take-form button`)),
-		chromedp.Click(chromedp.CSS(`#take-form button`)),
-		chromedp.WaitVisible(chromedp.CSS(`#live.on`))) // the desk stream is open
+		chromedp.WaitVisible(chromedp.CSS(`#take-form button`)))
+	// Each wait below looks for what only the next page has (a notice), never for what the
+	// page being left has too: that would run the next step while the browser navigates.
+	b.do(chromedp.Click(chromedp.CSS(`#take-form button`)), chromedp.WaitVisible(chromedp.CSS(`.notice`)))
+	b.do(chromedp.WaitVisible(chromedp.CSS(`#live.on`))) // the desk stream is open
 	if panel := b.text(`#customer`); !strings.Contains(panel, reason) || !strings.Contains(panel, user.Name) {
 		t.Errorf("the customer panel lacks the failure reason %q: %q", reason, panel)
 	}
@@ -86,7 +89,8 @@ func TestBrowserConsole(t *testing.T) {
 	}
 
 	// The agent replies with the form; the customer's socket gets it.
-	b.do(chromedp.SendKeys(chromedp.CSS(`#body`), "The bank declined it; please try again with enough balance."),
+	b.do(chromedp.Evaluate[chromedp.Void](`document.querySelector(".notice").remove()`), // the take's
+		chromedp.SendKeys(chromedp.CSS(`#body`), "The bank declined it; please try again with enough balance."),
 		chromedp.Submit(chromedp.CSS(`#body`)))
 	for {
 		_, data, err := ws.Read(dctx)
@@ -110,7 +114,7 @@ func TestBrowserConsole(t *testing.T) {
 		}
 	}
 	// The form's answer: the conversation again, the reply confirmed.
-	value(b, chromedp.Poll[bool](`location.search.includes("done=reply") && document.readyState === "complete"`))
+	b.do(chromedp.WaitVisible(chromedp.CSS(`.notice`)))
 	b.do(chromedp.WaitVisible(chromedp.CSS(`#live.on`)))
 	if n := value(b, chromedp.Evaluate[int](`document.querySelectorAll("#thread li.msg").length`)); n != 3 {
 		t.Errorf("the conversation shows %d messages after a reload, want 3", n)
@@ -138,4 +142,20 @@ func TestBrowserConsole(t *testing.T) {
 		t.Errorf("reports heading %q", h)
 	}
 	b.screenshot("agent-reports-zh-CN")
+
+	// The supervisor's inbox follows the desk live: the agent resolves the chat, and its row
+	// says so without a reload.
+	b.do(chromedp.Navigate(site.URL+"/agent?view=all"), chromedp.WaitVisible(chromedp.CSS(`#live.on`)))
+	members, err := site.App.Staff.List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range members {
+		if m.Email == agent.Email {
+			if _, err := site.App.Support.SetStatus(ctx, support.ViewerOf(m, "127.0.0.1"), conv.ID, support.StatusResolved); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	value(b, chromedp.Poll[bool](`document.querySelector("#conv-`+conv.ID+` .status").textContent === "已解决"`))
 }

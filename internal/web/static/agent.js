@@ -85,10 +85,17 @@
       .catch(function () {});
   }
 
+  // row is the inbox's row of a conversation, if the list shows it.
+  function row(id) {
+    return inbox && id ? document.getElementById("conv-" + id) : null;
+  }
+
   function onEvent(e) {
+    var r = row(e.conversation_id), cell;
     switch (e.type) {
       case "message":
         if (thread && e.conversation_id === convID) addMessage(e.message);
+        else if (r) r.classList.add("unread");
         else news();
         break;
       case "typing":
@@ -102,6 +109,9 @@
         if (thread && e.conversation_id === convID && e.agent) {
           var a = document.getElementById("conv-assignee");
           if (a) a.textContent = e.agent.name;
+        } else if (r && e.agent && (cell = r.querySelector(".assignee"))) {
+          cell.textContent = e.agent.name;
+          r.classList.add("unread");
         } else news();
         break;
       case "status":
@@ -110,6 +120,8 @@
           var opt = sel && sel.querySelector('option[value="' + e.status + '"]');
           if (dd) dd.textContent = opt ? opt.textContent : e.status;
           if (opt) sel.value = e.status;
+        } else if (r && (cell = r.querySelector(".status"))) {
+          cell.textContent = inbox.getAttribute("data-status-" + e.status) || e.status;
         } else news();
         break;
       case "queue":
