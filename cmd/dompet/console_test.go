@@ -383,6 +383,20 @@ func TestConsoleAdministration(t *testing.T) {
 	if res, _ := agent.get("/agent"); res.StatusCode != http.StatusSeeOther {
 		t.Errorf("a disabled member's console: %s", res.Status)
 	}
+	// The disabled member's login is answered as an unknown email's.
+	problem := regexp.MustCompile(`(?s)<div class="problem".*?</div>`)
+	answer := func(email string) (int, string) {
+		p := newPageClient(t, site)
+		p.get("/agent/login")
+		code, _ := totp.GenerateCode(agentDemo.TOTPSecret, time.Now())
+		res, body := p.post("/agent/login", url.Values{"email": {email}, "password": {site.Demo.Logins.AgentPassword}, "otp": {code}}, true)
+		return res.StatusCode, problem.FindString(body)
+	}
+	ds, dp := answer(agentDemo.Email)
+	us, up := answer("nobody.here@dompet.localhost")
+	if ds != http.StatusUnauthorized || ds != us || dp != up || dp == "" {
+		t.Errorf("disabled: %d %q; unknown: %d %q", ds, dp, us, up)
+	}
 	rows, _, _ := site.App.Audit.List(ctx, audit.Query{Subject: agentID})
 	reasons := map[string]bool{}
 	for _, e := range rows {
