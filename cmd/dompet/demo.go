@@ -24,7 +24,7 @@ import (
 var demoCmd = command{
 	name:    "demo",
 	args:    "[--json]",
-	summary: "load demo users, merchants, agents and money movements (also serve --demo); prints the logins",
+	summary: "load demo users, merchants, agents, money movements and desk conversations (also serve --demo); prints the logins",
 	run:     demo,
 }
 
@@ -44,7 +44,8 @@ func demo(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	c.log.Info("demo data loaded", "users", len(sum.Users), "merchants", len(sum.Merchants), "agents", len(sum.Agents))
+	c.log.Info("demo data loaded", "users", len(sum.Users), "merchants", len(sum.Merchants), "agents", len(sum.Agents),
+		"conversations", len(sum.Conversations))
 	if *asJSON {
 		return c.printJSON(sum)
 	}
@@ -60,7 +61,8 @@ func loadDemo(ctx context.Context, c *cli, a *app.App) (demoSummary, error) {
 	if err != nil {
 		return sum, err
 	}
-	c.log.Info("demo data loaded", "users", len(sum.Users), "merchants", len(sum.Merchants), "agents", len(sum.Agents))
+	c.log.Info("demo data loaded", "users", len(sum.Users), "merchants", len(sum.Merchants), "agents", len(sum.Agents),
+		"conversations", len(sum.Conversations))
 	return sum, nil
 }
 
@@ -126,9 +128,11 @@ type demoSummary struct {
 	Merchants []demoMerchant  `json:"merchants"`
 	Agents    []web.DemoAgent `json:"agents"`
 	// Activity lists the demo's money movements with their outcome (a replay on later runs).
-	Activity      []demoStep     `json:"activity"`
-	RefundRequest string         `json:"refund_request_id"`
-	Logins        web.DemoLogins `json:"logins"` // what /demo shows
+	Activity      []demoStep `json:"activity"`
+	RefundRequest string     `json:"refund_request_id"`
+	// Conversations are the desk's demo conversations (demo_desk.go).
+	Conversations []demoConversation `json:"conversations"`
+	Logins        web.DemoLogins     `json:"logins"` // what /demo shows
 }
 
 type demoUser struct {
@@ -187,6 +191,9 @@ func seedDemo(ctx context.Context, a *app.App) (demoSummary, error) {
 	sum.Agents = agents
 	// Help articles: none exist yet; when the help center lands, load its demo articles here.
 	if err := demoActivity(ctx, a, &sum); err != nil {
+		return sum, err
+	}
+	if err := demoDesk(ctx, a, &sum); err != nil {
 		return sum, err
 	}
 	sum.Logins = sum.logins()

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/base32"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +14,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/pquerna/otp/totp"
 
 	"github.com/dompet/dompet/internal/app"
 	"github.com/dompet/dompet/internal/config"
@@ -106,10 +112,54 @@ func TestServeDemo(t *testing.T) {
 		}
 		page = string(b)
 	}
-	for _, want := range []string{"alice@dompet.localhost", demoPIN, demoAgentPassword, "sk_test_", "supervisor.general@dompet.localhost"} {
+	const lead = "supervisor.general@dompet.localhost"
+	secret := base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(demoSecret("agent " + lead)[:20])
+	for _, want := range []string{"alice@dompet.localhost", demoPIN, demoAgentPassword, "sk_test_", lead, secret} {
 		if !strings.Contains(page, want) {
 			t.Errorf("/demo lacks %q", want)
 		}
+	}
+	// The supervisor logs in with the TOTP secret /demo shows and finds the desk at work: a
+	// conversation on every channel through the agent API.
+	code, err := totp.GenerateCode(secret, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := json.Marshal(map[string]string{"email": lead, "password": demoAgentPassword, "otp": code})
+	resp, err := http.Post(base+"/api/v1/agent/auth/login", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var login struct {
+		Token string `json:"token"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&login)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK || login.Token == "" {
+		t.Fatalf("supervisor login: %s %v", resp.Status, err)
+	}
+	req, _ := http.NewRequest("GET", base+"/api/v1/agent/conversations", nil)
+	req.Header.Set("Authorization", "Bearer "+login.Token)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list struct {
+		Items []struct {
+			Channel string `json:"channel"`
+		} `json:"items"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&list)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("agent conversations: %s %v", resp.Status, err)
+	}
+	channels := map[string]int{}
+	for _, c := range list.Items {
+		channels[c.Channel]++
+	}
+	if len(list.Items) != 6 || channels["chat"] != 3 || channels["email"] != 1 || channels["phone"] != 1 || channels["callback"] != 1 {
+		t.Errorf("the demo desk through the agent API: %v", channels)
 	}
 	cancel()
 	if code := <-done; code != 0 {

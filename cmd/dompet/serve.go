@@ -134,7 +134,7 @@ func handler(cfg config.Config, log *slog.Logger, a *app.App, demo *web.DemoLogi
 		return nil, err
 	}
 	api, err := httpapi.New(httpapi.Options{Config: cfg, DB: a.DB, Log: log, Version: buildVersion(),
-		Identity: a.Identity, Staff: a.Staff, Audit: a.Audit, Merchants: a.Merchants, Wallet: a.Wallet, Support: a.Support, Inbox: a.Inbox, Front: f})
+		Identity: a.Identity, Staff: a.Staff, Audit: a.Audit, Merchants: a.Merchants, Wallet: a.Wallet, Checkout: a.Checkout, Support: a.Support, Inbox: a.Inbox, Help: a.Help, Front: f})
 	if err != nil {
 		return nil, err
 	}

@@ -8,14 +8,18 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/dompet/dompet/internal/audit"
 	"github.com/dompet/dompet/internal/bus"
+	"github.com/dompet/dompet/internal/checkout"
 	"github.com/dompet/dompet/internal/config"
 	"github.com/dompet/dompet/internal/db"
+	"github.com/dompet/dompet/internal/helpcenter"
 	"github.com/dompet/dompet/internal/identity"
 	"github.com/dompet/dompet/internal/inbox"
 	"github.com/dompet/dompet/internal/ledger"
@@ -44,6 +48,8 @@ type App struct {
 	// Options.Background.
 	Outbox *outbox.Outbox
 	Wallet *wallet.Wallet
+	// Checkout is the online payment of merchants' sites (checkout pages and their API).
+	Checkout *checkout.Service
 	// Inbox holds the users' notifications (receipts) and their channel settings.
 	Inbox   *inbox.Service
 	Sandbox *wallet.Sandbox
@@ -56,10 +62,14 @@ type App struct {
 	Recorder *notify.Recorder
 	// Secrets seals secrets at rest (TOTP secrets) under the server key.
 	Secrets *secret.Box
-	// Bus carries real-time events (in-process; NATS when DOMPET_NATS_URL is supported).
+	// Bus carries real-time events: in process, or through NATS between the processes
+	// sharing DOMPET_NATS_URL.
 	Bus bus.Bus
 	// Support is the desk: conversations, routing and queue, customer context.
 	Support *support.Service
+	// Help is the help center: the shipped articles (loaded into the store by New), search,
+	// votes, staff editing.
+	Help *helpcenter.Service
 	// Mailbox is the support desk's email channel (nil without DOMPET_SUPPORT_EMAIL); its
 	// outgoing mail goes through the outbox (topic mailbox.Topic), its listener runs with
 	// ServeSMTP.
@@ -72,6 +82,7 @@ type App struct {
 	wg        sync.WaitGroup
 	mu        sync.Mutex
 	smtpStops []context.CancelFunc
+	nats      *bus.NATS // a.Bus when DOMPET_NATS_URL is set; closed with the App
 	ownDB     bool
 }
 
@@ -95,6 +106,8 @@ type Options struct {
 	Secrets *secret.Box
 	// WalletHooks let tests order racing money requests (nil: none).
 	WalletHooks *wallet.Hooks
+	// CheckoutNow is the clock of checkouts' expiry (tests move it); nil: Identity's clock.
+	CheckoutNow func() time.Time
 }
 
 // New builds the App.
@@ -185,15 +198,29 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*
 		a.close()
 		return nil, err
 	}
+	checkoutNow := o.CheckoutNow
+	if checkoutNow == nil {
+		checkoutNow = io.Now
+	}
+	a.Checkout = checkout.New(checkout.Options{DB: a.DB, Wallet: a.Wallet, Merchants: a.Merchants,
+		PublicURL: cfg.PublicURL, Sandbox: cfg.Sandbox, Now: checkoutNow})
 	if n, err := a.Wallet.ConvertAttachments(ctx); err != nil {
 		a.close()
 		return nil, err
 	} else if n > 0 {
 		log.Info("attachments stored as base64 moved to the binary column", "count", n)
 	}
-	a.Bus = bus.NewLocal()
+	if err := a.openBus(cfg, log); err != nil {
+		a.close()
+		return nil, err
+	}
 	a.Outbox.Handle(mailbox.Topic, mailbox.Handler(a.outboxSender), mailbox.OutboxRetry())
-	deskOpts := support.Options{Staff: a.Staff, Accounts: a.Identity, Money: a.Wallet, Bus: a.Bus,
+	a.Help = helpcenter.New(a.DB, helpcenter.Options{Now: io.Now, Log: log})
+	if err := a.Help.Load(ctx); err != nil {
+		a.close()
+		return nil, err
+	}
+	deskOpts := support.Options{Articles: Articles{a.Help}, Staff: a.Staff, Accounts: a.Identity, Money: a.Wallet, Bus: a.Bus,
 		Audit: a.Audit, Now: io.Now, Log: log, Customers: a.Identity, Wake: a.Outbox.Notify}
 	if cfg.SupportEmail != "" {
 		deskOpts.Email = emailSender(composer(cfg))
@@ -240,12 +267,32 @@ func (a *App) Close() error {
 
 func (a *App) close() error {
 	a.stopNotify()
+	if a.nats != nil {
+		if err := a.nats.Close(); err != nil {
+			a.Log.Warn("shutdown", "err", err)
+		}
+	}
 	if a.Ledger != nil {
 		a.Ledger.Close()
 	}
 	if a.ownDB && a.DB != nil {
 		return a.DB.Close()
 	}
+	return nil
+}
+
+// openBus sets a.Bus: NATS when cfg names a server (which must answer now), else in process.
+func (a *App) openBus(cfg config.Config, log *slog.Logger) error {
+	if cfg.NATSURL == "" {
+		a.Bus = bus.NewLocal()
+		return nil
+	}
+	host, _ := os.Hostname()
+	n, err := bus.ConnectNATS(cfg.NATSURL, fmt.Sprintf("dompet %s:%d", host, os.Getpid()), log)
+	if err != nil {
+		return err
+	}
+	a.Bus, a.nats = n, n
 	return nil
 }
 

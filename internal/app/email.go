@@ -22,7 +22,7 @@ func (d emailDesk) Thread(ctx context.Context, l mailbox.Lookup) (mailbox.Thread
 func (d emailDesk) Receive(ctx context.Context, in mailbox.Inbound) (mailbox.Received, error) {
 	atts := make([]support.EmailAttachment, len(in.Attachments))
 	for i, a := range in.Attachments {
-		atts[i] = support.EmailAttachment{Filename: a.Filename, ContentType: a.ContentType, Size: a.Size, Refused: a.Refused}
+		atts[i] = support.EmailAttachment{Filename: a.Filename, ContentType: a.ContentType, Size: a.Size, Content: a.Content, Refused: a.Refused}
 	}
 	r, err := d.s.ReceiveEmail(ctx, support.InboundEmail{ConversationID: in.ConversationID, MessageID: in.MessageID,
 		AckMessageID: in.AckMessageID, From: in.From, FromName: in.FromName, Subject: in.Subject, Text: in.Text,

@@ -99,7 +99,7 @@ func Chat(ctx context.Context, cfg ChatConfig) (ChatResult, error) {
 	}
 	defer a.Close()
 	api, err := httpapi.New(httpapi.Options{Config: cfg.Config, DB: a.DB, Log: apiLog, Version: "bench",
-		Identity: a.Identity, Staff: a.Staff, Audit: a.Audit, Merchants: a.Merchants, Wallet: a.Wallet, Support: a.Support})
+		Identity: a.Identity, Staff: a.Staff, Audit: a.Audit, Merchants: a.Merchants, Wallet: a.Wallet, Checkout: a.Checkout, Support: a.Support, Help: a.Help})
 	if err != nil {
 		return res, err
 	}
@@ -163,8 +163,9 @@ func Chat(ctx context.Context, cfg ChatConfig) (ChatResult, error) {
 		if err != nil {
 			return err
 		}
+		// No email: a chat opened while the team is closed would become an email conversation.
 		c, _, err := a.Support.Open(ctx, support.NewConversation{Channel: support.ChannelChat, Topic: "other",
-			Customer: support.Customer{UserID: p.User.ID, Email: p.User.Email, Name: p.User.DisplayName}, Body: "hello"})
+			Customer: support.Customer{UserID: p.User.ID, Name: p.User.DisplayName}, Body: "hello"})
 		if err != nil {
 			return fmt.Errorf("open bench conversation %d: %w", i, err)
 		}

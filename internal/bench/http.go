@@ -99,7 +99,7 @@ func HTTP(ctx context.Context, cfg HTTPConfig) (HTTPResult, error) {
 	}
 	defer a.Close()
 	api, err := httpapi.New(httpapi.Options{Config: cfg.Config, DB: a.DB, Log: apiLog, Version: "bench",
-		Identity: a.Identity, Staff: a.Staff, Audit: a.Audit, Merchants: a.Merchants, Wallet: a.Wallet, Support: a.Support, Inbox: a.Inbox})
+		Identity: a.Identity, Staff: a.Staff, Audit: a.Audit, Merchants: a.Merchants, Wallet: a.Wallet, Checkout: a.Checkout, Support: a.Support, Inbox: a.Inbox, Help: a.Help})
 	if err != nil {
 		return res, err
 	}

@@ -72,10 +72,82 @@ func TestLocalSlowSubscriberDoesNotBlock(t *testing.T) {
 	b := NewLocal()
 	_, end := b.Subscribe("x")
 	defer end()
+	_, endAll := b.Subscribe(">")
+	defer endAll()
 	for range Buffer + 10 { // nobody reads: the publisher must not block
 		_ = b.Publish(context.Background(), "x", nil)
 	}
-	if b.dropped != 10 {
-		t.Fatalf("dropped %d, want 10", b.dropped)
+	// The exact subscription holds SubjectBuffer events, the wildcard one Buffer.
+	if want := int64(Buffer + 10 - SubjectBuffer + 10); b.dropped != want {
+		t.Fatalf("dropped %d, want %d", b.dropped, want)
+	}
+}
+
+// TestLocalIndexed: exact and wildcard subscriptions of many subjects each get exactly the
+// events of their subject, and unsubscribing leaves no empty index entry behind.
+func TestLocalIndexed(t *testing.T) {
+	ctx := context.Background()
+	b := NewLocal()
+	const n = 100
+	chans := make([]<-chan Event, n)
+	ends := make([]func(), n)
+	for i := range n {
+		chans[i], ends[i] = b.Subscribe(fmt.Sprintf("support.conversation.c%d", i))
+	}
+	same, endSame := b.Subscribe("support.conversation.c7") // a second subscriber of one subject
+	star, endStar := b.Subscribe("support.*.c7")
+	for i := range n {
+		_ = b.Publish(ctx, fmt.Sprintf("support.conversation.c%d", i), []byte(fmt.Sprint(i)))
+	}
+	for i, ch := range chans {
+		if e := <-ch; string(e.Payload) != fmt.Sprint(i) {
+			t.Fatalf("subscriber %d got %q", i, e.Payload)
+		}
+		select {
+		case e := <-ch:
+			t.Fatalf("subscriber %d got a second event %q", i, e.Payload)
+		default:
+		}
+	}
+	for _, ch := range []<-chan Event{same, star} {
+		if e := <-ch; string(e.Payload) != "7" || len(ch) != 0 {
+			t.Fatalf("got %q and %d more", e.Payload, len(ch))
+		}
+	}
+	for _, end := range ends {
+		end()
+	}
+	endSame()
+	endStar()
+	if len(b.exact) != 0 || len(b.wild) != 0 || b.Subscribers() != 0 {
+		t.Fatalf("left behind: %d subjects, %d wildcards, %d subscribers", len(b.exact), len(b.wild), b.Subscribers())
+	}
+}
+
+// BenchmarkLocalPublish publishes to one of 10,000 subscribed conversations with a few
+// wildcard subscribers (staff consoles) listening, as a busy desk does.
+func BenchmarkLocalPublish(b *testing.B) {
+	l := NewLocal()
+	const n = 10000
+	for i := range n {
+		ch, end := l.Subscribe(fmt.Sprintf("support.conversation.cnv_%d", i))
+		defer end()
+		go func() {
+			for range ch {
+			}
+		}()
+	}
+	for range 4 {
+		ch, end := l.Subscribe("support.>")
+		defer end()
+		go func() {
+			for range ch {
+			}
+		}()
+	}
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		_ = l.Publish(ctx, fmt.Sprintf("support.conversation.cnv_%d", i%n), nil)
 	}
 }

@@ -40,6 +40,7 @@ type Config struct {
 	WebhookAllowPrivate bool          // let merchant webhooks reach loopback and private addresses (development)
 	NATSURL             string        // NATS for multi-process fan-out; "" keeps events in process
 	TelephonySecret     string        // HMAC secret of telephony events; "" disables the endpoint
+	PublicURL           string        // base URL of links Dompet gives out (checkout pages); "" in the table: http://<Addr>
 	Sandbox             bool          // sandbox bank and card providers
 	SandboxSettleAfter  time.Duration // how long a sandbox withdrawal stays pending
 	Currencies          money.Set     // supported currencies; the first is the default
@@ -118,6 +119,11 @@ var settings = []setting{
 		set: func(c *Config, v string) error { c.NATSURL = v; return natsURLs(v) }},
 	{flag: "telephony-secret", env: "DOMPET_TELEPHONY_SECRET", usage: "HMAC secret of telephony events; empty disables them",
 		set: func(c *Config, v string) error { c.TelephonySecret = v; return nil }},
+	{flag: "public-url", env: "DOMPET_PUBLIC_URL", usage: "base URL of the links Dompet gives out, such as checkout pages (http(s)://host[:port]); empty: http://<DOMPET_ADDR>",
+		set: func(c *Config, v string) error {
+			c.PublicURL = strings.TrimRight(v, "/")
+			return urlOf(v, "https", "http")
+		}},
 	{flag: "sandbox", env: "DOMPET_SANDBOX", def: "true", usage: "use the sandbox bank and card providers", boolean: true,
 		set: func(c *Config, v string) (err error) { c.Sandbox, err = parseBool(v); return err }},
 	{flag: "sandbox-settle-after", env: "DOMPET_SANDBOX_SETTLE_AFTER", def: "5s", usage: "how long a sandbox withdrawal stays pending",
@@ -203,6 +209,9 @@ func Bind(fs *flag.FlagSet, env LookupEnv) func() (Config, error) {
 		if c.DataDir == "" {
 			c.DataDir = defaultDataDir(c.DB)
 		}
+		if c.PublicURL == "" {
+			c.PublicURL = "http://" + c.Addr
+		}
 		return c, nil
 	}
 }
@@ -265,6 +274,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Bool("webhook_allow_private", c.WebhookAllowPrivate),
 		slog.String("nats_url", redact(c.NATSURL)),
 		slog.String("telephony_secret", secret),
+		slog.String("public_url", c.PublicURL),
 		slog.Bool("sandbox", c.Sandbox),
 		slog.String("sandbox_settle_after", c.SandboxSettleAfter.String()),
 		slog.String("currencies", strings.Join(codes, ",")),

@@ -141,6 +141,7 @@ const (
 	MsgCallID
 	MsgCallFrom
 	MsgCallTo
+	MsgMessageOfConversation
 	MsgOnlyCallEnded
 	MsgJSONMalformed
 	MsgBeJSONObject
@@ -155,6 +156,17 @@ const (
 	MsgFavoriteSaved
 	MsgBankAccountNotFound
 	MsgFavoriteNotFound
+	MsgCheckoutNotFound
+	MsgCheckoutClosed
+	MsgCheckoutExpired
+	MsgReturnURL
+	MsgTimeOrDate
+	MsgFromBeforeTo
+	MsgRangeAtMostDays
+	MsgNothingToChangeReply
+	MsgNotYourRefundRequest
+	MsgArticleSlug
+	MsgArticleTags
 	numMsgs
 )
 
@@ -300,6 +312,7 @@ var catalogue = [numMsgs]words{
 	MsgCallID:                {"call_id", "must be 1 to 128 printable ASCII characters without spaces", "必须是 1 到 128 个可打印 ASCII 字符，不含空格"},
 	MsgCallFrom:              {"call_from", `must be an E.164 number such as +6281234567890, or "anonymous"`, `必须是 E.164 号码（例如 +6281234567890）或 "anonymous"`},
 	MsgCallTo:                {"call_to", "must be an E.164 number such as +6221500000", "必须是 E.164 号码，例如 +6221500000"},
+	MsgMessageOfConversation: {"message_of_conversation", "must be the id of a message of this conversation", "必须是此会话中一条消息的 ID"},
 	MsgOnlyCallEnded:         {"only_call_ended", "is only for call.ended", "仅用于 call.ended"},
 	MsgJSONMalformed:         {"json_malformed", "malformed JSON: %s", "JSON 格式错误：%s"},
 	MsgBeJSONObject:          {"be_json_object", "must be a JSON object", "必须是 JSON 对象"},
@@ -314,6 +327,18 @@ var catalogue = [numMsgs]words{
 	MsgFavoriteSaved:         {"favorite_saved", "this recipient is already a favourite", "该收款人已在常用联系人中。"},
 	MsgBankAccountNotFound:   {"no_such_bank_account", "bank account not found", "找不到该银行账户。"},
 	MsgFavoriteNotFound:      {"no_such_favorite", "favourite not found", "找不到该常用联系人。"},
+	MsgCheckoutNotFound:      {"no_such_checkout", "checkout not found", "找不到该收银订单。"},
+	MsgCheckoutClosed:        {"checkout_closed", "this checkout is no longer open: it was paid, cancelled or failed", "该收银订单已结束：已支付、已取消或已失败。"},
+	MsgCheckoutExpired:       {"checkout_expired", "this checkout has expired: go back to the merchant and start again", "该收银订单已过期，请返回商户页面重新下单。"},
+	MsgReturnURL:             {"return_url", "must be an https:// URL (http:// only on localhost in sandbox mode), without user name or password, at most 2048 characters", "必须是 https:// 网址（仅在沙箱模式下可对 localhost 使用 http://），不能包含用户名或密码，最多 2048 个字符"},
+	MsgTimeOrDate:            {"time_or_date", "must be a time in RFC 3339 (2026-11-02T09:00:00Z) or a date YYYY-MM-DD", "必须是 RFC 3339 时间（2026-11-02T09:00:00Z）或 YYYY-MM-DD 格式的日期"},
+	MsgFromBeforeTo:          {"from_before_to", "must be before to", "必须早于 to"},
+	MsgRangeAtMostDays:       {"range_at_most_days", "the period must be at most %d days", "时间范围最多 %d 天"},
+	MsgNothingToChangeReply:  {"nothing_to_change_reply", "nothing to change: give title, body, locale, team or topic", "没有要修改的内容：请提供 title、body、locale、team 或 topic"},
+	MsgNotYourRefundRequest:  {"not_customer_refund_request", "is not a refund request of this conversation's customer", "不是此会话客户的退款申请"},
+	MsgArticleSlug: {"article_slug", "must be 2 to 80 lower-case letters, digits and '-', starting with a letter or digit",
+		"必须是 2 到 80 个小写字母、数字或 '-'，以字母或数字开头"},
+	MsgArticleTags: {"article_tags", "must be at most 20 tags of 1 to 40 characters each", "最多 20 个标签，每个 1 到 40 个字符"},
 }
 
 // ID is the message's stable id ("required", "phone_e164", …).

@@ -51,7 +51,7 @@ func newAccEnv(t testing.TB) *accEnv {
 	}
 	t.Cleanup(func() { _ = a.Close() })
 	e.app = a
-	e.api, err = New(Options{Config: cfg, DB: a.DB, Log: log, Identity: a.Identity, Staff: a.Staff, Audit: a.Audit, Merchants: a.Merchants, Wallet: a.Wallet, Support: a.Support, Inbox: a.Inbox})
+	e.api, err = New(Options{Config: cfg, DB: a.DB, Log: log, Identity: a.Identity, Staff: a.Staff, Audit: a.Audit, Merchants: a.Merchants, Wallet: a.Wallet, Support: a.Support, Inbox: a.Inbox, Help: a.Help})
 	if err != nil {
 		t.Fatalf("httpapi.New: %v", err)
 	}

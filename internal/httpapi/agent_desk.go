@@ -79,6 +79,9 @@ func (s *Server) agentConversation(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
+	if c.Reads, err = s.support.Reads(r.Context(), c.ID, true); err != nil {
+		return err
+	}
 	return writeJSON(w, http.StatusOK, agentConversationResponse{Conversation: c, Messages: msgs})
 }
 
@@ -118,6 +121,21 @@ var agentPostDoc = operation{Summary: "Reply in a conversation, or add an intern
 		"`409 invalid_state`.",
 	Request: agentPostRequest{}, Status: http.StatusCreated, Response: support.Message{},
 	Errors: []string{"forbidden", "invalid_state"}, MaxBody: maxMessageBody}
+
+func (s *Server) agentRead(w http.ResponseWriter, r *http.Request) error {
+	var req readRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	rd, err := s.support.AgentRead(r.Context(), viewerOf(r), r.PathValue("id"), req.MessageID)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, rd)
+}
+
+var agentReadDoc = operation{Summary: "Mark the conversation read up to a message", Tag: "agent",
+	Description: readDescription, Request: readRequest{}, Response: support.Read{}, Errors: []string{"forbidden"}}
 
 type assignRequest struct {
 	AgentID string `json:"agent_id" doc:"a staff id"`

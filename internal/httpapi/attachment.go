@@ -77,6 +77,12 @@ func (s *Server) downloadAttachment(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
+	serveAttachment(w, a, content)
+	return nil
+}
+
+// serveAttachment writes a stored file as a download, never as a page.
+func serveAttachment(w http.ResponseWriter, a wallet.Attachment, content []byte) {
 	disposition := mime.FormatMediaType("attachment", map[string]string{"filename": a.Filename})
 	if disposition == "" {
 		disposition = "attachment"
@@ -90,7 +96,6 @@ func (s *Server) downloadAttachment(w http.ResponseWriter, r *http.Request) erro
 	h.Set("Cache-Control", "private, no-store")
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(content) // a client gone mid-download is not our failure
-	return nil
 }
 
 var downloadAttachmentDoc = operation{Summary: "Download one of the user's attachments", Tag: "attachments",
@@ -99,3 +104,21 @@ var downloadAttachmentDoc = operation{Summary: "Download one of the user's attac
 		"`X-Content-Type-Options: nosniff` and a `Content-Security-Policy` that allows nothing. " +
 		"Another user's attachment answers 404 `not_found`, like one that does not exist.",
 	Response: []byte{}, ContentTypes: wallet.AttachmentTypes()}
+
+// agentAttachment serves a file of a conversation's message to staff who may see the
+// conversation; the look is audited (support.AgentAttachment).
+func (s *Server) agentAttachment(w http.ResponseWriter, r *http.Request) error {
+	a, content, err := s.support.AgentAttachment(r.Context(), viewerOf(r), r.PathValue("id"), r.PathValue("attachment_id"))
+	if err != nil {
+		return err
+	}
+	serveAttachment(w, a, content)
+	return nil
+}
+
+var agentAttachmentDoc = operation{Summary: "Download a file of one of a conversation's messages", Tag: "agent",
+	Description: "For staff who may see the conversation (agents of its team or its assignee, supervisors, admins); " +
+		"each download is written to the audit log (`attachment.viewed`). Served like `GET /api/v1/attachments/{id}`: " +
+		"a download with the sniffed type, `nosniff` and a CSP that allows nothing. A file that is not in the " +
+		"conversation, or a conversation the caller may not see, answers 404 `not_found`.",
+	Response: []byte{}, ContentTypes: wallet.AttachmentTypes(), Errors: []string{"forbidden"}}

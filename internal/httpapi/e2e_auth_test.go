@@ -81,6 +81,11 @@ var e2eRouteTable = map[string]struct {
 	"POST /api/v1/merchant/refund-requests/{id}/decision": {authMerchant, "/api/v1/merchant/refund-requests/rfr_nope/decision"},
 	"GET /api/v1/merchant/balance":                        {authMerchant, "/api/v1/merchant/balance"},
 	"GET /api/v1/merchant/payments":                       {authMerchant, "/api/v1/merchant/payments"},
+	"POST /api/v1/merchant/checkouts":                     {authMerchant, "/api/v1/merchant/checkouts"},
+	"GET /api/v1/merchant/checkouts/{id}":                 {authMerchant, "/api/v1/merchant/checkouts/chk_nope"},
+	"GET /api/v1/checkouts/{id}":                          {authUser, "/api/v1/checkouts/chk_nope"},
+	"POST /api/v1/checkouts/{id}/pay":                     {authUser, "/api/v1/checkouts/chk_nope/pay"},
+	"POST /api/v1/checkouts/{id}/cancel":                  {authUser, "/api/v1/checkouts/chk_nope/cancel"},
 
 	"POST /api/v1/support/conversations":               {authUser, "/api/v1/support/conversations"},
 	"GET /api/v1/support/conversations":                {authUser, "/api/v1/support/conversations"},
@@ -89,6 +94,7 @@ var e2eRouteTable = map[string]struct {
 	"POST /api/v1/support/conversations/{id}/messages": {authUser, "/api/v1/support/conversations/cnv_nope/messages"},
 	"GET /api/v1/support/conversations/{id}/stream":    {authUser, "/api/v1/support/conversations/cnv_nope/stream"}, // 404 before any upgrade
 	"POST /api/v1/support/conversations/{id}/rating":   {authUser, "/api/v1/support/conversations/cnv_nope/rating"},
+	"POST /api/v1/support/conversations/{id}/read":     {authUser, "/api/v1/support/conversations/cnv_nope/read"},
 	"POST /api/v1/support/callbacks":                   {authUser, "/api/v1/support/callbacks"},
 
 	"POST /api/v1/agent/auth/login":    {authNone, "/api/v1/agent/auth/login"},
@@ -101,16 +107,37 @@ var e2eRouteTable = map[string]struct {
 	"PATCH /api/v1/agent/teams/{slug}": {authStaff, "/api/v1/agent/teams/nope"},
 	"GET /api/v1/agent/audit":          {authStaff, "/api/v1/agent/audit"},
 
-	"GET /api/v1/agent/stream":                       {authStaff, "/api/v1/agent/stream"}, // without an upgrade: 400 (403 for reviewers)
-	"PUT /api/v1/agent/presence":                     {authStaff, "/api/v1/agent/presence"},
-	"GET /api/v1/agent/conversations":                {authStaff, "/api/v1/agent/conversations"},
-	"GET /api/v1/agent/conversations/{id}":           {authStaff, "/api/v1/agent/conversations/cnv_nope"},
-	"GET /api/v1/agent/conversations/{id}/messages":  {authStaff, "/api/v1/agent/conversations/cnv_nope/messages"},
-	"POST /api/v1/agent/conversations/{id}/messages": {authStaff, "/api/v1/agent/conversations/cnv_nope/messages"},
-	"POST /api/v1/agent/conversations/{id}/assign":   {authStaff, "/api/v1/agent/conversations/cnv_nope/assign"},
-	"POST /api/v1/agent/conversations/{id}/status":   {authStaff, "/api/v1/agent/conversations/cnv_nope/status"},
-	"GET /api/v1/agent/customers/{user_id}":          {authStaff, "/api/v1/agent/customers/usr_nope"},
-	"POST /api/v1/agent/customers/{user_id}/unlock":  {authStaff, "/api/v1/agent/customers/usr_nope/unlock"},
+	"GET /api/v1/agent/stream":                                         {authStaff, "/api/v1/agent/stream"}, // without an upgrade: 400 (403 for reviewers)
+	"PUT /api/v1/agent/presence":                                       {authStaff, "/api/v1/agent/presence"},
+	"GET /api/v1/agent/conversations":                                  {authStaff, "/api/v1/agent/conversations"},
+	"GET /api/v1/agent/conversations/{id}":                             {authStaff, "/api/v1/agent/conversations/cnv_nope"},
+	"GET /api/v1/agent/conversations/{id}/messages":                    {authStaff, "/api/v1/agent/conversations/cnv_nope/messages"},
+	"POST /api/v1/agent/conversations/{id}/messages":                   {authStaff, "/api/v1/agent/conversations/cnv_nope/messages"},
+	"GET /api/v1/agent/conversations/{id}/attachments/{attachment_id}": {authStaff, "/api/v1/agent/conversations/cnv_nope/attachments/att_nope"},
+	"POST /api/v1/agent/conversations/{id}/assign":                     {authStaff, "/api/v1/agent/conversations/cnv_nope/assign"},
+	"POST /api/v1/agent/conversations/{id}/status":                     {authStaff, "/api/v1/agent/conversations/cnv_nope/status"},
+	"GET /api/v1/agent/customers/{user_id}":                            {authStaff, "/api/v1/agent/customers/usr_nope"},
+	"POST /api/v1/agent/customers/{user_id}/unlock":                    {authStaff, "/api/v1/agent/customers/usr_nope/unlock"},
+	"GET /api/v1/agent/reports/summary":                                {authStaff, "/api/v1/agent/reports/summary"},
+	"GET /api/v1/agent/canned-replies":                                 {authStaff, "/api/v1/agent/canned-replies"},
+	"POST /api/v1/agent/canned-replies":                                {authStaff, "/api/v1/agent/canned-replies"},
+	"PATCH /api/v1/agent/canned-replies/{id}":                          {authStaff, "/api/v1/agent/canned-replies/cnr_nope"},
+	"DELETE /api/v1/agent/canned-replies/{id}":                         {authStaff, "/api/v1/agent/canned-replies/cnr_nope"},
+	"POST /api/v1/agent/customers/{user_id}/recovery-code":             {authStaff, "/api/v1/agent/customers/usr_nope/recovery-code"},
+	"POST /api/v1/agent/conversations/{id}/refund-followups":           {authStaff, "/api/v1/agent/conversations/cnv_nope/refund-followups"},
+
+	"GET /api/v1/help/articles":                                  {authNone, "/api/v1/help/articles?q=locked"},
+	"GET /api/v1/help/categories":                                {authNone, "/api/v1/help/categories"},
+	"GET /api/v1/help/articles/{slug}":                           {authNone, "/api/v1/help/articles/account-locked"},
+	"POST /api/v1/help/articles/{slug}/votes":                    {authNone, "/api/v1/help/articles/nope/votes"},
+	"GET /api/v1/agent/help/articles":                            {authStaff, "/api/v1/agent/help/articles"},
+	"POST /api/v1/agent/help/articles":                           {authStaff, "/api/v1/agent/help/articles"},
+	"GET /api/v1/agent/help/articles/{slug}/{locale}":            {authStaff, "/api/v1/agent/help/articles/nope/en"},
+	"PUT /api/v1/agent/help/articles/{slug}/{locale}/draft":      {authStaff, "/api/v1/agent/help/articles/nope/en/draft"},
+	"DELETE /api/v1/agent/help/articles/{slug}/{locale}/draft":   {authStaff, "/api/v1/agent/help/articles/nope/en/draft"},
+	"POST /api/v1/agent/help/articles/{slug}/{locale}/publish":   {authStaff, "/api/v1/agent/help/articles/nope/en/publish"},
+	"POST /api/v1/agent/help/articles/{slug}/{locale}/unpublish": {authStaff, "/api/v1/agent/help/articles/nope/en/unpublish"},
+	"POST /api/v1/agent/conversations/{id}/read":                 {authStaff, "/api/v1/agent/conversations/cnv_nope/read"},
 
 	"POST /api/v1/telephony/events": {authNone, "/api/v1/telephony/events"}, // HMAC-signed; 404 without a secret
 }

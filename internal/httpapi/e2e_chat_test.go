@@ -26,8 +26,9 @@ type wsEvent struct {
 	Agent *struct {
 		ID string `json:"id"`
 	} `json:"agent"`
-	Status string `json:"status"`
-	Error  *struct {
+	Status    string `json:"status"`
+	MessageID string `json:"message_id"`
+	Error     *struct {
 		Code string `json:"code"`
 	} `json:"error"`
 }
@@ -364,5 +365,119 @@ func TestE2EChatStreamEnds(t *testing.T) {
 	e.api.BeginShutdown()
 	if st := wsClosed(t, sup); st != websocket.StatusGoingAway {
 		t.Fatalf("at shutdown the stream closed with %d", st)
+	}
+}
+
+// apiRead is a read marker as the read routes answer it.
+type apiRead struct {
+	Type      string `json:"type"`
+	MessageID string `json:"message_id"`
+	Author    struct {
+		Type string `json:"type"`
+		ID   string `json:"id"`
+	} `json:"author"`
+}
+
+// TestE2EChatRead: read markers from the stream and from REST reach the other side as read
+// events (never one's own), only move forward, refuse a message of another conversation or a
+// note the customer cannot see, and show in the conversation.
+func TestE2EChatRead(t *testing.T) {
+	t.Parallel()
+	e := newE2E(t)
+	a := e.newUser(t, userOpts{})
+	b := e.newUser(t, userOpts{})
+	agent, agentTok := deskStaff(t, e, "dewi", "agent", "payments")
+	want(t, e.do(t, "PUT", "/api/v1/agent/presence", agentTok, map[string]any{"status": "online"}), http.StatusOK)
+
+	var conv, other apiConversation
+	decodeJSON(t, want(t, e.do(t, "POST", "/api/v1/support/conversations", a.Token, map[string]any{
+		"topic": "refund", "message": "I want a refund"}), http.StatusCreated), &conv)
+	decodeJSON(t, want(t, e.do(t, "POST", "/api/v1/support/conversations", b.Token, map[string]any{
+		"topic": "refund", "message": "me too"}), http.StatusCreated), &other)
+	cpath := "/api/v1/support/conversations/" + conv.ID
+	apath := "/api/v1/agent/conversations/" + conv.ID
+	cust := wsOpen(t, e, cpath+"/stream", a.Token, false)
+	ag := wsOpen(t, e, "/api/v1/agent/stream", agentTok, false)
+
+	// The customer writes (delivered: acknowledged, and on the agent's stream).
+	wsSend(t, cust, map[string]any{"type": "message", "body": "order 12", "client_id": "c-1"})
+	ack := wsUntil(t, cust, "ack", "message", "assigned", "queue")
+	if ev := wsUntil(t, ag, "message", "assigned", "queue"); ev.Message.ID != ack.Message.ID {
+		t.Fatalf("agent got %+v", ev)
+	}
+	// The agent reads it over the stream: the customer hears it.
+	wsSend(t, ag, map[string]any{"type": "read", "conversation_id": conv.ID, "message_id": ack.Message.ID})
+	ev := wsUntil(t, cust, "read", "message", "assigned", "queue")
+	if ev.MessageID != ack.Message.ID || ev.Author == nil || ev.Author.Type != "agent" || ev.Author.ID != agent.ID || ev.ConversationID != conv.ID {
+		t.Fatalf("customer's read event: %+v", ev)
+	}
+
+	// The agent replies; the customer reads the reply with REST: the agent hears it, and the
+	// agent's own read above never came back to the agent (the next event is the customer's).
+	var reply apiMessage
+	decodeJSON(t, want(t, e.do(t, "POST", apath+"/messages", agentTok, map[string]any{"body": "refund on its way"}), http.StatusCreated), &reply)
+	if ev := wsUntil(t, cust, "message"); ev.Message.ID != reply.ID {
+		t.Fatalf("customer got %+v", ev)
+	}
+	var rd apiRead
+	decodeJSON(t, want(t, e.do(t, "POST", cpath+"/read", a.Token, map[string]any{"message_id": reply.ID}), http.StatusOK), &rd)
+	if rd.Type != "read" || rd.MessageID != reply.ID || rd.Author.Type != "customer" || rd.Author.ID != a.ID {
+		t.Fatalf("customer's marker: %+v", rd)
+	}
+	if ev := wsUntil(t, ag, "read", "message"); ev.MessageID != reply.ID || ev.Author == nil || ev.Author.Type != "customer" {
+		t.Fatalf("agent's read event: %+v (its own read came back?)", ev)
+	}
+
+	// Markers only move forward: an older message leaves it, answers where it is, and
+	// publishes nothing (the customer's next read event is the agent's next real move).
+	decodeJSON(t, want(t, e.do(t, "POST", cpath+"/read", a.Token, map[string]any{"message_id": ack.Message.ID}), http.StatusOK), &rd)
+	if rd.MessageID != reply.ID {
+		t.Fatalf("marker moved back to %s", rd.MessageID)
+	}
+	decodeJSON(t, want(t, e.do(t, "POST", apath+"/read", agentTok, map[string]any{"message_id": ack.Message.ID}), http.StatusOK), &rd)
+	if rd.MessageID != ack.Message.ID || rd.Author.ID != agent.ID { // the agent's marker was already there
+		t.Fatalf("agent's marker: %+v", rd)
+	}
+	var note apiMessage
+	decodeJSON(t, want(t, e.do(t, "POST", apath+"/messages", agentTok, map[string]any{"body": "verified", "internal": true}), http.StatusCreated), &note)
+	decodeJSON(t, want(t, e.do(t, "POST", apath+"/read", agentTok, map[string]any{"message_id": note.ID}), http.StatusOK), &rd)
+	wsSend(t, cust, map[string]any{"type": "read", "message_id": reply.ID}) // already there: nothing
+	wsSend(t, cust, map[string]any{"type": "typing"})
+	// Next on the agent's stream: the note, then the typing; no read event (neither the
+	// agent's own three nor the customer's that did not move).
+	if ev := wsUntil(t, ag, "typing", "internal-message"); ev.Author.Type != "customer" {
+		t.Fatalf("agent got %+v", ev)
+	}
+
+	// Refused: a message of another conversation, a note (for the customer), an unknown id,
+	// someone else's conversation; over the stream, an error frame.
+	otherMsgs := struct {
+		Items []apiMessage `json:"items"`
+	}{}
+	decodeJSON(t, want(t, e.do(t, "GET", "/api/v1/support/conversations/"+other.ID+"/messages", b.Token, nil), http.StatusOK), &otherMsgs)
+	wantProblem(t, e.do(t, "POST", cpath+"/read", a.Token, map[string]any{"message_id": otherMsgs.Items[0].ID}), 400, "invalid_request")
+	wantProblem(t, e.do(t, "POST", cpath+"/read", a.Token, map[string]any{"message_id": note.ID}), 400, "invalid_request")
+	wantProblem(t, e.do(t, "POST", cpath+"/read", a.Token, map[string]any{"message_id": "msg_nope"}), 400, "invalid_request")
+	wantProblem(t, e.do(t, "POST", "/api/v1/support/conversations/"+other.ID+"/read", a.Token,
+		map[string]any{"message_id": otherMsgs.Items[0].ID}), 404, "not_found")
+	wsSend(t, cust, map[string]any{"type": "read", "message_id": note.ID})
+	if ev := wsUntil(t, cust, "error", "read"); ev.Error == nil || ev.Error.Code != "invalid_request" {
+		t.Fatalf("read of a note: %+v", ev)
+	}
+
+	// The conversation shows the markers, the customer's first; the customer does not see a
+	// marker on a note.
+	var got struct {
+		Reads []apiRead `json:"reads"`
+	}
+	decodeJSON(t, want(t, e.do(t, "GET", apath, agentTok, nil), http.StatusOK), &got)
+	if len(got.Reads) != 2 || got.Reads[0].Author.Type != "customer" || got.Reads[0].MessageID != reply.ID ||
+		got.Reads[1].Author.ID != agent.ID || got.Reads[1].MessageID != note.ID {
+		t.Fatalf("reads %+v", got.Reads)
+	}
+	got.Reads = nil
+	decodeJSON(t, want(t, e.do(t, "GET", cpath, a.Token, nil), http.StatusOK), &got)
+	if len(got.Reads) != 1 || got.Reads[0].MessageID != reply.ID {
+		t.Fatalf("the customer sees reads %+v", got.Reads)
 	}
 }

@@ -47,6 +47,11 @@ type apiMessage struct {
 	Author   struct {
 		Type string `json:"type"`
 	} `json:"author"`
+	Attachments []struct {
+		ID          string `json:"id"`
+		Filename    string `json:"filename"`
+		ContentType string `json:"content_type"`
+	} `json:"attachments"`
 }
 
 func TestE2EDesk(t *testing.T) {

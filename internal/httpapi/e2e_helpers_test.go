@@ -29,6 +29,7 @@ import (
 	"github.com/dompet/dompet/internal/identity"
 	"github.com/dompet/dompet/internal/merchant"
 	"github.com/dompet/dompet/internal/money"
+	"github.com/dompet/dompet/internal/staff"
 )
 
 // e2eSettleAfter is how long a sandbox withdrawal or remittance stays pending in these tests.
@@ -92,7 +93,8 @@ func newE2EConfig(tb testing.TB, setCfg func(*config.Config), adjust ...func(*ap
 		tb.Fatalf("app.New: %v", err)
 	}
 	tb.Cleanup(func() { _ = a.Close() })
-	api, err := New(Options{Config: cfg, DB: a.DB, Log: log, Identity: a.Identity, Staff: a.Staff, Audit: a.Audit, Merchants: a.Merchants, Wallet: a.Wallet, Support: a.Support, Inbox: a.Inbox})
+	openAroundTheClock(tb, a)
+	api, err := New(Options{Config: cfg, DB: a.DB, Log: log, Identity: a.Identity, Staff: a.Staff, Audit: a.Audit, Merchants: a.Merchants, Wallet: a.Wallet, Checkout: a.Checkout, Support: a.Support, Inbox: a.Inbox, Help: a.Help})
 	if err != nil {
 		tb.Fatalf("httpapi.New: %v", err)
 	}
@@ -597,4 +599,25 @@ func (e *e2eEnv) upload(t testing.TB, token, filename string, data []byte) reply
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
 	return reply{method: "POST", path: "/api/v1/attachments", status: resp.StatusCode, header: resp.Header, body: raw}
+}
+
+// openAroundTheClock opens every team's business hours all week, so that what a test sees
+// of the desk does not depend on the hour it runs at (a chat opened while a team is closed
+// becomes an email conversation). A test of closed hours sets its own.
+func openAroundTheClock(tb testing.TB, a *app.App) {
+	tb.Helper()
+	ctx := context.Background()
+	teams, err := a.Staff.Teams(ctx)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	h := staff.BusinessHours{TimeZone: "UTC", Holidays: []string{}}
+	for _, d := range []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"} {
+		h.Weekly = append(h.Weekly, staff.Period{Day: d, Start: "00:00", End: "24:00"})
+	}
+	for _, t := range teams {
+		if _, err := a.Staff.UpdateTeam(ctx, staff.Operator(), t.Slug, staff.TeamChange{BusinessHours: &h, Reason: "tests: open around the clock"}); err != nil {
+			tb.Fatal(err)
+		}
+	}
 }

@@ -23,10 +23,13 @@ type operation struct {
 	Tag         string  // group; "" takes the path's resource (/api/v1/<tag>/…)
 	Query       []param // query parameters; path parameters are read from the pattern
 	Idempotent  bool    // needs an Idempotency-Key header (money-moving POSTs)
-	Request     any     // a value of the JSON body's type; nil for no body
-	Status      int     // success status; 0 means 200
-	Response    any     // a value of the success body's type; nil for no body (204)
-	ContentType string  // of the success body, when it is not application/json
+	// IdempotencyOptional takes an Idempotency-Key header when the client sends one (a
+	// replay answers the first result); without one the request simply runs.
+	IdempotencyOptional bool
+	Request             any    // a value of the JSON body's type; nil for no body
+	Status              int    // success status; 0 means 200
+	Response            any    // a value of the success body's type; nil for no body (204)
+	ContentType         string // of the success body, when it is not application/json
 	// ContentTypes lists the success body's types when it may have several (a download).
 	ContentTypes []string
 	// Upload names the file part of a multipart/form-data request body (an upload).
@@ -152,8 +155,8 @@ func (g *schemaGen) operation(rt route, method, path string) (map[string]any, er
 		}
 		params = append(params, p)
 	}
-	if d.Idempotent {
-		params = append(params, map[string]any{"name": "Idempotency-Key", "in": "header", "required": true,
+	if d.Idempotent || d.IdempotencyOptional {
+		params = append(params, map[string]any{"name": "Idempotency-Key", "in": "header", "required": d.Idempotent,
 			"description": "Same key and body replay the first answer; same key, other body: 409 idempotency_conflict.",
 			"schema":      map[string]any{"type": "string", "minLength": 1, "maxLength": maxIdempotencyKey}})
 	}
@@ -241,6 +244,9 @@ func impliedErrors(rt route, path string) ([]string, error) {
 	}
 	if d.Idempotent {
 		errs = append(errs, "idempotency_key_required", "idempotency_conflict")
+	}
+	if d.IdempotencyOptional {
+		errs = append(errs, "idempotency_conflict")
 	}
 	if rt.auth != authNone {
 		errs = append(errs, "unauthenticated")

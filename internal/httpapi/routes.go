@@ -1,6 +1,9 @@
 package httpapi
 
-import "github.com/dompet/dompet/internal/notify"
+import (
+	"github.com/dompet/dompet/internal/helpcenter"
+	"github.com/dompet/dompet/internal/notify"
+)
 
 // access says who may call a route; mountRoutes wraps the handler accordingly and the OpenAPI
 // document shows it as the operation's security.
@@ -97,8 +100,19 @@ func (s *Server) routes() []route {
 		{"POST /api/v1/merchant/refund-requests/{id}/decision", authMerchant, s.merchantDecide, merchantDecideDoc},
 		{"GET /api/v1/merchant/balance", authMerchant, s.merchantBalance, merchantBalanceDoc},
 		{"GET /api/v1/merchant/payments", authMerchant, s.merchantPayments, merchantPaymentsDoc},
+		{"POST /api/v1/merchant/checkouts", authMerchant, s.createCheckout, createCheckoutDoc},
+		{"GET /api/v1/merchant/checkouts/{id}", authMerchant, s.merchantCheckout, merchantCheckoutDoc},
+
+		// Checkout, customer side (checkout.go)
+		{"GET /api/v1/checkouts/{id}", authUser, s.customerCheckout, customerCheckoutDoc},
+		{"POST /api/v1/checkouts/{id}/pay", authUser, s.payCheckout, payCheckoutDoc},
+		{"POST /api/v1/checkouts/{id}/cancel", authUser, s.cancelCheckout, cancelCheckoutDoc},
 
 		// Help center (help.go)
+		{"GET /api/v1/help/articles", authNone, s.helpSearch, helpSearchDoc},
+		{"GET /api/v1/help/categories", authNone, s.helpCategories, helpCategoriesDoc},
+		{"GET /api/v1/help/articles/{slug}", authNone, s.helpArticle, helpArticleDoc},
+		{"POST /api/v1/help/articles/{slug}/votes", authNone, s.helpVote, helpVoteDoc},
 
 		// Support, customer side (support.go)
 		{"POST /api/v1/support/conversations", authUser, s.openConversation, openConversationDoc},
@@ -108,6 +122,7 @@ func (s *Server) routes() []route {
 		{"POST /api/v1/support/conversations/{id}/messages", authUser, s.customerPost, customerPostDoc},
 		{"GET /api/v1/support/conversations/{id}/stream", authUser, s.customerStream, customerStreamDoc},
 		{"POST /api/v1/support/conversations/{id}/rating", authUser, s.rateConversation, rateConversationDoc},
+		{"POST /api/v1/support/conversations/{id}/read", authUser, s.customerRead, customerReadDoc},
 		{"POST /api/v1/support/callbacks", authUser, s.requestCallback, requestCallbackDoc},
 
 		// Agents and supervisors (agent.go; staff login in agent_auth.go)
@@ -121,11 +136,22 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/agent/conversations/{id}", authStaff, s.agentConversation, agentConversationDoc},
 		{"GET /api/v1/agent/conversations/{id}/messages", authStaff, s.agentMessages, agentMessagesDoc},
 		{"POST /api/v1/agent/conversations/{id}/messages", authStaff, s.agentPost, agentPostDoc},
+		{"GET /api/v1/agent/conversations/{id}/attachments/{attachment_id}", authStaff, s.agentAttachment, agentAttachmentDoc},
+		{"POST /api/v1/agent/conversations/{id}/read", authStaff, s.agentRead, agentReadDoc},
 		{"POST /api/v1/agent/conversations/{id}/assign", authStaff, s.assignConversation, assignConversationDoc},
 		{"POST /api/v1/agent/conversations/{id}/status", authStaff, s.setConversationStatus, setConversationStatusDoc},
 		{"GET /api/v1/agent/stream", authStaff, s.agentStream, agentStreamDoc},
 		{"GET /api/v1/agent/customers/{user_id}", authStaff, s.agentCustomer, agentCustomerDoc},
 		{"POST /api/v1/agent/customers/{user_id}/unlock", authStaff, s.unlockCustomer, unlockCustomerDoc},
+
+		// The console's tools: reports, canned replies, actions (agent_tools.go)
+		{"GET /api/v1/agent/reports/summary", authStaff, s.reportSummary, reportSummaryDoc},
+		{"GET /api/v1/agent/canned-replies", authStaff, s.listCanned, listCannedDoc},
+		{"POST /api/v1/agent/canned-replies", authStaff, s.createCanned, createCannedDoc},
+		{"PATCH /api/v1/agent/canned-replies/{id}", authStaff, s.updateCanned, updateCannedDoc},
+		{"DELETE /api/v1/agent/canned-replies/{id}", authStaff, s.deleteCanned, deleteCannedDoc},
+		{"POST /api/v1/agent/customers/{user_id}/recovery-code", authStaff, s.sendRecoveryCode, sendRecoveryCodeDoc},
+		{"POST /api/v1/agent/conversations/{id}/refund-followups", authStaff, s.refundFollowup, refundFollowupDoc},
 
 		// Staff administration: staff, teams, audit log (agent_admin.go)
 		{"GET /api/v1/agent/staff", authStaff, s.listStaff, listStaffDoc},
@@ -134,6 +160,15 @@ func (s *Server) routes() []route {
 		{"POST /api/v1/agent/teams", authStaff, s.createTeam, createTeamDoc},
 		{"PATCH /api/v1/agent/teams/{slug}", authStaff, s.updateTeam, updateTeamDoc},
 		{"GET /api/v1/agent/audit", authStaff, s.auditLog, auditLogDoc},
+
+		// Help-center editing (help.go)
+		{"GET /api/v1/agent/help/articles", authStaff, s.helpAdminList, helpAdminListDoc},
+		{"POST /api/v1/agent/help/articles", authStaff, s.helpAdminCreate, helpAdminCreateDoc},
+		{"GET /api/v1/agent/help/articles/{slug}/{locale}", authStaff, s.helpAdminGet, helpAdminGetDoc},
+		{"PUT /api/v1/agent/help/articles/{slug}/{locale}/draft", authStaff, s.helpAdminDraft, helpAdminDraftDoc},
+		{"DELETE /api/v1/agent/help/articles/{slug}/{locale}/draft", authStaff, s.helpTransition((*helpcenter.Service).DiscardDraft), helpAdminDiscardDoc},
+		{"POST /api/v1/agent/help/articles/{slug}/{locale}/publish", authStaff, s.helpTransition((*helpcenter.Service).Publish), helpAdminPublishDoc},
+		{"POST /api/v1/agent/help/articles/{slug}/{locale}/unpublish", authStaff, s.helpTransition((*helpcenter.Service).Unpublish), helpAdminUnpublishDoc},
 
 		// Telephony (telephony.go)
 		{"POST /api/v1/telephony/events", authNone, s.telephonyEvent, telephonyEventDoc},

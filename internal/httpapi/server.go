@@ -11,9 +11,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/dompet/dompet/internal/audit"
+	"github.com/dompet/dompet/internal/checkout"
 	"github.com/dompet/dompet/internal/config"
 	"github.com/dompet/dompet/internal/db"
 	"github.com/dompet/dompet/internal/front"
+	"github.com/dompet/dompet/internal/helpcenter"
 	"github.com/dompet/dompet/internal/identity"
 	"github.com/dompet/dompet/internal/inbox"
 	"github.com/dompet/dompet/internal/merchant"
@@ -38,10 +40,12 @@ type Options struct {
 	Identity  *identity.Service
 	Merchants *merchant.Service
 	Wallet    *wallet.Wallet
-	Staff     *staff.Service   // staff logins and administration (authStaff routes)
-	Audit     *audit.Log       // read by admins at /api/v1/agent/audit
-	Support   *support.Service // the desk: conversations, routing, customer context
-	Inbox     *inbox.Service   // the users' notifications and their settings
+	Staff     *staff.Service      // staff logins and administration (authStaff routes)
+	Audit     *audit.Log          // read by admins at /api/v1/agent/audit
+	Support   *support.Service    // the desk: conversations, routing, customer context
+	Inbox     *inbox.Service      // the users' notifications and their settings
+	Checkout  *checkout.Service   // merchants' checkouts, paid by customers
+	Help      *helpcenter.Service // the help center: articles, search, votes, editing
 
 	// Front is the HTTP front the API's routes are mounted on, beside the pages (built with
 	// Errors: WriteFrontError). Nil makes one from Config holding the API alone.
@@ -62,6 +66,8 @@ type Server struct {
 	audit     *audit.Log
 	support   *support.Service
 	inbox     *inbox.Service
+	checkout  *checkout.Service
+	help      *helpcenter.Service
 
 	front    *front.Front
 	registry *prometheus.Registry
@@ -118,6 +124,8 @@ func newServer(o Options, extra []route) (*Server, error) {
 	s.identity, s.merchants, s.wallet, s.staff, s.audit = o.Identity, o.Merchants, o.Wallet, o.Staff, o.Audit
 	s.support = o.Support
 	s.inbox = o.Inbox
+	s.checkout = o.Checkout
+	s.help = o.Help
 	if o.Identity != nil {
 		s.authUser = requireUser(Authenticator[identity.Principal](o.Identity.Authenticate))
 	}

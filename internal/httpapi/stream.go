@@ -54,6 +54,7 @@ type streamClientFrame struct {
 	ClientID       string   `json:"client_id,omitempty"`
 	Internal       bool     `json:"internal,omitempty"`
 	AttachmentIDs  []string `json:"attachment_ids,omitempty"`
+	MessageID      string   `json:"message_id,omitempty"` // a read frame's
 }
 
 // streamAck answers a client's message once it is stored (also a resend: the stored one).
@@ -88,6 +89,7 @@ type streamSide struct {
 	pass    func(subject string, e streamEvent) bool                                // forward this event?
 	post    func(ctx context.Context, f streamClientFrame) (support.Message, error) // a message frame
 	typing  func(ctx context.Context, f streamClientFrame) error                    // a typing frame
+	read    func(ctx context.Context, f streamClientFrame) error                    // a read frame
 	recheck func(ctx context.Context) error                                         // is the session still good?
 }
 
@@ -206,6 +208,10 @@ func (s *Server) customerStream(w http.ResponseWriter, r *http.Request) error {
 			s.support.Typing(ctx, convID, self)
 			return nil
 		},
+		read: func(ctx context.Context, f streamClientFrame) error {
+			_, err := s.support.CustomerRead(ctx, p.User.ID, p.User.DisplayName, convID, f.MessageID)
+			return err
+		},
 		recheck: func(ctx context.Context) error {
 			_, err := s.identity.Authenticate(ctx, token)
 			return err
@@ -278,6 +284,10 @@ func (s *Server) agentStream(w http.ResponseWriter, r *http.Request) error {
 			s.support.Typing(ctx, f.ConversationID, self)
 			return nil
 		},
+		read: func(ctx context.Context, f streamClientFrame) error {
+			_, err := s.support.AgentRead(ctx, v, f.ConversationID, f.MessageID)
+			return err
+		},
 		recheck: func(ctx context.Context) error {
 			_, err := s.staff.Authenticate(ctx, token)
 			return err
@@ -298,8 +308,8 @@ func (s *Server) agentStream(w http.ResponseWriter, r *http.Request) error {
 // assignments to them (agent subject), their team's queue and assignment changes (team
 // subject), and the messages, typing and status of their own conversations.
 func agentPasses(v support.Viewer, mine map[string]bool, subject string, e streamEvent) bool {
-	if e.Type == "typing" && e.Author != nil && e.Author.Type == support.AuthorAgent && e.Author.ID == v.StaffID {
-		return false // one's own typing
+	if (e.Type == "typing" || e.Type == "read") && e.Author != nil && e.Author.Type == support.AuthorAgent && e.Author.ID == v.StaffID {
+		return false // one's own typing or reading
 	}
 	kind := strings.Split(subject, ".")
 	if len(kind) < 3 {
@@ -330,7 +340,7 @@ func agentPasses(v support.Viewer, mine map[string]bool, subject string, e strea
 		}
 		return e.Type != "status" || !mine[e.ConversationID]
 	case "conversation", "internal":
-		return mine[kind[2]] && (e.Type == "message" || e.Type == "typing" || e.Type == "status")
+		return mine[kind[2]] && (e.Type == "message" || e.Type == "typing" || e.Type == "status" || e.Type == "read")
 	}
 	return false
 }
@@ -401,8 +411,8 @@ func (s *Server) runStream(ctx context.Context, c *websocket.Conn, events <-chan
 				delete(side.skip, e.Message.ID) // sent with the backlog; once is enough
 				continue
 			}
-			if e.Type == "typing" && e.Author != nil && *e.Author == side.self {
-				continue
+			if (e.Type == "typing" || e.Type == "read") && e.Author != nil && e.Author.Type == side.self.Type && e.Author.ID == side.self.ID {
+				continue // one's own
 			}
 			if !side.pass(ev.Subject, e) {
 				continue
@@ -479,7 +489,7 @@ func (s *Server) readStream(ctx context.Context, c *websocket.Conn, side streamS
 		dec := json.NewDecoder(bytes.NewReader(data))
 		dec.DisallowUnknownFields()
 		if typ != websocket.MessageText || dec.Decode(&f) != nil {
-			if !refuse("", fault.New("invalid_request", `A frame is a JSON object: {"type":"message","body":…,"client_id":…} or {"type":"typing"}.`)) {
+			if !refuse("", fault.New("invalid_request", `A frame is a JSON object: {"type":"message","body":…,"client_id":…}, {"type":"typing"} or {"type":"read","message_id":…}.`)) {
 				return
 			}
 			continue
@@ -491,6 +501,10 @@ func (s *Server) readStream(ctx context.Context, c *websocket.Conn, side streamS
 			}
 			lastTyping = time.Now()
 			if err := side.typing(ctx, f); err != nil && !refuse("", err) {
+				return
+			}
+		case "read":
+			if err := side.read(ctx, f); err != nil && !refuse("", err) {
 				return
 			}
 		case "message":
@@ -505,7 +519,7 @@ func (s *Server) readStream(ctx context.Context, c *websocket.Conn, side streamS
 				return
 			}
 		default:
-			if !refuse(f.ClientID, fault.Invalid("type", fault.MsgOneOf, "message, typing")) {
+			if !refuse(f.ClientID, fault.Invalid("type", fault.MsgOneOf, "message, typing, read")) {
 				return
 			}
 		}
@@ -526,6 +540,9 @@ const streamEventsDoc = "Server events are JSON text frames with a `type`:\n\n" 
 	"- `{\"type\":\"assigned\",\"conversation_id\",\"agent\":{id,name}}`;\n" +
 	"- `{\"type\":\"queue\",\"conversation_id\",\"position\",\"estimated_wait_seconds\"}`;\n" +
 	"- `{\"type\":\"status\",\"conversation_id\",\"status\"}`;\n" +
+	"- `{\"type\":\"read\",\"conversation_id\",\"author\":{type,id,name},\"message_id\"}`: a participant has read every " +
+	"message up to `message_id` (never one's own marker). A message is *delivered* once it is stored: its `ack` to the sender, " +
+	"its `message` event to the other side;\n" +
 	"- `{\"type\":\"ack\",\"client_id\",\"message\":{…}}`: the client's message is stored (a resend with the same " +
 	"`client_id` is stored once and acknowledged with the stored message); the `message` event of it follows as for any message;\n" +
 	"- `{\"type\":\"error\",\"client_id\",\"error\":{problem}}`: a frame was refused and nothing of it stored " +
@@ -541,7 +558,8 @@ var customerStreamDoc = operation{Summary: "The conversation's live chat (WebSoc
 		"of this site only (Origin the same host), as the web app's session cookie `dompet_session`. " +
 		"With `after` (a message id), the messages stored after it come first, then the live ones, none missing and none twice.\n\n" +
 		"The client sends `{\"type\":\"message\",\"body\",\"client_id\",\"attachment_ids\"?}` (stored before it is acknowledged) " +
-		"and `{\"type\":\"typing\"}` (at most one a second is passed on).\n\n" + streamEventsDoc,
+		"`{\"type\":\"typing\"}` (at most one a second is passed on) and `{\"type\":\"read\",\"message_id\"}` " +
+		"(as `POST …/read`; nothing answers it unless it is refused).\n\n" + streamEventsDoc,
 	Query:   append(append([]param{}, afterQuery...), param{Name: "token", Description: "the session token, when no Authorization header can be sent"}),
 	MaxBody: -1, Errors: []string{"invalid_request", "forbidden"}}
 
@@ -553,7 +571,7 @@ var agentStreamDoc = operation{Summary: "The desk's live events (WebSocket)", Ta
 		"conversation's events and the queue length of every team (`{\"type\":\"queue\",\"position\":<waiting>}`). Nothing is replayed: " +
 		"read the conversations with the REST routes after connecting.\n\n" +
 		"The client sends `{\"type\":\"message\",\"conversation_id\",\"body\",\"internal\"?,\"client_id\"?}` and " +
-		"`{\"type\":\"typing\",\"conversation_id\"}` on a conversation it may see (as `POST /api/v1/agent/conversations/{id}/messages`).\n\n" +
+		"`{\"type\":\"typing\",\"conversation_id\"}` and `{\"type\":\"read\",\"conversation_id\",\"message_id\"}` on a conversation it may see (as `POST /api/v1/agent/conversations/{id}/messages`).\n\n" +
 		streamEventsDoc,
 	Query:   []param{{Name: "token", Description: "the staff session token, when no Authorization header can be sent"}},
 	MaxBody: -1, Errors: []string{"invalid_request", "forbidden"}}

@@ -31,26 +31,25 @@ type openConversationRequest struct {
 
 // openConversationResponse is API.md's answer to a new conversation.
 type openConversationResponse struct {
-	ID                string           `json:"id"`
-	Ref               string           `json:"ref"`
-	Status            string           `json:"status" enum:"open,pending,resolved,closed"`
-	Topic             string           `json:"topic"`
-	Team              string           `json:"team"`
-	AssigneeID        *string          `json:"assignee_id"`
-	Queue             support.Queue    `json:"queue" doc:"position 0 and estimated_wait_seconds 0 when an agent was assigned at once"`
-	SuggestedArticles []helpArticleRef `json:"suggested_articles" doc:"help-center articles on the topic (empty until the help center exists)"`
-}
-
-// helpArticleRef is a help-center article as search lists it.
-type helpArticleRef struct {
-	Slug    string `json:"slug"`
-	Title   string `json:"title"`
-	Snippet string `json:"snippet"`
+	ID                string               `json:"id"`
+	Ref               string               `json:"ref"`
+	Channel           string               `json:"channel" enum:"chat,email" doc:"email when the chat was opened while the team is closed: the reply comes by mail"`
+	Status            string               `json:"status" enum:"open,pending,resolved,closed"`
+	Topic             string               `json:"topic"`
+	Team              string               `json:"team"`
+	AssigneeID        *string              `json:"assignee_id"`
+	Queue             support.Queue        `json:"queue" doc:"position 0 and estimated_wait_seconds 0 when an agent was assigned at once"`
+	SuggestedArticles []support.ArticleRef `json:"suggested_articles" doc:"up to 3 help-center articles, in the customer's language, chosen by the topic and the message"`
 }
 
 func (s *Server) openConversation(w http.ResponseWriter, r *http.Request) error {
 	var req openConversationRequest
-	if err := decode(r, &req); err != nil {
+	raw, err := decodeRaw(r, &req)
+	if err != nil {
+		return err
+	}
+	once, err := optionalOnce(r, raw)
+	if err != nil {
 		return err
 	}
 	if req.Channel == "" {
@@ -60,13 +59,19 @@ func (s *Server) openConversation(w http.ResponseWriter, r *http.Request) error 
 		return fault.Invalid("channel", fault.MsgChatOnly)
 	}
 	p, _ := userOf[identity.Principal](r)
-	c, _, err := s.support.Open(r.Context(), support.NewConversation{Channel: req.Channel, Customer: customerOf(p.User),
-		Topic: req.Topic, Body: req.Message, TransactionID: req.TransactionID, AttachmentIDs: req.AttachmentIDs, ClientID: req.ClientID})
+	in := support.NewConversation{Channel: req.Channel, Customer: customerOf(p.User),
+		Topic: req.Topic, Body: req.Message, TransactionID: req.TransactionID, AttachmentIDs: req.AttachmentIDs, ClientID: req.ClientID}
+	var c support.Conversation
+	if once != nil {
+		c, _, err = s.support.OpenOnce(r.Context(), in, *once)
+	} else {
+		c, _, err = s.support.Open(r.Context(), in)
+	}
 	if err != nil {
 		return err
 	}
-	out := openConversationResponse{ID: c.ID, Ref: c.Ref, Status: c.Status, Topic: c.Topic, Team: c.Team,
-		AssigneeID: c.AssigneeID, SuggestedArticles: []helpArticleRef{}}
+	out := openConversationResponse{ID: c.ID, Ref: c.Ref, Channel: c.Channel, Status: c.Status, Topic: c.Topic, Team: c.Team,
+		AssigneeID: c.AssigneeID, SuggestedArticles: s.support.Suggestions(r.Context(), req.Topic, req.Message, localeOf(r).String())}
 	if c.Queue != nil {
 		out.Queue = *c.Queue
 	}
@@ -78,9 +83,27 @@ var openConversationDoc = operation{
 	Description: "The conversation is routed at once: to the least-loaded online agent of the topic's team with " +
 		"free capacity, else it waits in the team's queue; `queue` says where (`position` from 1) and how long " +
 		"(`estimated_wait_seconds`, from recent handling times while agents are on, the time until the next " +
-		"opening outside business hours). A topic whose team has no agents goes to the `general` team.",
+		"opening outside business hours). A topic whose team has no agents goes to the `general` team. " +
+		"A chat opened while the team is closed becomes an email-style conversation (`channel` email, replies " +
+		"by mail) when the user has an email address, with a system message giving the promised reply time. " +
+		"With an `Idempotency-Key`, a replay (same key, same body) answers the conversation the first request " +
+		"opened (its current state) and opens nothing; concurrent replays wait for the first.",
 	Tag: "support", Request: openConversationRequest{}, Status: http.StatusCreated, Response: openConversationResponse{},
-	MaxBody: maxMessageBody}
+	MaxBody: maxMessageBody, IdempotencyOptional: true}
+
+// optionalOnce is the Idempotency-Key of a request that takes one optionally (opening a
+// conversation or a call-back): nil without the header; a malformed one is refused like on
+// money-moving calls.
+func optionalOnce(r *http.Request, raw []byte) (*support.Once, error) {
+	if len(r.Header.Values("Idempotency-Key")) == 0 {
+		return nil, nil
+	}
+	k, err := idempotencyKey(r)
+	if err != nil {
+		return nil, err
+	}
+	return &support.Once{Key: k, Hash: requestHash(raw)}, nil
+}
 
 func (s *Server) customerConversations(w http.ResponseWriter, r *http.Request) error {
 	limit, cursor, err := pageParams(r)
@@ -109,11 +132,14 @@ func (s *Server) customerConversation(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
+	if c.Reads, err = s.support.Reads(r.Context(), c.ID, false); err != nil {
+		return err
+	}
 	return writeJSON(w, http.StatusOK, c)
 }
 
 var customerConversationDoc = operation{Summary: "One of the user's conversations", Tag: "support",
-	Description: "With `queue` while it waits for an agent.", Response: support.Conversation{}}
+	Description: "With `queue` while it waits for an agent, and `reads`: how far each participant has read.", Response: support.Conversation{}}
 
 func (s *Server) customerMessages(w http.ResponseWriter, r *http.Request) error {
 	p, _ := userOf[identity.Principal](r)
@@ -157,6 +183,33 @@ var customerPostDoc = operation{Summary: "Write in a conversation", Tag: "suppor
 	Request: postMessageRequest{}, Status: http.StatusCreated, Response: support.Message{}, Errors: []string{"invalid_state"},
 	MaxBody: maxMessageBody}
 
+type readRequest struct {
+	MessageID string `json:"message_id" doc:"the last message read: a message of the conversation"`
+}
+
+func (s *Server) customerRead(w http.ResponseWriter, r *http.Request) error {
+	var req readRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	p, _ := userOf[identity.Principal](r)
+	rd, err := s.support.CustomerRead(r.Context(), p.User.ID, p.User.DisplayName, r.PathValue("id"), req.MessageID)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, rd)
+}
+
+const readDescription = "Moves the caller's read marker: every message up to `message_id` is read. Markers only move " +
+	"forward: an older message leaves the marker where it is, and the answer says where that is. When it moves, the " +
+	"conversation's streams get `{\"type\":\"read\",\"conversation_id\",\"author\":{…},\"message_id\"}`. " +
+	"(A message is *delivered* once stored: the sender's `ack`, the other side's `message` event.) A message " +
+	"of another conversation answers `400 invalid_request`."
+
+var customerReadDoc = operation{Summary: "Mark the conversation read up to a message", Tag: "support",
+	Description: readDescription + " Internal notes are not the customer's to read.",
+	Request:     readRequest{}, Response: support.Read{}}
+
 type rateRequest struct {
 	Score   int    `json:"score" doc:"1 to 5"`
 	Comment string `json:"comment,omitempty" doc:"at most 2,000 characters"`
@@ -187,11 +240,16 @@ type callbackRequest struct {
 
 func (s *Server) requestCallback(w http.ResponseWriter, r *http.Request) error {
 	var req callbackRequest
-	if err := decode(r, &req); err != nil {
+	raw, err := decodeRaw(r, &req)
+	if err != nil {
+		return err
+	}
+	once, err := optionalOnce(r, raw)
+	if err != nil {
 		return err
 	}
 	p, _ := userOf[identity.Principal](r)
-	cb, err := s.support.RequestCallback(r.Context(), customerOf(p.User), req.Phone, req.Topic, req.Note)
+	cb, err := s.support.RequestCallback(r.Context(), customerOf(p.User), req.Phone, req.Topic, req.Note, once)
 	if err != nil {
 		return err
 	}
@@ -203,5 +261,6 @@ func (s *Server) requestCallback(w http.ResponseWriter, r *http.Request) error {
 
 var requestCallbackDoc = operation{Summary: "Ask to be called back", Tag: "support",
 	Description: "Opens a conversation on the `callback` channel, routed like a chat; `queue` says where it " +
-		"waits (position 0 when an agent was assigned at once).",
-	Request: callbackRequest{}, Status: http.StatusCreated, Response: support.Callback{}}
+		"waits (position 0 when an agent was assigned at once). With an `Idempotency-Key`, a replay answers " +
+		"the first call-back and opens nothing.",
+	Request: callbackRequest{}, Status: http.StatusCreated, Response: support.Callback{}, IdempotencyOptional: true}

@@ -448,7 +448,7 @@ func TestBadInput(t *testing.T) {
 func tooBig(t *testing.T, r *rig) {
 	before := r.desk.messages()
 	big := "From: big@example.com\r\nSubject: big\r\nMessage-ID: <big@x>\r\nContent-Type: text/plain\r\n\r\n" + strings.Repeat(strings.Repeat("x", 98)+"\r\n", 300_000)
-	if c, msg := r.sendRaw("big@example.com", big); c != 552 {
+	if c, msg := r.sendRaw("big@example.com", big); c != 552 || !strings.Contains(msg, "size") {
 		t.Fatalf("30 MB mail: %d %s", c, msg)
 	}
 	if r.desk.messages() != before {

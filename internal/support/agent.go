@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/dompet/dompet/internal/audit"
 	"github.com/dompet/dompet/internal/db"
 	"github.com/dompet/dompet/internal/fault"
 	"github.com/dompet/dompet/internal/staff"
+	"github.com/dompet/dompet/internal/wallet"
 )
 
 // Viewer is the staff member a desk call acts for. Agents see and act on their team's
@@ -229,6 +231,13 @@ func (s *Service) SetStatus(ctx context.Context, v Viewer, convID, status string
 		if n, _ := res.RowsAffected(); n == 0 {
 			return explained(ErrState, "The conversation changed meanwhile; look again.", "会话已被更改，请刷新后重试。")
 		}
+		if status == StatusPending {
+			if err := pauseTx(ctx, tx, convID, fromMicros(now)); err != nil {
+				return err
+			}
+		} else if err := s.resumeTx(ctx, tx, convID, fromMicros(now), status == StatusOpen); err != nil {
+			return err
+		}
 		if wasActive && !active && c.AssigneeID != nil {
 			freed = c.AssigneeID
 			return release(ctx, tx, *c.AssigneeID)
@@ -251,4 +260,58 @@ func (s *Service) SetStatus(ctx context.Context, v Viewer, convID, status string
 		s.route(ctx, c.Team)
 	}
 	return s.conversation(ctx, convID)
+}
+
+// AgentAttachment returns a file of one of conversation convID's messages, with its bytes, to
+// v who may see the conversation (an agent of its team or its assignee, a supervisor, an
+// admin), and writes the look to the audit log (attachment.viewed) before handing the bytes
+// over. A file that is not in the conversation answers not_found, whoever owns it, so that a
+// conversation id does not open other customers' files.
+func (s *Service) AgentAttachment(ctx context.Context, v Viewer, convID, attachmentID string) (wallet.Attachment, []byte, error) {
+	c, err := s.AgentConversation(ctx, v, convID)
+	if err != nil {
+		return wallet.Attachment{}, nil, err
+	}
+	found, err := s.hasAttachment(ctx, c.ID, attachmentID)
+	if err != nil {
+		return wallet.Attachment{}, nil, err
+	}
+	if !found {
+		return wallet.Attachment{}, nil, ErrNotFound
+	}
+	a, content, err := wallet.AttachmentByID(ctx, s.db, attachmentID)
+	if err != nil {
+		return wallet.Attachment{}, nil, err
+	}
+	if s.audit != nil {
+		if err := s.audit.Write(ctx, audit.Entry{At: s.now(), ActorType: audit.ActorStaff, ActorID: v.StaffID,
+			Action: "attachment.viewed", TargetType: "attachment", TargetID: a.ID, IP: v.IP,
+			Detail: map[string]any{"conversation_id": c.ID, "customer_id": c.Customer.UserID}}); err != nil {
+			return wallet.Attachment{}, nil, fmt.Errorf("audit attachment view: %w", err)
+		}
+	}
+	return a, content, nil
+}
+
+// hasAttachment reports whether a message of convID lists attachmentID. The LIKE only narrows
+// the rows (an id's "_" matches any character); the JSON decides.
+func (s *Service) hasAttachment(ctx context.Context, convID, attachmentID string) (bool, error) {
+	rows, err := s.db.Query(ctx, `SELECT `+msgCols+` FROM support_messages WHERE conversation_id = ? AND attachments LIKE ?`,
+		convID, "%"+attachmentID+"%")
+	if err != nil {
+		return false, fmt.Errorf("attachment of conversation: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return false, fmt.Errorf("attachment of conversation: %w", err)
+		}
+		for _, a := range m.Attachments {
+			if a.ID == attachmentID {
+				return true, nil
+			}
+		}
+	}
+	return false, rows.Err()
 }

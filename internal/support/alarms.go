@@ -83,9 +83,9 @@ func (s *Service) SLAHandler() outbox.Handler {
 }
 
 // alarmDue reports whether alarm a still applies to c: the target is not met, the
-// conversation still open or pending, and the stored due time is the alarm's.
+// conversation open (not paused while pending), and the stored due time is the alarm's.
 func alarmDue(c Conversation, a slaAlarm) bool {
-	if c.SLA == nil || c.Status == StatusResolved || c.Status == StatusClosed {
+	if c.SLA == nil || c.Status != StatusOpen { // pending: the clocks are paused
 		return false
 	}
 	switch a.Target {

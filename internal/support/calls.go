@@ -96,7 +96,7 @@ func (s *Service) Call(ctx context.Context, e CallEvent) (CallResult, error) {
 				return err
 			}
 			stored = true
-			_, _, err = appendTx(ctx, tx, convID, NewMessage{Author: m.Author, Body: text, Channel: ChannelPhone}, m, now)
+			_, _, err = appendTx(ctx, tx, convID, NewMessage{Author: m.Author, Body: text, Channel: ChannelPhone}, m, now, s.resumeTx)
 			return err
 		})
 		if err != nil && fault.Code(err) != "invalid_state" {

@@ -88,6 +88,7 @@ type Conversation struct {
 	FirstResponseAt *time.Time `json:"first_response_at"`
 	ResolvedAt      *time.Time `json:"resolved_at"`
 	SLA             *SLA       `json:"sla" doc:"when the first response and the resolution fall due (business time of the team's calendar); null for conversations opened before SLA clocks"`
+	Reads           []Read     `json:"reads,omitempty" doc:"the participants' read markers (in the answer about one conversation, not in lists)"`
 
 	queuedAt *int64
 	lang     string
@@ -207,7 +208,67 @@ func checkBody(v *fault.Validation, field, body string) {
 // Open starts a conversation with its first message and routes it at once: assigned to a free
 // agent of the topic's team, or queued (Conversation.Queue says where). Channels outside HTTP
 // call it with the customer they recognised (a user id, or only an email or phone).
+//
+// A chat opened while the team's business hours are closed becomes an email-style
+// conversation when the customer has an email address (agents' replies go out by mail): it
+// waits in the queue until the next opening, which its queue estimate gives, and a system
+// message tells the customer so.
 func (s *Service) Open(ctx context.Context, in NewConversation) (Conversation, Message, error) {
+	conv, msg, _, err := s.open(ctx, in, nil, nil)
+	return conv, msg, err
+}
+
+// Once is a customer's Idempotency-Key with the fingerprint of the request it came with.
+type Once struct {
+	Key  string
+	Hash string
+}
+
+// ErrIdempotencyConflict: a key already used with another request.
+var ErrIdempotencyConflict = fault.New("idempotency_conflict", "This Idempotency-Key was used with another request.")
+
+// OpenOnce is Open under the customer's Idempotency-Key: a replay (same key, same request)
+// answers the conversation the first one opened, with replay true, and opens nothing; the
+// same key with another request answers idempotency_conflict. Concurrent replays wait for
+// the first: the key is written in the transaction that opens the conversation.
+func (s *Service) OpenOnce(ctx context.Context, in NewConversation, once Once) (Conversation, bool, error) {
+	conv, _, replay, err := s.open(ctx, in, &once, nil)
+	return conv, replay, err
+}
+
+// replayed reads what an Idempotency-Key of customer stored: the conversation and call-back
+// it opened. ok false when the key is new.
+func (s *Service) replayed(ctx context.Context, customer string, once Once) (convID, callbackID string, ok bool, err error) {
+	var hash string
+	err = s.db.QueryRow(ctx, `SELECT request_hash, conversation_id, callback_id FROM support_idempotency
+		WHERE customer_id = ? AND idem_key = ?`, customer, once.Key).Scan(&hash, &convID, &callbackID)
+	if errors.Is(db.NotFound(err), db.ErrNotFound) {
+		return "", "", false, nil
+	}
+	if err != nil {
+		return "", "", false, fmt.Errorf("idempotency key: %w", err)
+	}
+	if hash != once.Hash {
+		return "", "", false, ErrIdempotencyConflict
+	}
+	return convID, callbackID, true, nil
+}
+
+// customerKey is whom an Idempotency-Key belongs to.
+func customerKey(c Customer) string {
+	switch {
+	case c.UserID != "":
+		return c.UserID
+	case c.Email != "":
+		return "email:" + strings.ToLower(c.Email)
+	}
+	return "phone:" + c.Phone
+}
+
+// open is Open, under an Idempotency-Key when once is not nil, with extra writes in the
+// opening transaction when also is not nil (it gets the new conversation's id).
+func (s *Service) open(ctx context.Context, in NewConversation, once *Once,
+	also func(ctx context.Context, tx *db.Tx, convID string) error) (Conversation, Message, bool, error) {
 	var v fault.Validation
 	v.Check(slices.Contains(Channels, in.Channel), "channel", fault.MsgOneOf, "chat, email, phone, callback")
 	v.Check(slices.Contains(Topics, in.Topic), "topic", fault.MsgOneOf, strings.Join(Topics, ", "))
@@ -221,51 +282,136 @@ func (s *Service) Open(ctx context.Context, in NewConversation) (Conversation, M
 	c := in.Customer
 	v.Check(c.UserID != "" || c.Email != "" || c.Phone != "", "customer", fault.MsgCustomerNamed)
 	if err := v.Err(); err != nil {
-		return Conversation{}, Message{}, err
+		return Conversation{}, Message{}, false, err
+	}
+	replay := func() (Conversation, Message, bool, error) {
+		convID, _, ok, err := s.replayed(ctx, customerKey(c), *once)
+		if err != nil || !ok {
+			return Conversation{}, Message{}, false, err
+		}
+		conv, err := s.conversation(ctx, convID)
+		return conv, Message{}, true, err
+	}
+	if once != nil {
+		if conv, msg, ok, err := replay(); err != nil || ok {
+			return conv, msg, ok, err
+		}
 	}
 	if in.TransactionID != "" {
 		if c.UserID == "" || s.money == nil {
-			return Conversation{}, Message{}, fault.Invalid("transaction_id", fault.MsgNotYourTransaction)
+			return Conversation{}, Message{}, false, fault.Invalid("transaction_id", fault.MsgNotYourTransaction)
 		}
 		if _, err := s.money.Transaction(ctx, c.UserID, in.TransactionID); err != nil {
 			if fault.Code(err) == "not_found" || errors.Is(err, db.ErrNotFound) {
-				return Conversation{}, Message{}, fault.Invalid("transaction_id", fault.MsgNotYourTransaction)
+				return Conversation{}, Message{}, false, fault.Invalid("transaction_id", fault.MsgNotYourTransaction)
 			}
-			return Conversation{}, Message{}, fmt.Errorf("open conversation: %w", err)
+			return Conversation{}, Message{}, false, fmt.Errorf("open conversation: %w", err)
 		}
 	}
 	atts, err := s.attachments(ctx, c.UserID, in.AttachmentIDs)
 	if err != nil {
-		return Conversation{}, Message{}, err
+		return Conversation{}, Message{}, false, err
 	}
 	team, err := s.teamFor(ctx, in.Topic)
 	if err != nil {
-		return Conversation{}, Message{}, err
+		return Conversation{}, Message{}, false, err
 	}
 	now := s.now()
 	due, err := s.dueTimes(ctx, team, in.Topic, in.Priority, now)
 	if err != nil {
-		return Conversation{}, Message{}, err
+		return Conversation{}, Message{}, false, err
 	}
-	var conv Conversation
+	var closedNote *Message
+	if in.Channel == ChannelChat && c.Email != "" {
+		if next, closed, err := s.closedUntil(ctx, team, now); err != nil {
+			return Conversation{}, Message{}, false, err
+		} else if closed {
+			in.Channel = ChannelEmail // answered by mail when the team is back
+			if in.Subject == "" {
+				in.Subject = "Dompet support"
+			}
+			closedNote = &Message{Author: Author{Type: AuthorSystem, Name: "Dompet"}, Body: closedBody(c.Email, next),
+				Channel: ChannelEmail, Attachments: []Attachment{}}
+		}
+	}
 	var msg Message
 	for attempt := 0; ; attempt++ {
 		err = s.db.WithTx(ctx, func(ctx context.Context, tx *db.Tx) error {
 			var err error
 			msg, err = insertConversation(ctx, tx, in, team, "", atts, due, now)
+			if err != nil {
+				return err
+			}
+			if closedNote != nil {
+				closedNote.ID, closedNote.ConversationID, closedNote.CreatedAt = id.New("msg"), msg.ConversationID, msg.CreatedAt
+				if err := insertMessage(ctx, tx, *closedNote); err != nil {
+					return err
+				}
+			}
+			if also != nil {
+				if err := also(ctx, tx, msg.ConversationID); err != nil {
+					return err
+				}
+			}
+			if once != nil {
+				// Last: on PostgreSQL a concurrent replay waits here for this commit, then fails.
+				_, err = tx.Exec(ctx, `INSERT INTO support_idempotency (customer_id, idem_key, request_hash,
+					conversation_id, callback_id, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+					customerKey(c), once.Key, once.Hash, msg.ConversationID, callbackOf(ctx), micros(now))
+			}
 			return err
 		})
+		if err != nil && once != nil && db.IsUniqueViolation(err) {
+			if conv, m, ok, rerr := replay(); rerr != nil || ok {
+				return conv, m, ok, rerr // a concurrent request under the same key won
+			}
+		}
 		if err == nil || !db.IsUniqueViolation(err) || attempt == 2 {
 			break
 		}
 	}
 	if err != nil {
-		return Conversation{}, Message{}, fmt.Errorf("open conversation: %w", err)
+		return Conversation{}, Message{}, false, fmt.Errorf("open conversation: %w", err)
 	}
 	s.publishMessage(ctx, msg)
+	if closedNote != nil {
+		s.publishMessage(ctx, *closedNote)
+	}
 	s.route(ctx, team)
-	conv, err = s.conversation(ctx, msg.ConversationID)
-	return conv, msg, err
+	conv, err := s.conversation(ctx, msg.ConversationID)
+	return conv, msg, false, err
+}
+
+// closedUntil reports whether team's business hours are closed at now, and when they open.
+func (s *Service) closedUntil(ctx context.Context, team string, now time.Time) (time.Time, bool, error) {
+	teams, err := s.staff.Teams(ctx)
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("teams: %w", err)
+	}
+	for _, t := range teams {
+		if t.Slug == team {
+			if open, next := s.opening(t.BusinessHours, now); !open && !next.IsZero() {
+				return next, true, nil
+			}
+		}
+	}
+	return time.Time{}, false, nil
+}
+
+// closedBody is the system message of a chat opened outside business hours, in both
+// languages (the conversation does not know the customer's).
+func closedBody(email string, next time.Time) string {
+	at := next.UTC().Format("2006-01-02 15:04 UTC")
+	return fmt.Sprintf("Our team is away right now. Your message is kept and we will reply by email to %s after we open at %s.\n"+
+		"客服团队目前不在线。您的留言已保存，我们将在 %s 上班后通过邮件回复至 %s。", email, at, at, email)
+}
+
+type callbackKey struct{}
+
+// callbackOf is the call-back id that open's caller put in ctx, or "".
+func callbackOf(ctx context.Context) string {
+	v, _ := ctx.Value(callbackKey{}).(string)
+	return v
 }
 
 // insertConversation writes a new conversation (queued for team) with its first message in tx.
@@ -303,10 +449,13 @@ func clipName(n string) string {
 	return n
 }
 
-func insertMessage(ctx context.Context, tx *db.Tx, m Message) error {
+const insertQuery = `INSERT INTO support_messages (` + msgCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+// messageArgs are insertQuery's arguments for m.
+func messageArgs(m Message) ([]any, error) {
 	atts, err := json.Marshal(m.Attachments)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var client any
 	if m.ClientID != "" {
@@ -316,9 +465,16 @@ func insertMessage(ctx context.Context, tx *db.Tx, m Message) error {
 	if m.Internal {
 		internal = 1
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO support_messages (`+msgCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		m.ID, m.ConversationID, m.Author.Type, m.Author.ID, m.Author.Name, m.Body, internal, m.Channel, client,
-		string(atts), micros(m.CreatedAt))
+	return []any{m.ID, m.ConversationID, m.Author.Type, m.Author.ID, m.Author.Name, m.Body, internal, m.Channel, client,
+		string(atts), micros(m.CreatedAt)}, nil
+}
+
+func insertMessage(ctx context.Context, tx *db.Tx, m Message) error {
+	args, err := messageArgs(m)
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, insertQuery, args...)
 	if err != nil {
 		return fmt.Errorf("insert message: %w", err)
 	}
@@ -389,7 +545,15 @@ func (s *Service) ByRef(ctx context.Context, ref string) (Conversation, error) {
 // resend with the same ClientID returns the message stored the first time. A customer's
 // message reopens a pending conversation, and a resolved one goes back to the queue (a
 // returning conversation is routed again); a closed one refuses with invalid_state.
+//
+// Messages are committed in groups (see chatwriter.go): concurrent Appends share one
+// transaction and one fsync, and each returns once its group is committed.
 func (s *Service) Append(ctx context.Context, convID string, in NewMessage) (Message, error) {
+	return s.appendAs(ctx, convID, "", in)
+}
+
+// appendAs is Append for a conversation that must belong to the customer owner ("": any).
+func (s *Service) appendAs(ctx context.Context, convID, owner string, in NewMessage) (Message, error) {
 	var v fault.Validation
 	checkBody(&v, "body", in.Body)
 	v.Check(len(in.ClientID) <= maxClientID, "client_id", fault.MsgMustAtMostChars, 128)
@@ -398,107 +562,143 @@ func (s *Service) Append(ctx context.Context, convID string, in NewMessage) (Mes
 	if err := v.Err(); err != nil {
 		return Message{}, err
 	}
-	if in.ClientID != "" {
+	// A resend with attachments answers from the store before they are checked again (they
+	// may be gone by now); other resends are found by the writer, in the group's transaction.
+	if in.ClientID != "" && len(in.AttachmentIDs) > 0 {
 		if m, err := s.messageByClient(ctx, convID, in.ClientID); err == nil {
 			return m, nil
 		} else if !errors.Is(err, db.ErrNotFound) {
 			return Message{}, err
 		}
 	}
-	conv, err := s.conversation(ctx, convID)
+	conv, err := s.head(ctx, convID)
 	if err != nil {
 		return Message{}, err
 	}
+	if owner != "" && conv.customerID != owner {
+		return Message{}, ErrNotFound
+	}
 	userID := ""
 	if in.Author.Type == AuthorCustomer {
-		userID = conv.Customer.UserID
+		userID = conv.customerID
 	}
 	atts, err := s.attachments(ctx, userID, in.AttachmentIDs)
 	if err != nil {
 		return Message{}, err
 	}
 	if in.Channel == "" {
-		in.Channel = conv.Channel
+		in.Channel = conv.channel
 	}
-	now := s.now()
-	m := Message{ID: id.New("msg"), ConversationID: convID, Author: in.Author, Body: in.Body, Internal: in.Internal,
-		Channel: in.Channel, CreatedAt: fromMicros(micros(now)), ClientID: in.ClientID, Attachments: atts}
-	var reopened, requeued, mailed bool
-	err = s.db.WithTx(ctx, func(ctx context.Context, tx *db.Tx) error {
-		var err error
-		reopened, requeued, err = appendTx(ctx, tx, convID, in, m, now)
-		if err != nil {
-			return err
-		}
-		mailed = false
-		if in.Author.Type == AuthorAgent && !in.Internal && in.Channel == ChannelEmail && conv.Channel == ChannelEmail && s.email != nil {
-			mailed = true
-			return s.mailReply(ctx, tx, convID, m)
-		}
-		return nil
-	})
-	if mailed && err == nil && s.wake != nil {
-		s.wake()
-	}
-	if err != nil {
-		if in.ClientID != "" && db.IsUniqueViolation(err) { // a concurrent resend won
+	r := &appendReq{convID: convID, in: in, conv: conv, done: make(chan struct{}),
+		m: Message{ConversationID: convID, Author: in.Author, Body: in.Body, Internal: in.Internal,
+			Channel: in.Channel, ClientID: in.ClientID, Attachments: atts}}
+	s.chat.enqueue(s, r)
+	<-r.done // once queued the message will be decided: wait even if ctx ends
+	if r.err != nil {
+		if in.ClientID != "" && db.IsUniqueViolation(r.err) { // a concurrent resend won
 			return s.messageByClient(ctx, convID, in.ClientID)
 		}
-		if errors.Is(err, db.ErrNotFound) {
+		if errors.Is(r.err, db.ErrNotFound) {
 			return Message{}, ErrNotFound
 		}
-		return Message{}, err
+		return Message{}, r.err
 	}
-	s.published(ctx, m, reopened, requeued, conv.Team)
-	return m, nil
+	if r.requeued {
+		s.route(ctx, conv.team)
+	}
+	return r.m, nil
 }
 
-// published tells the streams about a stored message m, and routes when it sent its
-// conversation back to the queue.
-func (s *Service) published(ctx context.Context, m Message, reopened, requeued bool, team string) {
-	s.publishMessage(ctx, m)
-	if reopened {
-		s.publish(ctx, SubjectConversation(m.ConversationID), Event{Type: "status", ConversationID: m.ConversationID, Status: StatusOpen})
+// convHead is what Append needs of a conversation: far less than Conversation (no queue place).
+type convHead struct {
+	channel, team, customerID string
+}
+
+func (s *Service) head(ctx context.Context, convID string) (convHead, error) {
+	var h convHead
+	err := s.db.QueryRow(ctx, `SELECT channel, team, customer_id FROM support_conversations WHERE id = ?`, convID).
+		Scan(&h.channel, &h.team, &h.customerID)
+	if err = db.NotFound(err); errors.Is(err, db.ErrNotFound) {
+		return convHead{}, ErrNotFound
+	} else if err != nil {
+		return convHead{}, fmt.Errorf("conversation %s: %w", convID, err)
 	}
-	if requeued {
-		s.route(ctx, team)
-	}
+	return h, nil
 }
 
 // appendTx stores m in conversation convID within tx: a customer's message reopens a pending
 // conversation and sends a resolved one back to the queue; an agent's first public message
 // marks the first response.
-func appendTx(ctx context.Context, tx *db.Tx, convID string, in NewMessage, m Message, now time.Time) (reopened, requeued bool, err error) {
-	err = func() error {
-		var status string
-		if err := tx.QueryRow(ctx, `SELECT status FROM support_conversations WHERE id = ?`+tx.ForUpdate(), convID).Scan(&status); err != nil {
-			return fmt.Errorf("lock conversation: %w", db.NotFound(err))
-		}
-		if status == StatusClosed {
-			return explained(ErrState, "The conversation is closed; start a new one.", "此会话已关闭，请发起新的会话。")
-		}
-		if in.Author.Type == AuthorCustomer && status != StatusOpen {
-			reopened = true
-			if status == StatusResolved { // a returning conversation: back to the queue, routed again
-				requeued = true
-				if _, err := tx.Exec(ctx, `UPDATE support_conversations SET status = 'open', assignee = NULL,
-					assigned_at = NULL, resolved_at = NULL, queued_at = ?, updated_at = ? WHERE id = ?`,
-					micros(now), micros(now), convID); err != nil {
-					return fmt.Errorf("reopen: %w", err)
-				}
-			} else if _, err := tx.Exec(ctx, `UPDATE support_conversations SET status = 'open', updated_at = ? WHERE id = ?`,
-				micros(now), convID); err != nil {
-				return fmt.Errorf("reopen: %w", err)
+func appendTx(ctx context.Context, tx *db.Tx, convID string, in NewMessage, m Message, now time.Time, resume resumeFunc) (reopened, requeued bool, err error) {
+	status, err := lockConversation(ctx, tx, convID)
+	if err != nil {
+		return false, false, err
+	}
+	return applyAppend(ctx, tx, convID, status, in, m, now, nil, resume)
+}
+
+// resumeFunc restarts a conversation's SLA clocks when it leaves pending (Service.resumeTx);
+// nil: none.
+type resumeFunc func(ctx context.Context, tx *db.Tx, convID string, now time.Time, alarms bool) error
+
+// lockConversation locks the conversation for a new message and returns its status; a closed
+// one is ErrState. It writes nothing, so its refusals leave a group's transaction usable.
+func lockConversation(ctx context.Context, tx *db.Tx, convID string) (string, error) {
+	return lockedStatus(tx.QueryRow(ctx, lockQuery+tx.ForUpdate(), convID))
+}
+
+const lockQuery = `SELECT status FROM support_conversations WHERE id = ?`
+
+// lockedStatus reads lockQuery's row (see lockConversation).
+func lockedStatus(row *sql.Row) (string, error) {
+	var status string
+	if err := row.Scan(&status); err != nil {
+		return "", fmt.Errorf("lock conversation: %w", db.NotFound(err))
+	}
+	if status == StatusClosed {
+		return "", explained(ErrState, "The conversation is closed; start a new one.", "此会话已关闭，请发起新的会话。")
+	}
+	return status, nil
+}
+
+// applyAppend writes message m of the locked conversation convID (in status) and its effects;
+// insert, when not nil, is insertQuery prepared.
+func applyAppend(ctx context.Context, tx *db.Tx, convID, status string, in NewMessage, m Message, now time.Time, insert *sql.Stmt, resume resumeFunc) (reopened, requeued bool, err error) {
+	if in.Author.Type == AuthorCustomer && status != StatusOpen {
+		reopened = true
+		if status == StatusResolved { // a returning conversation: back to the queue, routed again
+			requeued = true
+			if _, err := tx.Exec(ctx, `UPDATE support_conversations SET status = 'open', assignee = NULL,
+				assigned_at = NULL, resolved_at = NULL, queued_at = ?, updated_at = ? WHERE id = ?`,
+				micros(now), micros(now), convID); err != nil {
+				return false, false, fmt.Errorf("reopen: %w", err)
 			}
-		} else if in.Author.Type == AuthorAgent && !in.Internal {
-			if _, err := tx.Exec(ctx, `UPDATE support_conversations SET first_response_at = COALESCE(first_response_at, ?),
-				updated_at = ? WHERE id = ?`, micros(now), micros(now), convID); err != nil {
-				return fmt.Errorf("first response: %w", err)
+		} else if _, err := tx.Exec(ctx, `UPDATE support_conversations SET status = 'open', updated_at = ? WHERE id = ?`,
+			micros(now), convID); err != nil {
+			return false, false, fmt.Errorf("reopen: %w", err)
+		}
+		if resume != nil {
+			if err := resume(ctx, tx, convID, now, true); err != nil {
+				return false, false, err
 			}
 		}
-		return insertMessage(ctx, tx, m)
-	}()
-	return reopened, requeued, err
+	} else if in.Author.Type == AuthorAgent && !in.Internal {
+		if _, err := tx.Exec(ctx, `UPDATE support_conversations SET first_response_at = COALESCE(first_response_at, ?),
+			updated_at = ? WHERE id = ?`, micros(now), micros(now), convID); err != nil {
+			return false, false, fmt.Errorf("first response: %w", err)
+		}
+	}
+	if insert != nil {
+		args, err := messageArgs(m)
+		if err == nil {
+			_, err = insert.ExecContext(ctx, args...)
+		}
+		if err != nil {
+			return false, false, fmt.Errorf("insert message: %w", err)
+		}
+		return reopened, requeued, nil
+	}
+	return reopened, requeued, insertMessage(ctx, tx, m)
 }
 
 func (s *Service) messageByClient(ctx context.Context, convID, clientID string) (Message, error) {
@@ -602,4 +802,20 @@ func validFilter(f Filter) error {
 	v.Check(f.Topic == "" || slices.Contains(Topics, f.Topic), "topic", fault.MsgOneOf, strings.Join(Topics, ", "))
 	v.Check(f.View == "" || slices.Contains([]string{"mine", "unassigned", "all"}, f.View), "view", fault.MsgOneOf, "mine, unassigned, all")
 	return v.Err()
+}
+
+// OpenedWith returns the conversation a message with clientID opened or joined, the earliest,
+// and ok false when there is none. Loaders that must run twice without duplicates (the demo)
+// give each conversation they open a fixed client id and look it up first.
+func (s *Service) OpenedWith(ctx context.Context, clientID string) (c Conversation, ok bool, err error) {
+	var convID string
+	err = s.db.QueryRow(ctx, `SELECT conversation_id FROM support_messages WHERE client_id = ? ORDER BY id LIMIT 1`, clientID).Scan(&convID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Conversation{}, false, nil
+	}
+	if err != nil {
+		return Conversation{}, false, fmt.Errorf("conversation opened with %s: %w", clientID, err)
+	}
+	c, err = s.conversation(ctx, convID)
+	return c, err == nil, err
 }

@@ -46,11 +46,11 @@ func (s *Service) CustomerMessages(ctx context.Context, userID, convID, after st
 
 // CustomerPost adds the user's message to one of their conversations (see Append).
 func (s *Service) CustomerPost(ctx context.Context, userID, name, convID string, in NewMessage) (Message, error) {
-	if _, err := s.CustomerConversation(ctx, userID, convID); err != nil {
-		return Message{}, err
+	if userID == "" {
+		return Message{}, ErrNotFound
 	}
 	in.Author, in.Internal = Author{Type: AuthorCustomer, ID: userID, Name: clipName(name)}, false
-	return s.Append(ctx, convID, in)
+	return s.appendAs(ctx, convID, userID, in)
 }
 
 // Rate records the customer's score (1 to 5) of a resolved or closed conversation, once.
@@ -84,8 +84,10 @@ type Callback struct {
 }
 
 // RequestCallback opens a call-back conversation for the customer: the phone to call and an
-// optional note, routed like any other conversation.
-func (s *Service) RequestCallback(ctx context.Context, c Customer, phone, topic, note string) (Callback, error) {
+// optional note, routed like any other conversation. The call-back row is written in the
+// transaction that opens the conversation. With once (an Idempotency-Key), a replay answers
+// the first call-back and opens nothing.
+func (s *Service) RequestCallback(ctx context.Context, c Customer, phone, topic, note string, once *Once) (Callback, error) {
 	phone = strings.TrimSpace(phone)
 	var v fault.Validation
 	v.Check(validPhone(phone), "phone", fault.MsgPhoneExample)
@@ -100,20 +102,27 @@ func (s *Service) RequestCallback(ctx context.Context, c Customer, phone, topic,
 	if c.Phone == "" {
 		c.Phone = phone
 	}
-	conv, _, err := s.Open(ctx, NewConversation{Channel: ChannelCallback, Customer: c, Topic: topic, Body: body})
+	cbID := id.New("cbk")
+	ctx = context.WithValue(ctx, callbackKey{}, cbID)
+	conv, _, replay, err := s.open(ctx, NewConversation{Channel: ChannelCallback, Customer: c, Topic: topic, Body: body}, once,
+		func(ctx context.Context, tx *db.Tx, convID string) error {
+			_, err := tx.Exec(ctx, `INSERT INTO support_callbacks (id, conversation_id, phone, note, created_at) VALUES (?, ?, ?, ?, ?)`,
+				cbID, convID, phone, strings.TrimSpace(note), micros(s.now()))
+			if err != nil {
+				return fmt.Errorf("callback: %w", err)
+			}
+			return nil
+		})
 	if err != nil {
 		return Callback{}, err
 	}
-	cb := Callback{ID: id.New("cbk"), ConversationID: conv.ID, Queue: conv.Queue}
-	err = s.db.WithTx(ctx, func(ctx context.Context, tx *db.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO support_callbacks (id, conversation_id, phone, note, created_at) VALUES (?, ?, ?, ?, ?)`,
-			cb.ID, conv.ID, phone, strings.TrimSpace(note), micros(s.now()))
-		return err
-	})
-	if err != nil {
-		return Callback{}, fmt.Errorf("callback: %w", err)
+	if replay {
+		if err := s.db.QueryRow(ctx, `SELECT id FROM support_callbacks WHERE conversation_id = ? ORDER BY id LIMIT 1`,
+			conv.ID).Scan(&cbID); err != nil {
+			return Callback{}, fmt.Errorf("callback: %w", db.NotFound(err))
+		}
 	}
-	return cb, nil
+	return Callback{ID: cbID, ConversationID: conv.ID, Queue: conv.Queue}, nil
 }
 
 // validPhone accepts E.164-like numbers: an optional +, then 6 to 15 digits, spaces and dashes

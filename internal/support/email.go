@@ -3,6 +3,7 @@ package support
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -10,10 +11,12 @@ import (
 	"unicode/utf8"
 
 	"github.com/dompet/dompet/internal/db"
+	"github.com/dompet/dompet/internal/fault"
 	"github.com/dompet/dompet/internal/hours"
 	"github.com/dompet/dompet/internal/id"
 	"github.com/dompet/dompet/internal/sla"
 	"github.com/dompet/dompet/internal/staff"
+	"github.com/dompet/dompet/internal/wallet"
 )
 
 // The email channel. The mailbox (package mailbox) parses and threads mail and calls
@@ -53,11 +56,13 @@ type InboundEmail struct {
 	ReceivedAt     time.Time
 }
 
-// EmailAttachment describes a mail's attachment (its bytes are not stored yet).
+// EmailAttachment is a mail's attachment. Content is nil when the mailbox did not keep the
+// bytes (Refused says why); kept bytes are stored with the message (see storeEmailAttachments).
 type EmailAttachment struct {
 	Filename    string
 	ContentType string
 	Size        int64
+	Content     []byte
 	Refused     string
 }
 
@@ -161,7 +166,6 @@ func (s *Service) ReceiveEmail(ctx context.Context, in InboundEmail) (ReceivedEm
 	if now.IsZero() {
 		now = s.now()
 	}
-	body := emailBody(in)
 	var out ReceivedEmail
 	err := s.db.WithTx(ctx, func(ctx context.Context, tx *db.Tx) error {
 		out = ReceivedEmail{}
@@ -186,7 +190,7 @@ func (s *Service) ReceiveEmail(ctx context.Context, in InboundEmail) (ReceivedEm
 			if !errors.Is(err, sql.ErrNoRows) {
 				return fmt.Errorf("duplicate mail: %w", err)
 			}
-			return s.openEmail(ctx, tx, in, body, now, &out)
+			return s.openEmail(ctx, tx, in, now, &out)
 		}
 		var n int
 		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM support_email_ids WHERE conversation_id = ? AND message_id = ?`,
@@ -206,10 +210,15 @@ func (s *Service) ReceiveEmail(ctx context.Context, in InboundEmail) (ReceivedEm
 		if in.Automatic != "" {
 			author = Author{Type: AuthorSystem, Name: "mail"}
 		}
+		atts, err := storeEmailAttachments(ctx, tx, in.ConversationID, in, now)
+		if err != nil {
+			return err
+		}
+		body := emailBody(in)
 		nm := NewMessage{Author: author, Body: body, Channel: ChannelEmail}
 		m := Message{ID: id.New("msg"), ConversationID: in.ConversationID, Author: author, Body: body, Channel: ChannelEmail,
-			CreatedAt: fromMicros(micros(now)), Attachments: []Attachment{}}
-		if _, _, err := appendTx(ctx, tx, in.ConversationID, nm, m, now); err != nil {
+			CreatedAt: fromMicros(micros(now)), Attachments: atts}
+		if _, _, err := appendTx(ctx, tx, in.ConversationID, nm, m, now, s.resumeTx); err != nil {
 			return err
 		}
 		return insertEmailID(ctx, tx, in.ConversationID, in.MessageID, m.ID, in.Automatic == "", now)
@@ -218,7 +227,7 @@ func (s *Service) ReceiveEmail(ctx context.Context, in InboundEmail) (ReceivedEm
 }
 
 // openEmail opens the email conversation of in, in tx.
-func (s *Service) openEmail(ctx context.Context, tx *db.Tx, in InboundEmail, body string, now time.Time, out *ReceivedEmail) error {
+func (s *Service) openEmail(ctx context.Context, tx *db.Tx, in InboundEmail, now time.Time, out *ReceivedEmail) error {
 	c := Customer{Email: strings.ToLower(in.From), Name: in.FromName}
 	lang := in.Lang
 	if s.customers != nil {
@@ -245,10 +254,27 @@ func (s *Service) openEmail(ctx context.Context, tx *db.Tx, in InboundEmail, bod
 	if utf8.RuneCountInString(subject) > maxSubject {
 		subject = string([]rune(subject)[:maxSubject])
 	}
+	// The message is stored first with the text alone: the attachments' owner may be the
+	// conversation, whose id insertConversation makes. Then the files, then the message's list.
+	body := emailBody(InboundEmail{Automatic: in.Automatic, Text: in.Text, Problems: in.Problems})
 	msg, err := insertConversation(ctx, tx, NewConversation{Channel: ChannelEmail, Customer: c, Topic: topic,
 		Priority: priority, Subject: subject, Body: body}, team, lang, []Attachment{}, due, now)
 	if err != nil {
 		return err
+	}
+	if len(in.Attachments) > 0 {
+		atts, err := storeEmailAttachments(ctx, tx, msg.ConversationID, in, now)
+		if err != nil {
+			return err
+		}
+		js, err := json.Marshal(atts)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE support_messages SET body = ?, attachments = ? WHERE id = ?`,
+			emailBody(in), string(js), msg.ID); err != nil {
+			return fmt.Errorf("mail attachments: %w", err)
+		}
 	}
 	if err := insertEmailID(ctx, tx, msg.ConversationID, in.MessageID, msg.ID, in.Automatic == "", now); err != nil {
 		return err
@@ -269,6 +295,48 @@ func (s *Service) openEmail(ctx context.Context, tx *db.Tx, in InboundEmail, bod
 		out.ReplyBy = due.FirstResponseDue.In(loc)
 	}
 	return nil
+}
+
+// storeEmailAttachments stores the kept files of in, in tx (wallet.StoreAttachmentTx), and
+// marks as refused in in.Attachments those the attachment store's own check refuses (a mail is
+// never refused for its files). A file belongs to the conversation's customer when the mail
+// comes from that wallet user's address, so that they can download it in the app; otherwise
+// (a stranger, a forward from another address) to the conversation. At most maxAttachments
+// are kept; the rest are listed as not kept.
+func storeEmailAttachments(ctx context.Context, tx *db.Tx, convID string, in InboundEmail, now time.Time) ([]Attachment, error) {
+	out := []Attachment{}
+	owner := wallet.ConversationOwner(convID)
+	var userID, email string
+	if err := tx.QueryRow(ctx, `SELECT customer_id, customer_email FROM support_conversations WHERE id = ?`, convID).
+		Scan(&userID, &email); err != nil {
+		return nil, fmt.Errorf("mail attachments: %w", db.NotFound(err))
+	}
+	if userID != "" && strings.EqualFold(strings.TrimSpace(in.From), email) {
+		owner = wallet.UserOwner(userID)
+	}
+	for i := range in.Attachments {
+		a := &in.Attachments[i]
+		if a.Refused != "" || a.Content == nil {
+			if a.Refused == "" {
+				a.Refused = "no content"
+			}
+			continue
+		}
+		if len(out) >= maxAttachments {
+			a.Refused = fmt.Sprintf("more than %d files in one mail", maxAttachments)
+			continue
+		}
+		w, err := wallet.StoreAttachmentTx(ctx, tx, owner, a.Filename, a.ContentType, a.Content, now)
+		if f, ok := fault.As(err); ok {
+			a.Refused = f.Error()
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Attachment{ID: w.ID, Filename: w.Filename, ContentType: w.ContentType, Size: w.Size})
+	}
+	return out, nil
 }
 
 func insertEmailID(ctx context.Context, tx *db.Tx, convID, messageID, supportMessage string, inbound bool, at time.Time) error {
@@ -318,8 +386,9 @@ func (s *Service) mailReply(ctx context.Context, tx *db.Tx, convID string, m Mes
 	return insertEmailID(ctx, tx, convID, mid, m.ID, false, m.CreatedAt)
 }
 
-// emailBody is the message text of a mail: its text, clipped to MaxBody, with its
-// attachments and problems listed.
+// emailBody is the message text of a mail: its text, clipped to MaxBody, with the attachments
+// whose bytes were not kept and its problems listed. A mail with no text (an attachment only)
+// gets a placeholder, so that no message is empty.
 func emailBody(in InboundEmail) string {
 	var b strings.Builder
 	if in.Automatic != "" {
@@ -331,11 +400,10 @@ func emailBody(in InboundEmail) string {
 	}
 	var tail strings.Builder
 	for _, a := range in.Attachments {
-		fmt.Fprintf(&tail, "\n[attachment: %s, %s, %d bytes", a.Filename, a.ContentType, a.Size)
-		if a.Refused != "" {
-			tail.WriteString(", not kept: " + a.Refused)
+		if a.Refused == "" { // kept: in the message's attachments
+			continue
 		}
-		tail.WriteString("]")
+		fmt.Fprintf(&tail, "\n[attachment: %s, %s, %d bytes, not kept: %s]", a.Filename, a.ContentType, a.Size, a.Refused)
 	}
 	for _, p := range in.Problems {
 		tail.WriteString("\n[problem: " + p + "]")

@@ -42,6 +42,9 @@ type Event struct {
 	Target string     `json:"target,omitempty"`
 	State  string     `json:"state,omitempty"`
 	Due    *time.Time `json:"due,omitempty"`
+	// A read marker ({"type":"read","author":{…},"message_id"}): author has read up to message_id.
+	Author    *Author `json:"author,omitempty"`
+	MessageID string  `json:"message_id,omitempty"`
 }
 
 // publish sends e after the change it reports has committed; a failure is logged (events

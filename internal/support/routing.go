@@ -136,6 +136,9 @@ func (s *Service) route(ctx context.Context, team string) {
 		}
 		assigned, raced := false, false
 		for _, a := range agents {
+			if s.beforeAssign != nil {
+				s.beforeAssign(convID, a.StaffID)
+			}
 			err := s.tryAssign(ctx, convID, a)
 			if err == nil {
 				assigned = true

@@ -94,6 +94,7 @@ type Staff interface {
 type Accounts interface {
 	User(ctx context.Context, id string) (identity.User, error)
 	UnlockByStaff(ctx context.Context, userID string) (bool, error)
+	RequestRecovery(ctx context.Context, in identity.RecoveryRequest) error
 }
 
 // Money is what the customer context needs of package wallet (*wallet.Wallet).
@@ -103,6 +104,7 @@ type Money interface {
 	RefundRequests(ctx context.Context, userID string, f wallet.Filter) (wallet.Page[wallet.RefundRequest], error)
 	Transaction(ctx context.Context, userID, id string) (wallet.Transaction, error)
 	AttachmentContent(ctx context.Context, userID, attachmentID string) (wallet.Attachment, []byte, error)
+	RefundRequest(ctx context.Context, userID, requestID string) (wallet.RefundRequest, error)
 }
 
 // Opening tells whether business hours are open at t and, when closed, when they open next
@@ -130,6 +132,27 @@ type Options struct {
 	Email EmailSender
 	// Wake wakes the outbox after a commit that wrote a mail (outbox.Notify); may be nil.
 	Wake func()
+	// Articles suggests help-center articles for a new conversation (package helpcenter,
+	// adapted in package app); nil: no suggestions.
+	Articles Articles
+	// BeforeAssign runs when the router has chosen an agent for a queued conversation and
+	// before its conditional updates: tests hold routers there to make them race. nil in
+	// production.
+	BeforeAssign func(convID, staffID string)
+}
+
+// Articles is what the desk needs of the help center: a few articles for a conversation
+// about topic whose first message is text, in the customer's language. The desk never reads
+// the help center's tables.
+type Articles interface {
+	Suggest(ctx context.Context, topic, text, locale string, limit int) ([]ArticleRef, error)
+}
+
+// ArticleRef is a help-center article suggested to a customer.
+type ArticleRef struct {
+	Slug    string `json:"slug"`
+	Title   string `json:"title"`
+	Snippet string `json:"snippet"`
 }
 
 // Customers is what the channels outside HTTP need of package identity.
@@ -153,12 +176,18 @@ type Service struct {
 	policies  sla.Policies
 	email     EmailSender
 	wake      func()
+	articles  Articles
+
+	beforeAssign func(convID, staffID string)
+
+	chat chatWriter // the group writer of messages (chatwriter.go)
 }
 
 // New returns the support desk on d.
 func New(d *db.DB, o Options) *Service {
 	s := &Service{db: d, staff: o.Staff, accounts: o.Accounts, money: o.Money, bus: o.Bus, audit: o.Audit,
-		opening: o.Opening, now: o.Now, log: o.Log, customers: o.Customers, policies: o.Policies, email: o.Email, wake: o.Wake}
+		opening: o.Opening, now: o.Now, log: o.Log, customers: o.Customers, policies: o.Policies, email: o.Email, wake: o.Wake,
+		articles: o.Articles, beforeAssign: o.BeforeAssign}
 	if s.policies.Default == nil {
 		s.policies = sla.DefaultPolicies()
 	}
@@ -175,6 +204,27 @@ func New(d *db.DB, o Options) *Service {
 		s.log = slog.Default()
 	}
 	return s
+}
+
+// suggestionsPerConversation is how many articles a new conversation suggests.
+const suggestionsPerConversation = 3
+
+// Suggestions are the help-center articles offered to a customer who opens a conversation
+// about topic with the message text, in locale; never nil. A help center that fails is
+// logged and gives none: suggestions must not stop a customer reaching the desk.
+func (s *Service) Suggestions(ctx context.Context, topic, text, locale string) []ArticleRef {
+	if s.articles == nil {
+		return []ArticleRef{}
+	}
+	refs, err := s.articles.Suggest(ctx, topic, text, locale, suggestionsPerConversation)
+	if err != nil {
+		s.log.Warn("help-center suggestions", "err", err)
+		return []ArticleRef{}
+	}
+	if refs == nil {
+		refs = []ArticleRef{}
+	}
+	return refs
 }
 
 // Bus is the bus the service publishes on.

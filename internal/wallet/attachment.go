@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/dompet/dompet/internal/db"
@@ -163,13 +164,59 @@ func attachmentName(filename string) string {
 // AttachmentContent returns userID's attachment and its bytes; another user's, or none, is
 // ErrNotFound (the two are not told apart).
 func (w *Wallet) AttachmentContent(ctx context.Context, userID, attachmentID string) (Attachment, []byte, error) {
+	return readAttachment(w.db.QueryRow(ctx, `SELECT id, filename, content_type, size, data, content FROM wallet_attachments
+		WHERE id = ? AND owner = ?`, attachmentID, userOwner(userID)), attachmentID)
+}
+
+// ConversationOwner is the owner of a file that came with a support mail from someone who is
+// not a wallet user (or not the conversation's customer): the conversation, not a person.
+func ConversationOwner(conversationID string) string { return "conversation:" + conversationID }
+
+// UserOwner is the owner of a wallet user's file: they may download it themselves.
+func UserOwner(userID string) string { return userOwner(userID) }
+
+// StoreAttachmentTx stores data as an attachment of owner (UserOwner or ConversationOwner) in
+// tx, the caller's transaction, so that the file and whatever refers to it (a support mail's
+// message) commit together or not at all. It applies StoreAttachment's rules to bytes already
+// in memory: empty is refused, more than MaxAttachment is ErrTooLarge, and the sniffed type
+// must be on the allow-list and agree with declared (a file that is not what it says is
+// refused, never stored as something else).
+func StoreAttachmentTx(ctx context.Context, tx *db.Tx, owner, filename, declared string, data []byte, at time.Time) (Attachment, error) {
+	if len(data) == 0 {
+		return Attachment{}, fault.Invalid("file", fault.MsgFileEmpty)
+	}
+	if len(data) > MaxAttachment {
+		return Attachment{}, ErrTooLarge
+	}
+	ct, err := attachmentType(data[:min(len(data), sniffLen)], declared)
+	if err != nil {
+		return Attachment{}, err
+	}
+	a := Attachment{ID: id.New("att"), Filename: attachmentName(filename), ContentType: ct, Size: int64(len(data))}
+	if _, err := tx.Exec(ctx, `INSERT INTO wallet_attachments (id, owner, filename, content_type, size, data, content, created_at)
+		VALUES (?, ?, ?, ?, ?, '', ?, ?)`, a.ID, owner, a.Filename, a.ContentType, a.Size, data, at.UnixMicro()); err != nil {
+		return Attachment{}, fmt.Errorf("store attachment: %w", err)
+	}
+	return a, nil
+}
+
+// AttachmentByID returns any attachment and its bytes, whoever owns it, read through q (the
+// store or a transaction). The caller decides who may see it: package support lets staff who
+// may see a conversation download the files of its messages.
+func AttachmentByID(ctx context.Context, q interface {
+	QueryRow(ctx context.Context, q string, args ...any) *sql.Row
+}, attachmentID string) (Attachment, []byte, error) {
+	return readAttachment(q.QueryRow(ctx, `SELECT id, filename, content_type, size, data, content FROM wallet_attachments
+		WHERE id = ?`, attachmentID), attachmentID)
+}
+
+func readAttachment(row *sql.Row, attachmentID string) (Attachment, []byte, error) {
 	var (
 		a       Attachment
 		legacy  string
 		content []byte
 	)
-	err := w.db.QueryRow(ctx, `SELECT id, filename, content_type, size, data, content FROM wallet_attachments
-		WHERE id = ? AND owner = ?`, attachmentID, userOwner(userID)).Scan(&a.ID, &a.Filename, &a.ContentType, &a.Size, &legacy, &content)
+	err := row.Scan(&a.ID, &a.Filename, &a.ContentType, &a.Size, &legacy, &content)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Attachment{}, nil, ErrNotFound.Saying(fault.MsgAttachmentNotFound)
 	}

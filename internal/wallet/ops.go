@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/dompet/dompet/internal/db"
 	"github.com/dompet/dompet/internal/fault"
 	"github.com/dompet/dompet/internal/id"
 	"github.com/dompet/dompet/internal/ledger"
@@ -156,6 +157,26 @@ type PayInput struct {
 // Pay pays a merchant: the user is debited the amount plus the payer fee, the merchant
 // receives the amount less its fee (MDR), and the merchant is told by webhook.
 func (w *Wallet) Pay(ctx context.Context, c Call, in PayInput) (Transaction, error) {
+	return w.PayWith(ctx, c, in, nil)
+}
+
+// PayExtra is what a caller's own records add to one payment (a checkout going from open to
+// succeeded, and its webhook): committed in the payment's ledger transfer if and only if it
+// is accepted.
+type PayExtra struct {
+	// Updates must each change a row, or the payment is refused with the update's Reject and
+	// recorded as failed (see ledger.Transfer.Updates): the state is checked before the money.
+	Updates []ledger.Update
+	// Rows are written with the payment (outbox rows of merchant events: Notify follows).
+	Rows []db.Row
+}
+
+// PayWith is Pay with what extra adds to the transfer. extra is called once the payment is
+// decided on but before the ledger sees it, with the payment as it will be recorded (its id,
+// fee and time), so that the caller's records can point at it; an error from extra stops the
+// payment, recorded nowhere. A replay under the same key answers the first outcome without
+// calling extra.
+func (w *Wallet) PayWith(ctx context.Context, c Call, in PayInput, extra func(p Transaction) (PayExtra, error)) (Transaction, error) {
 	var v fault.Validation
 	checkCall(c, in.Amount, in.Currency, &v)
 	v.Check(in.MerchantID != "", "merchant_id", fault.MsgRequired)
@@ -218,6 +239,15 @@ func (w *Wallet) Pay(ctx context.Context, c Call, in PayInput) (Transaction, err
 			transfer: ledger.Transfer{Code: KindPayment, Postings: postings, Usage: w.outgoing(c.User, in.Currency, in.Amount, rec.at)}}
 		if ok {
 			m.extra = append(m.extra, ev)
+		}
+		if extra != nil {
+			ex, err := extra(rec.tx())
+			if err != nil {
+				return Transaction{}, err
+			}
+			m.transfer.Updates = append(m.transfer.Updates, ex.Updates...)
+			m.extra = append(m.extra, ex.Rows...)
+			ok = ok || len(ex.Rows) > 0
 		}
 		tx, err := w.move(ctx, m)
 		if err == nil && ok {
