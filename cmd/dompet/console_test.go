@@ -339,7 +339,7 @@ func TestConsoleAdministration(t *testing.T) {
 	lead := newPageClient(t, site)
 	lead.staffLogin(site.demoAgent(t, "supervisor", "general"))
 	res, body := lead.get("/agent/admin")
-	if res.StatusCode != http.StatusOK || !strings.Contains(body, `id="staff-`+agentID+`"`) || !strings.Contains(body, "mon 08:00-20:00") {
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, `id="staff-`+agentID+`"`) || !strings.Contains(body, `id="hours-general"`) {
 		t.Fatalf("supervisor's administration: %s", res.Status)
 	}
 	if res, _ := lead.post("/agent/admin/staff/"+agentID, url.Values{"team": {"general"}, "capacity": {"5"}}, true); res.StatusCode != http.StatusBadRequest {
@@ -405,7 +405,7 @@ func TestConsoleAdministration(t *testing.T) {
 	if !reasons["staff.updated: busy week"] || !reasons["staff.disabled: left the company"] {
 		t.Errorf("audited staff changes: %v", reasons)
 	}
-	if rows, _, _ := site.App.Audit.List(ctx, audit.Query{Subject: "general", Action: "team.updated"}); len(rows) != 1 || rows[0].Reason != "lunch break" {
+	if rows, _, _ := site.App.Audit.List(ctx, audit.Query{Subject: "general", Action: "team.updated", ActorType: "staff"}); len(rows) != 1 || rows[0].Reason != "lunch break" {
 		t.Errorf("audited team changes: %+v", rows)
 	}
 }
