@@ -26,15 +26,29 @@ type browserSite struct {
 	Demo demoSummary
 }
 
-// newBrowserSite starts the site; setCfg (nil: none) changes settings first.
+// newBrowserSite starts the site for a browser test (skipped where there is no Chromium);
+// setCfg (nil: none) changes settings first.
 func newBrowserSite(t *testing.T, setCfg func(*config.Config)) *browserSite {
 	t.Helper()
 	if _, err := exec.LookPath("chromium"); err != nil {
 		t.Skip("no chromium on PATH (.ci/run installs Debian's)")
 	}
+	return newDemoSiteConfig(t, setCfg)
+}
+
+// newDemoSite is the same site for page tests that need no browser: they post the pages'
+// forms with a plain HTTP client.
+func newDemoSite(t *testing.T) *browserSite { return newDemoSiteConfig(t, nil) }
+
+// newPageSite is newDemoSite (the wallet pages' tests name it so).
+func newPageSite(t *testing.T) *browserSite { return newDemoSiteConfig(t, nil) }
+
+// newDemoSiteConfig builds the site; setCfg (nil: none) changes settings first.
+func newDemoSiteConfig(t *testing.T, setCfg func(*config.Config)) *browserSite {
+	t.Helper()
 	cfg := config.Default()
 	cfg.Demo = true
-	lots := config.Rate{N: 1_000_000, Per: time.Minute} // every browser is 127.0.0.1
+	lots := config.Rate{N: 1_000_000, Per: time.Minute} // every client is 127.0.0.1
 	cfg.RateRegisterPerIP, cfg.RateLoginPerIP, cfg.RateRecoveryPerIP, cfg.RateVerifyPerIP = lots, lots, lots, lots
 	if setCfg != nil {
 		setCfg(&cfg)

@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -14,44 +13,11 @@ import (
 
 	"github.com/pquerna/otp/totp"
 
-	"github.com/dompet/dompet/internal/app"
 	"github.com/dompet/dompet/internal/audit"
-	"github.com/dompet/dompet/internal/config"
-	"github.com/dompet/dompet/internal/db/dbtest"
 	"github.com/dompet/dompet/internal/identity"
-	"github.com/dompet/dompet/internal/notify"
 	"github.com/dompet/dompet/internal/support"
 	"github.com/dompet/dompet/internal/web"
 )
-
-// newDemoSite is Dompet as `serve --demo` builds it, on a test server, for page tests that
-// need no browser.
-func newDemoSite(t *testing.T) *browserSite {
-	t.Helper()
-	cfg := config.Default()
-	cfg.Demo = true
-	lots := config.Rate{N: 1_000_000, Per: time.Minute}
-	cfg.RateRegisterPerIP, cfg.RateLoginPerIP, cfg.RateRecoveryPerIP, cfg.RateVerifyPerIP = lots, lots, lots, lots
-	ctx := context.Background()
-	a, err := app.New(ctx, cfg, nil, app.Options{DB: dbtest.Open(t), Background: true, Notify: notify.NewRecorder(nil, 64),
-		Identity: identity.Options{Argon2: identity.Argon2Params{Time: 1, MemoryKiB: 64, Threads: 1}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = a.Close() })
-	sum, err := seedDemo(ctx, a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	logins := sum.Logins
-	api, err := handler(cfg, nil, a, &logins)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(api)
-	t.Cleanup(srv.Close)
-	return &browserSite{URL: srv.URL, App: a, Demo: sum}
-}
 
 // demoAgent is the demo staff member of role and team.
 func (site *browserSite) demoAgent(t *testing.T, role, team string) web.DemoAgent {

@@ -7,51 +7,15 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/dompet/dompet/internal/app"
-	"github.com/dompet/dompet/internal/config"
-	"github.com/dompet/dompet/internal/db/dbtest"
-	"github.com/dompet/dompet/internal/identity"
 	"github.com/dompet/dompet/internal/inbox"
-	"github.com/dompet/dompet/internal/notify"
 	"github.com/dompet/dompet/internal/wallet"
 )
-
-// newPageSite is the browser tests' site (serve --demo wiring and data) for tests that need
-// no browser: they post the pages' forms with a plain HTTP client.
-func newPageSite(t *testing.T) *browserSite {
-	t.Helper()
-	cfg := config.Default()
-	cfg.Demo = true
-	lots := config.Rate{N: 1_000_000, Per: time.Minute}
-	cfg.RateRegisterPerIP, cfg.RateLoginPerIP, cfg.RateRecoveryPerIP, cfg.RateVerifyPerIP = lots, lots, lots, lots
-	ctx := context.Background()
-	a, err := app.New(ctx, cfg, nil, app.Options{DB: dbtest.Open(t), Background: true, Notify: notify.NewRecorder(nil, 64),
-		Identity: identity.Options{Argon2: identity.Argon2Params{Time: 1, MemoryKiB: 64, Threads: 1}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = a.Close() })
-	sum, err := seedDemo(ctx, a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	logins := sum.Logins
-	api, err := handler(cfg, nil, a, &logins)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(api)
-	t.Cleanup(srv.Close)
-	return &browserSite{URL: srv.URL, App: a, Demo: sum}
-}
 
 // pageClient is a browser without a browser: a cookie jar, and redirects not followed so
 // that a test sees where a form sends it.
