@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dompet/dompet/internal/checkout"
 	"github.com/dompet/dompet/internal/front"
 	"github.com/dompet/dompet/internal/identity"
 	"github.com/dompet/dompet/internal/inbox"
@@ -66,6 +67,7 @@ type Services struct {
 	Inbox    *inbox.Service
 	Staff    *staff.Service
 	Support  *support.Service
+	Checkout *checkout.Service // merchant checkouts: /checkout/{id}
 }
 
 // New parses the templates and the catalogues and checks that every message a template asks

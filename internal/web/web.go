@@ -59,6 +59,7 @@ func (s *Site) Routes() []front.Route {
 	if s.o.Services.Staff != nil && s.o.Services.Support != nil {
 		rs = append(rs, s.agentRoutes()...)
 	}
+	rs = append(rs, s.checkoutRoutes()...)
 	return rs
 }
 
