@@ -391,3 +391,33 @@ func TestPagesNotifications(t *testing.T) {
 		t.Errorf("settings saved as %+v", set)
 	}
 }
+
+// TestTopUpComesBack: a top-up started from a page that waits for money (a checkout's "top
+// up" link, ?next=) brings the person back there once the money is in; a next that is not
+// one of this site's pages is dropped.
+func TestTopUpComesBack(t *testing.T) {
+	site := newPageSite(t)
+	alice := site.Demo.Users[0]
+	p := newPageClient(t, site.URL, "en")
+	p.login(alice.Email, alice.Password)
+	for next, want := range map[string]string{"/checkout/chk_waiting": "/checkout/chk_waiting", "//evil.example/x": "/app/history/"} {
+		st, body, _ := p.get("/app/topup?next=" + url.QueryEscape(next))
+		if carried := strings.Contains(body, `name="next"`); st != 200 || carried != (want == next) {
+			t.Fatalf("form with next %q: %d, next carried %v", next, st, carried)
+		}
+		form := url.Values{"amount": {"10,000"}, "currency": {"IDR"}, "source": {"bank_transfer"}, "reference": {"REF-NEXT"}, "next": {next}}
+		_, body, _ = p.post("/app/topup", form)
+		m := keyField.FindStringSubmatch(body)
+		if m == nil {
+			t.Fatalf("confirmation: %s", body)
+		}
+		form.Set("key", m[1])
+		if want != next {
+			form.Del("next") // the confirmation did not carry it
+		}
+		st, _, loc := p.post("/app/topup/confirm", form)
+		if st != 303 || !strings.HasPrefix(loc, want) {
+			t.Errorf("after the top-up with next %q: %d → %s, want %s…", next, st, loc, want)
+		}
+	}
+}

@@ -57,13 +57,25 @@ type moneyInput struct {
 	BankCode      string `json:"bank_code,omitempty"`
 	AccountNumber string `json:"account_number,omitempty"`
 	HolderName    string `json:"holder_name,omitempty"`
+	// Next is where to go once the money moved (a checkout that waited for a top-up); not
+	// part of the request digest: it moves no money.
+	Next string `json:"-"`
 }
 
 func readMoneyInput(r *http.Request) moneyInput {
 	f := func(n string) string { return strings.TrimSpace(r.PostFormValue(n)) }
 	return moneyInput{Amount: f("amount"), Currency: f("currency"), Source: f("source"), Reference: f("reference"),
 		MerchantID: f("merchant_id"), OrderRef: f("order_ref"), To: f("to"), Note: r.PostFormValue("note"),
-		BankCode: f("bank_code"), AccountNumber: f("account_number"), HolderName: f("holder_name")}
+		BankCode: f("bank_code"), AccountNumber: f("account_number"), HolderName: f("holder_name"), Next: nextOf(f("next"))}
+}
+
+// nextOf keeps a page to come back to only when it is one of this site's (safeNext);
+// anything else is dropped.
+func nextOf(next string) string {
+	if next == "" || safeNext(next) != next {
+		return ""
+	}
+	return next
 }
 
 // moneyData is a money page: the form, its confirmation, or the refused result.
@@ -89,7 +101,7 @@ func (s *Site) moneyForm(kind string) func(http.ResponseWriter, *http.Request, *
 	return func(w http.ResponseWriter, r *http.Request, v *View) {
 		q := r.URL.Query()
 		in := moneyInput{Amount: q.Get("amount"), Currency: q.Get("currency"), MerchantID: q.Get("merchant_id"),
-			OrderRef: q.Get("order_ref"), To: q.Get("to"), Source: "bank_transfer"}
+			OrderRef: q.Get("order_ref"), To: q.Get("to"), Source: "bank_transfer", Next: nextOf(q.Get("next"))}
 		d, err := s.moneyData(r, v, kind, in)
 		if err != nil {
 			s.fail(w, r, "error", v, err)
@@ -227,7 +239,11 @@ func (s *Site) moneyConfirm(kind string) func(http.ResponseWriter, *http.Request
 		c := wallet.Call{User: party(v.User), Key: d.Key, Hash: hex.EncodeToString(sum[:])}
 		tx, err := s.move(r, c, kind, in, minor, r.PostFormValue("pin"))
 		if err == nil {
-			http.Redirect(w, r, "/app/history/"+tx.ID+"?done="+kind, http.StatusSeeOther)
+			to := "/app/history/" + tx.ID + "?done=" + kind
+			if in.Next != "" {
+				to = in.Next // back to what waited for the money (a checkout)
+			}
+			http.Redirect(w, r, to, http.StatusSeeOther)
 			return
 		}
 		switch fault.Code(err) {
