@@ -18,7 +18,12 @@
 
   function fmtTime(iso) {
     var t = new Date(iso);
-    return isNaN(t) ? "" : t.toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" });
+    if (isNaN(t)) { return ""; }
+    try { // Dompet's zone, as the server writes the earlier messages' times
+      return t.toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit", hour12: false, timeZone: "Asia/Jakarta" });
+    } catch (x) {
+      return t.toLocaleTimeString();
+    }
   }
 
   // add shows a message once (by id), as text: never as markup.
@@ -129,6 +134,7 @@
     ws.onopen = function () {
       open = true;
       retry = 0;
+      form.dataset.live = "1"; // connected (tests wait for it)
       el("chat-live").hidden = true;
       Object.keys(pending).forEach(function (id) { send(id, pending[id]); }); // stored once by client_id
       var last = log.lastElementChild;
@@ -137,6 +143,7 @@
     ws.onmessage = on;
     ws.onclose = function () {
       open = false;
+      delete form.dataset.live;
       el("chat-live").hidden = false;
       retry = Math.min(retry + 1, 6);
       setTimeout(connect, 500 * Math.pow(2, retry - 1)); // back off: 0.5 s to 16 s
