@@ -7,14 +7,15 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/dompet/dompet/internal/staff"
 	"github.com/dompet/dompet/internal/support"
 )
 
 // TestBrowserChatFromFailedPayment: a demo customer whose payment failed starts a chat from
 // that transaction (its reason on the form), lands on the conversation, which says where it
 // stands (the agent, or the queue place and wait) and connects its WebSocket with the page's
-// cookie; an agent replies through the desk, and the reply appears on the page without a
-// reload. The message typed meanwhile stays in the box: the page was not reloaded.
+// cookie; a queued chat is assigned by a supervisor and the agent's name appears live; the
+// agent replies through the desk, and the reply appears on the page without a reload. The message typed meanwhile stays in the box: the page was not reloaded.
 func TestBrowserChatFromFailedPayment(t *testing.T) {
 	site := newBrowserSite(t, nil)
 	ctx := context.Background()
@@ -41,13 +42,31 @@ func TestBrowserChatFromFailedPayment(t *testing.T) {
 	if err != nil || conv.TransactionID != tx.ID {
 		t.Fatalf("conversation %s: %+v %v", convID, conv, err)
 	}
-	v := lead(t, site)
-	if conv.AssigneeID != nil {
-		m, err := site.App.Staff.Member(ctx, *conv.AssigneeID)
+	if conv.AssigneeID == nil {
+		// Queued: a supervisor gives it to an agent of its team, and the page says so live.
+		list, err := site.App.Staff.List(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		v = support.ViewerOf(m, "127.0.0.1")
+		for _, m := range list {
+			if m.Role == staff.RoleAgent && m.Team == conv.Team && !m.Disabled {
+				if conv, err = site.App.Support.Assign(ctx, lead(t, site), convID, m.ID); err != nil {
+					t.Fatal(err)
+				}
+				break
+			}
+		}
+		if conv.AssigneeID == nil {
+			t.Fatalf("no agent of team %s in the demo", conv.Team)
+		}
+	}
+	m, err := site.App.Staff.Member(ctx, *conv.AssigneeID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := support.ViewerOf(m, "127.0.0.1")
+	if agent := b.text(`#chat-agent`); !strings.Contains(agent, m.Name) {
+		t.Errorf("the agent shown: %q, want %s", agent, m.Name)
 	}
 	b.do(chromedp.SendKeys(chromedp.CSS(`#body`), "still typing"))
 	if _, err := site.App.Support.AgentPost(ctx, v, convID, "Hello, I see the failed payment. Let me check.", false); err != nil {
@@ -58,6 +77,21 @@ func TestBrowserChatFromFailedPayment(t *testing.T) {
 	}
 	if typed := value(b, chromedp.Value(chromedp.CSS(`#body`))); typed != "still typing" {
 		t.Errorf("the page was reloaded: the box holds %q", typed)
+	}
+	// Sent over the socket (no form post: the mark on the window survives): acknowledged once
+	// stored, then shown as stored.
+	value(b, chromedp.Evaluate[bool](`window.chatMark = true`))
+	b.do(chromedp.SetValue(chromedp.CSS(`#body`), "Thank you"), chromedp.Click(chromedp.CSS(`#chat-send button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#chat-log li.msg-customer:not(.msg-pending):last-child`)))
+	msgs, err := site.App.Support.CustomerMessages(ctx, u.ID, convID, "")
+	if err != nil || msgs[len(msgs)-1].Body != "Thank you" || msgs[len(msgs)-1].ClientID == "" {
+		t.Errorf("the message sent from the page: %+v %v", msgs[len(msgs)-1], err)
+	}
+	if !value(b, chromedp.Evaluate[bool](`window.chatMark === true`)) {
+		t.Error("the page was reloaded to send the message")
+	}
+	if last := b.text(`#chat-log li:last-child .body`); last != "Thank you" {
+		t.Errorf("the last message on the page: %q", last)
 	}
 	b.screenshot("chat-en")
 }
