@@ -15,7 +15,9 @@ import (
 // that transaction (its reason on the form), lands on the conversation, which says where it
 // stands (the agent, or the queue place and wait) and connects its WebSocket with the page's
 // cookie; a queued chat is assigned by a supervisor and the agent's name appears live; the
-// agent replies through the desk, and the reply appears on the page without a reload. The message typed meanwhile stays in the box: the page was not reloaded.
+// agent types (the page says so) and replies through the desk, and the reply appears on the
+// page without a reload; a message sent from the page goes over the socket, and the agent's
+// read marker shows as "seen". The message typed meanwhile stays in the box: the page was not reloaded.
 func TestBrowserChatFromFailedPayment(t *testing.T) {
 	site := newBrowserSite(t, nil)
 	ctx := context.Background()
@@ -69,6 +71,8 @@ func TestBrowserChatFromFailedPayment(t *testing.T) {
 		t.Errorf("the agent shown: %q, want %s", agent, m.Name)
 	}
 	b.do(chromedp.SendKeys(chromedp.CSS(`#body`), "still typing"))
+	site.App.Support.Typing(ctx, convID, support.Author{Type: support.AuthorAgent, ID: m.ID, Name: m.Name})
+	b.do(chromedp.WaitVisible(chromedp.CSS(`#chat-typing`)))
 	if _, err := site.App.Support.AgentPost(ctx, v, convID, "Hello, I see the failed payment. Let me check.", false); err != nil {
 		t.Fatal(err)
 	}
@@ -93,5 +97,10 @@ func TestBrowserChatFromFailedPayment(t *testing.T) {
 	if last := b.text(`#chat-log li:last-child .body`); last != "Thank you" {
 		t.Errorf("the last message on the page: %q", last)
 	}
+	// The agent reads it: the page says so.
+	if _, err := site.App.Support.AgentRead(ctx, v, convID, msgs[len(msgs)-1].ID); err != nil {
+		t.Fatal(err)
+	}
+	b.do(chromedp.WaitVisible(chromedp.CSS(`#chat-seen`)))
 	b.screenshot("chat-en")
 }

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dompet/dompet/internal/app"
 	"github.com/dompet/dompet/internal/config"
@@ -327,3 +328,51 @@ func (zeros) Read(b []byte) (int, error) {
 }
 
 func bodyOf(_ *http.Response, b string) string { return b }
+
+// TestChatPagesOutsideHours: a chat started while the desk is closed (today a holiday for every
+// team) shows the promised email reply instead of a queue place; in the widget's frame
+// (same site, so signed in) the pages stay embedded from the form to the conversation.
+func TestChatPagesOutsideHours(t *testing.T) {
+	site := newPageSite(t, nil)
+	ctx := context.Background()
+	now := time.Now().UTC()
+	if now.Hour() == 23 && now.Minute() >= 58 {
+		t.Skip("too close to midnight for the holiday to hold during the test")
+	}
+	var week []staff.Period
+	for _, d := range []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"} {
+		week = append(week, staff.Period{Day: d, Start: "00:00", End: "24:00"})
+	}
+	teams, err := site.App.Staff.Teams(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tm := range teams {
+		h := staff.BusinessHours{TimeZone: "UTC", Weekly: week, Holidays: []string{now.Format(time.DateOnly)}}
+		if _, err := site.App.Staff.UpdateTeam(ctx, staff.Operator(), tm.Slug, staff.TeamChange{BusinessHours: &h, Reason: "holiday"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	u := site.Demo.Users[0]
+	p := newPageClient(t, site, u.Email, u.Password)
+	res, page := p.get("/chat?embed=1")
+	if res.StatusCode != 200 || !strings.Contains(page, `action="/chat?embed=1"`) || !strings.Contains(page, `class="page-chat embed"`) {
+		t.Fatalf("embedded start page: %s\n%s", res.Status, page)
+	}
+	res, _ = p.post("/chat?embed=1", url.Values{"csrf": {csrfOf(t, page)}, "topic": {"other"}, "message": {"are you there?"}, "key": {randomTestKey()}})
+	loc := res.Header.Get("Location")
+	if res.StatusCode != http.StatusSeeOther || !strings.HasSuffix(loc, "?embed=1") {
+		t.Fatalf("start: %s → %q", res.Status, loc)
+	}
+	_, page = p.get(loc)
+	if !strings.Contains(page, "we will reply by email after") || strings.Contains(page, `id="chat-queue"`) {
+		t.Errorf("closed desk: no promised reply time, or a queue place:\n%s", page)
+	}
+	if !strings.Contains(page, `/messages?embed=1"`) {
+		t.Error("the embedded conversation's form leaves the frame's layout")
+	}
+}
+
+func randomTestKey() string {
+	return "test-" + strings.Repeat("k", 20) + time.Now().Format("150405.000000")
+}

@@ -191,8 +191,9 @@ type chatRoomData struct {
 	Draft     string
 	Embed     bool
 	CanRate   bool
-	Closed    bool // resolved or closed: a message reopens it
-	SeenUpTo  string
+	Closed    bool   // resolved or closed: a message reopens it
+	SeenUpTo  string // the agents' furthest read marker
+	Seen      bool   // the customer's last message is read
 	StreamURL string
 }
 
@@ -233,7 +234,7 @@ func (s *Site) showRoom(w http.ResponseWriter, r *http.Request, v *View, status 
 	if q := conv.Queue; q != nil {
 		d.WaitMin = (q.EstimatedWaitSeconds + 59) / 60
 		if conv.Channel == support.ChannelEmail {
-			d.Away, d.ReplyBy = true, time.Now().Add(time.Duration(q.EstimatedWaitSeconds)*time.Second)
+			d.Away, d.ReplyBy = true, time.Now().Add(time.Duration(q.EstimatedWaitSeconds)*time.Second).Round(time.Minute)
 		}
 	}
 	if conv.TransactionID != "" && s.o.Services.Wallet != nil {
@@ -243,11 +244,18 @@ func (s *Site) showRoom(w http.ResponseWriter, r *http.Request, v *View, status 
 	}
 	d.Closed = conv.Status == support.StatusResolved || conv.Status == support.StatusClosed
 	d.CanRate = d.Closed && conv.Rating == nil
+	lastMine := ""
+	for _, m := range msgs {
+		if m.Author.Type == support.AuthorCustomer {
+			lastMine = m.ID
+		}
+	}
 	for _, rd := range conv.Reads {
 		if rd.Author.Type == support.AuthorAgent && rd.MessageID > d.SeenUpTo {
 			d.SeenUpTo = rd.MessageID
 		}
 	}
+	d.Seen = lastMine != "" && d.SeenUpTo >= lastMine // ids sort by time
 	v.Data = d
 	s.render(w, r, status, "chatroom", v)
 }
