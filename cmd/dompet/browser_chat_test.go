@@ -31,8 +31,9 @@ func TestBrowserChatFromFailedPayment(t *testing.T) {
 	if reason := b.text(`#chat-tx`); !strings.Contains(reason, tx.FailureReason) {
 		t.Errorf("the chat form does not show the failure reason %q: %q", tx.FailureReason, reason)
 	}
-	b.do(chromedp.SendKeys(chromedp.CSS(`#message`), "My payment failed, what now?"),
-		chromedp.Submit(chromedp.CSS(`#message`)),
+	b.do(chromedp.SendKeys(chromedp.CSS(`#message`), "My payment failed, what now?"))
+	b.screenshot("chat-start-en")
+	b.do(chromedp.Submit(chromedp.CSS(`#message`)),
 		chromedp.WaitVisible(chromedp.CSS(`#chat-log li.msg-customer`)),
 		chromedp.WaitReady(chromedp.CSS(`#chat-send[data-live="1"]`)))
 	state := b.text(`#chat-state p:not([hidden])`)
