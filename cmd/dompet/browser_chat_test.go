@@ -11,8 +11,8 @@ import (
 	"github.com/dompet/dompet/internal/support"
 )
 
-// TestBrowserChatFromFailedPayment: a demo customer whose payment failed starts a chat from
-// that transaction (its reason on the form), lands on the conversation, which says where it
+// TestBrowserChatFromFailedPayment: a demo customer whose payment failed opens it in the
+// history and starts a chat from there (the reason on the chat form), lands on the conversation, which says where it
 // stands (the agent, or the queue place and wait) and connects its WebSocket with the page's
 // cookie; a queued chat is assigned by a supervisor and the agent's name appears live; the
 // agent types (the page says so) and replies through the desk, and the reply appears on the
@@ -21,13 +21,14 @@ import (
 func TestBrowserChatFromFailedPayment(t *testing.T) {
 	site := newBrowserSite(t, nil)
 	ctx := context.Background()
-	u, tx := failedPayment(t, site)
+	u, tx := chatFailedPayment(t, site)
 	tx.Localize("en")
 	b := newBrowser(t, "en")
-	b.do(chromedp.Navigate(site.URL+"/chat?transaction_id="+tx.ID), // sent to log in, then back
+	b.do(chromedp.Navigate(site.URL+"/app/history/"+tx.ID), // sent to log in, then back
 		chromedp.SendKeys(chromedp.CSS(`#login`), u.Email),
 		chromedp.SendKeys(chromedp.CSS(`#password`), u.Password),
-		chromedp.Submit(chromedp.CSS(`#password`)))
+		chromedp.Submit(chromedp.CSS(`#password`)),
+		chromedp.Click(chromedp.CSS(`main a[href^="/chat?transaction_id="]`))) // the transaction's "contact support"
 	if reason := b.text(`#chat-tx`); !strings.Contains(reason, tx.FailureReason) {
 		t.Errorf("the chat form does not show the failure reason %q: %q", tx.FailureReason, reason)
 	}
@@ -53,7 +54,7 @@ func TestBrowserChatFromFailedPayment(t *testing.T) {
 		}
 		for _, m := range list {
 			if m.Role == staff.RoleAgent && m.Team == conv.Team && !m.Disabled {
-				if conv, err = site.App.Support.Assign(ctx, lead(t, site), convID, m.ID); err != nil {
+				if conv, err = site.App.Support.Assign(ctx, chatLead(t, site), convID, m.ID); err != nil {
 					t.Fatal(err)
 				}
 				break

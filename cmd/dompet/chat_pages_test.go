@@ -24,8 +24,8 @@ import (
 	"github.com/dompet/dompet/internal/wallet"
 )
 
-// pageSite is `serve --demo` on a test server, for page tests without a browser.
-func newPageSite(t *testing.T, setCfg func(*config.Config)) *browserSite {
+// newChatSite is `serve --demo` on a test server, for page tests without a browser.
+func newChatSite(t *testing.T, setCfg func(*config.Config)) *browserSite {
 	t.Helper()
 	cfg := config.Default()
 	cfg.Demo = true
@@ -53,23 +53,23 @@ func newPageSite(t *testing.T, setCfg func(*config.Config)) *browserSite {
 	return &browserSite{URL: srv.URL, App: a, Demo: sum}
 }
 
-// pageClient is a browser without JavaScript: a cookie jar, no redirects followed.
-type pageClient struct {
+// chatClient is a browser without JavaScript: a cookie jar, no redirects followed.
+type chatClient struct {
 	t    *testing.T
 	base string
 	c    *http.Client
 }
 
-// newPageClient logs login in (through the page) and keeps its cookies.
-func newPageClient(t *testing.T, site *browserSite, login, password string) *pageClient {
+// newChatClient logs login in (through the page) and keeps its cookies.
+func newChatClient(t *testing.T, site *browserSite, login, password string) *chatClient {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
-	p := &pageClient{t: t, base: site.URL, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+	p := &chatClient{t: t, base: site.URL, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse
 	}}}
 	if login != "" {
 		_, page := p.get("/login")
-		res, body := p.post("/login", url.Values{"csrf": {csrfOf(t, page)}, "login": {login}, "password": {password}})
+		res, body := p.post("/login", url.Values{"csrf": {chatCSRF(t, page)}, "login": {login}, "password": {password}})
 		if res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("login %s: %s %s", login, res.Status, body)
 		}
@@ -77,7 +77,7 @@ func newPageClient(t *testing.T, site *browserSite, login, password string) *pag
 	return p
 }
 
-func (p *pageClient) do(req *http.Request) (*http.Response, string) {
+func (p *chatClient) do(req *http.Request) (*http.Response, string) {
 	p.t.Helper()
 	req.Header.Set("Accept-Language", "en")
 	res, err := p.c.Do(req)
@@ -89,13 +89,13 @@ func (p *pageClient) do(req *http.Request) (*http.Response, string) {
 	return res, string(b)
 }
 
-func (p *pageClient) get(path string) (*http.Response, string) {
+func (p *chatClient) get(path string) (*http.Response, string) {
 	p.t.Helper()
 	req, _ := http.NewRequest("GET", p.base+path, nil)
 	return p.do(req)
 }
 
-func (p *pageClient) post(path string, form url.Values) (*http.Response, string) {
+func (p *chatClient) post(path string, form url.Values) (*http.Response, string) {
 	p.t.Helper()
 	req, _ := http.NewRequest("POST", p.base+path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -104,7 +104,7 @@ func (p *pageClient) post(path string, form url.Values) (*http.Response, string)
 }
 
 // postFile posts the chat's message form as the page does: csrf first, then the fields, then the file.
-func (p *pageClient) postFile(path, csrf, text string, name string, content io.Reader) (*http.Response, string) {
+func (p *chatClient) postFile(path, csrf, text string, name string, content io.Reader) (*http.Response, string) {
 	p.t.Helper()
 	pr, pw := io.Pipe()
 	mw := multipart.NewWriter(pw)
@@ -126,11 +126,11 @@ func (p *pageClient) postFile(path, csrf, text string, name string, content io.R
 	return p.do(req)
 }
 
-var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+var chatCSRFField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
-func csrfOf(t *testing.T, page string) string {
+func chatCSRF(t *testing.T, page string) string {
 	t.Helper()
-	m := csrfField.FindStringSubmatch(page)
+	m := chatCSRFField.FindStringSubmatch(page)
 	if m == nil {
 		t.Fatalf("no csrf field in the page:\n%s", page)
 	}
@@ -138,7 +138,7 @@ func csrfOf(t *testing.T, page string) string {
 }
 
 // failedPayment finds a demo user with a failed transaction.
-func failedPayment(t *testing.T, site *browserSite) (demoUser, wallet.Transaction) {
+func chatFailedPayment(t *testing.T, site *browserSite) (demoUser, wallet.Transaction) {
 	t.Helper()
 	for _, u := range site.Demo.Users {
 		page, err := site.App.Wallet.Transactions(context.Background(), u.ID, wallet.Filter{Status: wallet.StatusFailed, Limit: 1})
@@ -154,7 +154,7 @@ func failedPayment(t *testing.T, site *browserSite) (demoUser, wallet.Transactio
 }
 
 // lead is a supervisor of the demo desk, as the support domain sees staff.
-func lead(t *testing.T, site *browserSite) support.Viewer {
+func chatLead(t *testing.T, site *browserSite) support.Viewer {
 	t.Helper()
 	list, err := site.App.Staff.List(context.Background())
 	if err != nil {
@@ -175,10 +175,10 @@ func lead(t *testing.T, site *browserSite) support.Viewer {
 // conversations stay hidden; an oversized file is refused and the text kept; a resolved
 // conversation is rated once.
 func TestChatPages(t *testing.T) {
-	site := newPageSite(t, func(c *config.Config) { c.FrameAncestors = []string{"https://shop.example"} })
+	site := newChatSite(t, func(c *config.Config) { c.FrameAncestors = []string{"https://shop.example"} })
 	ctx := context.Background()
-	u, tx := failedPayment(t, site)
-	p := newPageClient(t, site, u.Email, u.Password)
+	u, tx := chatFailedPayment(t, site)
+	p := newChatClient(t, site, u.Email, u.Password)
 	count := func() int {
 		list, _, err := site.App.Support.CustomerConversations(ctx, u.ID, support.Filter{Limit: 100})
 		if err != nil {
@@ -198,7 +198,7 @@ func TestChatPages(t *testing.T) {
 	if res, _ := p.post("/chat", form); res.StatusCode != http.StatusForbidden || count() != before {
 		t.Fatalf("start without CSRF: %s, conversations %d → %d", res.Status, before, count())
 	}
-	form.Set("csrf", csrfOf(t, page))
+	form.Set("csrf", chatCSRF(t, page))
 	res, _ = p.post("/chat", form)
 	loc := res.Header.Get("Location")
 	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/chat/") {
@@ -212,7 +212,7 @@ func TestChatPages(t *testing.T) {
 	if err != nil || conv.TransactionID != tx.ID || conv.Topic != "payment_failed" {
 		t.Fatalf("the desk's conversation: %+v, %v", conv, err)
 	}
-	v := lead(t, site)
+	v := chatLead(t, site)
 	if _, err := site.App.Support.AgentPost(ctx, v, convID, "SECRET-NOTE for staff", true); err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +237,7 @@ func TestChatPages(t *testing.T) {
 	if other.ID == u.ID {
 		other = site.Demo.Users[1]
 	}
-	q := newPageClient(t, site, other.Email, other.Password)
+	q := newChatClient(t, site, other.Email, other.Password)
 	if res, body := q.get(loc); res.StatusCode != http.StatusNotFound || strings.Contains(body, "my payment failed") {
 		t.Errorf("another user's conversation: %s", res.Status)
 	}
@@ -250,12 +250,12 @@ func TestChatPages(t *testing.T) {
 		return len(m)
 	}
 	n := msgs()
-	csrf := csrfOf(t, page)
+	csrf := chatCSRF(t, page)
 	if res, _ := p.postFile(loc+"/messages", "", "no token", "a.png", nil); res.StatusCode != http.StatusForbidden || msgs() != n {
 		t.Errorf("send without CSRF: %s, %d messages → %d", res.Status, n, msgs())
 	}
 	png := append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{0}, 100)...)
-	if res, body := q.postFile(loc+"/messages", csrfOf(t, bodyOf(q.get("/chat"))), "not mine", "b.png", nil); res.StatusCode != http.StatusNotFound {
+	if res, body := q.postFile(loc+"/messages", chatCSRF(t, bodyOf(q.get("/chat"))), "not mine", "b.png", nil); res.StatusCode != http.StatusNotFound {
 		t.Errorf("another user posts: %s %s", res.Status, body)
 	}
 	big := io.MultiReader(bytes.NewReader(png), io.LimitReader(zeros{}, wallet.MaxAttachment))
@@ -282,7 +282,7 @@ func TestChatPages(t *testing.T) {
 	if res, _ := p.post(loc+"/rating", url.Values{"score": {"5"}}); res.StatusCode != http.StatusForbidden {
 		t.Errorf("rate without CSRF: %s", res.Status)
 	}
-	if res, _ := p.post(loc+"/rating", url.Values{"score": {"5"}, "csrf": {csrfOf(t, page)}}); res.StatusCode != http.StatusSeeOther {
+	if res, _ := p.post(loc+"/rating", url.Values{"score": {"5"}, "csrf": {chatCSRF(t, page)}}); res.StatusCode != http.StatusSeeOther {
 		t.Errorf("rate: %s", res.Status)
 	}
 	if c, _ := site.App.Support.CustomerConversation(ctx, u.ID, convID); c.Rating == nil || c.Rating.Score != 5 {
@@ -298,8 +298,8 @@ func TestChatPages(t *testing.T) {
 // by this site and DOMPET_FRAME_ANCESTORS only, and asks an anonymous visitor to log in at the
 // top level; the ordinary pages may not be framed at all.
 func TestChatWidget(t *testing.T) {
-	site := newPageSite(t, func(c *config.Config) { c.FrameAncestors = []string{"https://shop.example"} })
-	p := newPageClient(t, site, "", "")
+	site := newChatSite(t, func(c *config.Config) { c.FrameAncestors = []string{"https://shop.example"} })
+	p := newChatClient(t, site, "", "")
 	res, js := p.get("/widget.js")
 	if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/javascript") || !strings.Contains(js, "/chat?embed=1") {
 		t.Fatalf("widget.js: %s %q", res.Status, res.Header.Get("Content-Type"))
@@ -333,7 +333,7 @@ func bodyOf(_ *http.Response, b string) string { return b }
 // team) shows the promised email reply instead of a queue place; in the widget's frame
 // (same site, so signed in) the pages stay embedded from the form to the conversation.
 func TestChatPagesOutsideHours(t *testing.T) {
-	site := newPageSite(t, nil)
+	site := newChatSite(t, nil)
 	ctx := context.Background()
 	now := time.Now().UTC()
 	if now.Hour() == 23 && now.Minute() >= 58 {
@@ -354,12 +354,12 @@ func TestChatPagesOutsideHours(t *testing.T) {
 		}
 	}
 	u := site.Demo.Users[0]
-	p := newPageClient(t, site, u.Email, u.Password)
+	p := newChatClient(t, site, u.Email, u.Password)
 	res, page := p.get("/chat?embed=1")
 	if res.StatusCode != 200 || !strings.Contains(page, `action="/chat?embed=1"`) || !strings.Contains(page, `class="page-chat embed"`) {
 		t.Fatalf("embedded start page: %s\n%s", res.Status, page)
 	}
-	res, _ = p.post("/chat?embed=1", url.Values{"csrf": {csrfOf(t, page)}, "topic": {"other"}, "message": {"are you there?"}, "key": {randomTestKey()}})
+	res, _ = p.post("/chat?embed=1", url.Values{"csrf": {chatCSRF(t, page)}, "topic": {"other"}, "message": {"are you there?"}, "key": {randomTestKey()}})
 	loc := res.Header.Get("Location")
 	if res.StatusCode != http.StatusSeeOther || !strings.HasSuffix(loc, "?embed=1") {
 		t.Fatalf("start: %s → %q", res.Status, loc)
