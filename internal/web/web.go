@@ -55,6 +55,9 @@ func (s *Site) Routes() []front.Route {
 	if s.o.Services.Identity != nil && s.o.Services.Wallet != nil {
 		rs = append(rs, s.walletRoutes()...)
 	}
+	if s.o.Services.Identity != nil && s.o.Services.Support != nil && s.o.Services.Wallet != nil {
+		rs = append(rs, s.chatRoutes()...)
+	}
 	rs = append(rs, s.appRoutes()...)
 	if s.o.Services.Staff != nil && s.o.Services.Support != nil {
 		rs = append(rs, s.agentRoutes()...)
