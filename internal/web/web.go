@@ -55,6 +55,7 @@ func (s *Site) Routes() []front.Route {
 	if s.o.Services.Identity != nil && s.o.Services.Wallet != nil {
 		rs = append(rs, s.walletRoutes()...)
 	}
+	rs = append(rs, s.appRoutes()...)
 	return rs
 }
 
