@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -24,6 +25,8 @@ type browserSite struct {
 	URL  string
 	App  *app.App
 	Demo demoSummary
+	// Handler is the site's handler itself, for benchmarks that skip the network.
+	Handler http.Handler
 }
 
 // newBrowserSite starts the site; setCfg (nil: none) changes settings first.

@@ -26,7 +26,7 @@ import (
 
 // newPageSite is the browser tests' site (serve --demo wiring and data) for tests that need
 // no browser: they post the pages' forms with a plain HTTP client.
-func newPageSite(t *testing.T) *browserSite {
+func newPageSite(t testing.TB) *browserSite {
 	t.Helper()
 	cfg := config.Default()
 	cfg.Demo = true
@@ -50,18 +50,18 @@ func newPageSite(t *testing.T) *browserSite {
 	}
 	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
-	return &browserSite{URL: srv.URL, App: a, Demo: sum}
+	return &browserSite{URL: srv.URL, App: a, Demo: sum, Handler: api}
 }
 
 // pageClient is a browser without a browser: a cookie jar, and redirects not followed so
 // that a test sees where a form sends it.
 type pageClient struct {
-	t    *testing.T
+	t    testing.TB
 	base string
 	c    *http.Client
 }
 
-func newPageClient(t *testing.T, base, lang string) *pageClient {
+func newPageClient(t testing.TB, base, lang string) *pageClient {
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	p := &pageClient{t: t, base: base, c: c}
