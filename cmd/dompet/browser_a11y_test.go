@@ -13,7 +13,26 @@ import (
 // background behind it (the first opaque ancestor background, translucent layers blended,
 // white at the bottom) is under WCAG 2's AA ratio: 4.5:1, or 3:1 for large text (24 px, or
 // 18.66 px bold). Each entry names the element, its colours and the ratio.
-const contrastJS = `(() => {
+const contrastJS = `(() => {` + colourJS + `  const out = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    if (![...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())) continue;
+    const st = getComputedStyle(el), r = el.getBoundingClientRect();
+    if (st.visibility !== 'visible' || st.display === 'none' || r.width === 0 || r.right < 0 || r.bottom < 0) continue;
+    const fg0 = parse(st.color); if (!fg0) { out.push(el.tagName + ': colour ' + st.color + ' not understood'); continue; }
+    const bg = background(el), fg = over(fg0, bg);
+    const ratio = contrast(fg, bg);
+    const size = parseFloat(st.fontSize), bold = parseInt(st.fontWeight) >= 700;
+    const need = (size >= 24 || (bold && size >= 18.66)) ? 3 : 4.5;
+    if (ratio < need) out.push(el.tagName.toLowerCase() + (el.className ? '.' + el.className : '') + ' "' +
+      el.textContent.trim().slice(0, 30) + '": ' + st.color + ' on rgb(' + bg.slice(0,3).map(Math.round) + ') = ' + ratio.toFixed(2) + ' < ' + need);
+  }
+  return out;
+})()`
+
+// colourJS holds the colour helpers of contrastJS and focusedJS: parse a computed rgb()/rgba()
+// colour, blend a translucent colour over another, the background behind an element, and the
+// WCAG 2 contrast ratio of two colours.
+const colourJS = `
   const parse = s => { const m = s.match(/rgba?\(([\d.]+),?\s*([\d.]+),?\s*([\d.]+)(?:\s*[,/]\s*([\d.]+))?\)/);
     return m ? [+m[1], +m[2], +m[3], m[4] === undefined ? 1 : +m[4]] : null; };
   const over = (top, bot) => [0,1,2].map(i => top[i]*top[3] + bot[i]*(1-top[3])).concat([1]);
@@ -23,21 +42,8 @@ const contrastJS = `(() => {
     for (let e = el; e; e = e.parentElement) { const c = parse(getComputedStyle(e).backgroundColor);
       if (c && c[3] > 0) { layers.push(c); if (c[3] >= 1) break; } }
     let bg = [255,255,255,1]; for (const l of layers.reverse()) bg = over(l, bg); return bg; };
-  const out = [];
-  for (const el of document.body.querySelectorAll('*')) {
-    if (![...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())) continue;
-    const st = getComputedStyle(el), r = el.getBoundingClientRect();
-    if (st.visibility !== 'visible' || st.display === 'none' || r.width === 0 || r.right < 0 || r.bottom < 0) continue;
-    const fg0 = parse(st.color); if (!fg0) { out.push(el.tagName + ': colour ' + st.color + ' not understood'); continue; }
-    const bg = background(el), fg = over(fg0, bg);
-    const [a, b] = [lum(fg), lum(bg)], ratio = (Math.max(a,b)+0.05) / (Math.min(a,b)+0.05);
-    const size = parseFloat(st.fontSize), bold = parseInt(st.fontWeight) >= 700;
-    const need = (size >= 24 || (bold && size >= 18.66)) ? 3 : 4.5;
-    if (ratio < need) out.push(el.tagName.toLowerCase() + (el.className ? '.' + el.className : '') + ' "' +
-      el.textContent.trim().slice(0, 30) + '": ' + st.color + ' on rgb(' + bg.slice(0,3).map(Math.round) + ') = ' + ratio.toFixed(2) + ' < ' + need);
-  }
-  return out;
-})()`
+  const contrast = (x, y) => { const [a, b] = [lum(x), lum(y)]; return (Math.max(a,b)+0.05) / (Math.min(a,b)+0.05); };
+`
 
 // focusablesJS marks the elements Tab should reach, in DOM order, and answers how many.
 const focusablesJS = `(() => {
@@ -49,10 +55,16 @@ const focusablesJS = `(() => {
 })()`
 
 // focusedJS describes the focused element: its place in the order and whether the focus is
-// drawn (an outline that is not none and has a width, or a box shadow).
-const focusedJS = `(() => { const e = document.activeElement, st = getComputedStyle(e);
-  const drawn = (st.outlineStyle !== 'none' && parseFloat(st.outlineWidth) > 0) || st.boxShadow !== 'none';
-  return (e.getAttribute('data-a11y-order') ?? ('unexpected ' + e.tagName + '#' + e.id)) + (drawn ? '' : ' no-indicator'); })()`
+// drawn: an outline that is not none, has a width and a contrast of at least 3:1 with the
+// background around the element (WCAG 1.4.11, non-text contrast; the ring is drawn outside the
+// element), or a box shadow.
+const focusedJS = `(() => {` + colourJS + `const e = document.activeElement, st = getComputedStyle(e);
+  const ring = parse(st.outlineColor), around = background(e.parentElement || e);
+  const outline = st.outlineStyle !== 'none' && parseFloat(st.outlineWidth) > 0;
+  const faint = outline && ring && contrast(over(ring, around), around) < 3;
+  const drawn = (outline && !faint) || st.boxShadow !== 'none';
+  return (e.getAttribute('data-a11y-order') ?? ('unexpected ' + e.tagName + '#' + e.id)) +
+    (drawn ? '' : faint ? ' faint-indicator ' + st.outlineColor + ' on rgb(' + around.slice(0,3).map(Math.round) + ')' : ' no-indicator'); })()`
 
 // TestBrowserAccessibility: in Chromium, in English and Chinese, every visible text of the
 // main pages has a contrast of at least 4.5:1 (3:1 large); on the login page and the payment
