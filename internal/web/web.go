@@ -56,6 +56,9 @@ func (s *Site) Routes() []front.Route {
 		rs = append(rs, s.walletRoutes()...)
 	}
 	rs = append(rs, s.appRoutes()...)
+	if s.o.Services.Staff != nil && s.o.Services.Support != nil {
+		rs = append(rs, s.agentRoutes()...)
+	}
 	return rs
 }
 
