@@ -87,7 +87,7 @@ func TestBrowserAccessibility(t *testing.T) {
 			b.do(chromedp.Navigate(site.URL+path), chromedp.WaitVisible(chromedp.CSS(`h1`)))
 			contrast(path)
 		}
-		for _, path := range []string{"/", "/register", "/recover", "/login"} {
+		for _, path := range []string{"/", "/register", "/recover", "/agent/login", "/login"} {
 			visit(path)
 		}
 		b.keyboard("/login " + lang)
