@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -24,6 +25,8 @@ type browserSite struct {
 	URL  string
 	App  *app.App
 	Demo demoSummary
+	// Handler is the site's handler itself, for benchmarks that skip the network.
+	Handler http.Handler
 }
 
 // newBrowserSite starts the site for a browser test (skipped where there is no Chromium);
@@ -38,13 +41,13 @@ func newBrowserSite(t *testing.T, setCfg func(*config.Config)) *browserSite {
 
 // newDemoSite is the same site for page tests that need no browser: they post the pages'
 // forms with a plain HTTP client.
-func newDemoSite(t *testing.T) *browserSite { return newDemoSiteConfig(t, nil) }
+func newDemoSite(t testing.TB) *browserSite { return newDemoSiteConfig(t, nil) }
 
 // newPageSite is newDemoSite (the wallet pages' tests name it so).
-func newPageSite(t *testing.T) *browserSite { return newDemoSiteConfig(t, nil) }
+func newPageSite(t testing.TB) *browserSite { return newDemoSiteConfig(t, nil) }
 
 // newDemoSiteConfig builds the site; setCfg (nil: none) changes settings first.
-func newDemoSiteConfig(t *testing.T, setCfg func(*config.Config)) *browserSite {
+func newDemoSiteConfig(t testing.TB, setCfg func(*config.Config)) *browserSite {
 	t.Helper()
 	cfg := config.Default()
 	cfg.Demo = true
@@ -71,7 +74,7 @@ func newDemoSiteConfig(t *testing.T, setCfg func(*config.Config)) *browserSite {
 	}
 	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
-	return &browserSite{URL: srv.URL, App: a, Demo: sum}
+	return &browserSite{URL: srv.URL, App: a, Demo: sum, Handler: api}
 }
 
 // browser is a headless Chromium tab at phone size (360×800), driven by chromedp. Its

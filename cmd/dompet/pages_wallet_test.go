@@ -20,12 +20,12 @@ import (
 // pageClient is a browser without a browser: a cookie jar, and redirects not followed so
 // that a test sees where a form sends it.
 type pageClient struct {
-	t    *testing.T
+	t    testing.TB
 	base string
 	c    *http.Client
 }
 
-func newPageClient(t *testing.T, base, lang string) *pageClient {
+func newPageClient(t testing.TB, base, lang string) *pageClient {
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	p := &pageClient{t: t, base: base, c: c}
