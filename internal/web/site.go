@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/dompet/dompet/internal/front"
+	"github.com/dompet/dompet/internal/helpcenter"
 	"github.com/dompet/dompet/internal/identity"
 	"github.com/dompet/dompet/internal/inbox"
 	"github.com/dompet/dompet/internal/staff"
@@ -66,6 +67,7 @@ type Services struct {
 	Inbox    *inbox.Service
 	Staff    *staff.Service
 	Support  *support.Service
+	Help     *helpcenter.Service
 }
 
 // New parses the templates and the catalogues and checks that every message a template asks
