@@ -357,3 +357,42 @@ func TestFeesAndContactPages(t *testing.T) {
 		t.Errorf("no confirmation")
 	}
 }
+
+// TestHelpPagesHaveWords: every help page, anonymous and signed in, in both languages, renders
+// with every message it names (a missing one shows as "[key]") and the guide of an unknown
+// topic or a missing article is a 404 page.
+func TestHelpPagesHaveWords(t *testing.T) {
+	site := helpSite(t)
+	alice := site.Demo.Users[0] // has a refund request in the demo
+	anon := newPageClient(t, site.URL, "en")
+	user := newPageClient(t, site.URL, "en")
+	user.login(alice.Email, alice.Password)
+	paths := []string{"/help", "/help?category=payments", "/help?q=refund", "/help/fees", "/contact",
+		"/help/guide/fees?amount=500&currency=USD&kind=fx&to_currency=IDR"}
+	for _, g := range []string{"payment_failed", "account_locked", "security", "refund", "fees"} {
+		paths = append(paths, "/help/guide/"+g)
+	}
+	for _, c := range []*pageClient{anon, user} {
+		for _, lang := range []string{"en", "zh-CN"} {
+			for _, p := range paths {
+				sep := "?"
+				if strings.Contains(p, "?") {
+					sep = "&"
+				}
+				body := c.get(p + sep + "lang=" + lang)
+				if m := regexp.MustCompile(`\[(help|contact|tx)\.[a-z_.]+\]`).FindString(body); m != "" {
+					t.Errorf("%s in %s: no words for %s", p, lang, m)
+				}
+			}
+		}
+	}
+	if body := user.get("/help/guide/refund?lang=en"); !strings.Contains(body, "waiting for the merchant") && !strings.Contains(body, "refunded to your wallet") &&
+		!strings.Contains(body, "approved") {
+		t.Errorf("alice's refund request is not shown: %s", body)
+	}
+	for _, p := range []string{"/help/guide/nope", "/help/no-such-article"} {
+		if code, _, _ := anon.do("GET", p, nil); code != 404 {
+			t.Errorf("%s: %d", p, code)
+		}
+	}
+}
