@@ -65,21 +65,21 @@ func smallDailyLimit(t *testing.T) string {
 	return p
 }
 
-// pageClient is a browser without JavaScript: cookies, forms and the page language.
-type pageClient struct {
+// helpClient is a browser without JavaScript: cookies, forms and the page language.
+type helpClient struct {
 	t    *testing.T
 	base string
 	c    *http.Client
 	lang string
 }
 
-func newPageClient(t *testing.T, base, lang string) *pageClient {
+func newHelpClient(t *testing.T, base, lang string) *helpClient {
 	jar, _ := cookiejar.New(nil)
-	return &pageClient{t: t, base: base, lang: lang, c: &http.Client{Jar: jar,
+	return &helpClient{t: t, base: base, lang: lang, c: &http.Client{Jar: jar,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }
 
-func (p *pageClient) do(method, path string, form url.Values) (int, string, http.Header) {
+func (p *helpClient) do(method, path string, form url.Values) (int, string, http.Header) {
 	p.t.Helper()
 	var body io.Reader
 	if form != nil {
@@ -102,7 +102,7 @@ func (p *pageClient) do(method, path string, form url.Values) (int, string, http
 	return resp.StatusCode, string(b), resp.Header
 }
 
-func (p *pageClient) get(path string) string {
+func (p *helpClient) get(path string) string {
 	p.t.Helper()
 	code, body, _ := p.do("GET", path, nil)
 	if code != 200 {
@@ -111,10 +111,8 @@ func (p *pageClient) get(path string) string {
 	return body
 }
 
-var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
-
 // csrf is the token of the forms of the page at path.
-func (p *pageClient) csrf(path string) string {
+func (p *helpClient) csrf(path string) string {
 	p.t.Helper()
 	m := csrfField.FindStringSubmatch(p.get(path))
 	if m == nil {
@@ -123,7 +121,7 @@ func (p *pageClient) csrf(path string) string {
 	return m[1]
 }
 
-func (p *pageClient) login(login, password string) {
+func (p *helpClient) login(login, password string) {
 	p.t.Helper()
 	code, body, h := p.do("POST", "/login", url.Values{"csrf": {p.csrf("/login")}, "login": {login}, "password": {password}, "next": {"/app"}})
 	if code != http.StatusSeeOther {
@@ -135,13 +133,13 @@ func (p *pageClient) login(login, password string) {
 // a typo, best first, in the page's language; a query nothing matches offers chat and contact.
 func TestHelpSearchPages(t *testing.T) {
 	site := helpSite(t)
-	zh := newPageClient(t, site.URL, "zh-CN")
+	zh := newHelpClient(t, site.URL, "zh-CN")
 	body := zh.get("/help?q=" + url.QueryEscape("锁定"))
 	first := regexp.MustCompile(`<ol class="help-results">\s*<li><a href="/help/([a-z-]+)">([^<]+)</a>`).FindStringSubmatch(body)
 	if first == nil || first[1] != "account-locked" || !strings.Contains(first[2], "账户被锁定") {
 		t.Errorf("锁定: first result %q", first)
 	}
-	en := newPageClient(t, site.URL, "en")
+	en := newHelpClient(t, site.URL, "en")
 	body = en.get("/help?q=pasword")
 	if !strings.Contains(body, `href="/help/forgot-password"`) {
 		t.Errorf("pasword does not find the password article: %s", body)
@@ -176,7 +174,7 @@ func TestHelpArticleEscapedAndVoted(t *testing.T) {
 	if _, err := hc.Publish(ctx, ed, "account-locked", "en", "test"); err != nil {
 		t.Fatal(err)
 	}
-	en := newPageClient(t, site.URL, "en")
+	en := newHelpClient(t, site.URL, "en")
 	body := en.get("/help/account-locked")
 	if strings.Contains(body, "<script>") || strings.Contains(body, "<img") || !strings.Contains(body, "&lt;script&gt;alert(&#34;b&#34;)") ||
 		!strings.Contains(body, "Locked &lt;script&gt;") {
@@ -258,11 +256,11 @@ func TestPaymentFailedGuide(t *testing.T) {
 	site := helpSite(t)
 	budi := site.Demo.Users[1]
 	ins, lim := failPayments(t, site, budi)
-	anon := newPageClient(t, site.URL, "en")
+	anon := newHelpClient(t, site.URL, "en")
 	if body := anon.get("/help/guide/payment_failed"); !strings.Contains(body, "/login?next=%2Fhelp%2Fguide%2Fpayment_failed") || strings.Contains(body, ins.ID) {
 		t.Errorf("anonymous guide: %s", body)
 	}
-	en := newPageClient(t, site.URL, "en")
+	en := newHelpClient(t, site.URL, "en")
 	en.login(budi.Email, budi.Password)
 	body := en.get("/help/guide/payment_failed")
 	ins.Localize("en")
@@ -295,7 +293,7 @@ func TestSecurityCheckup(t *testing.T) {
 	site := helpSite(t)
 	ctx := context.Background()
 	budi := site.Demo.Users[1]
-	en := newPageClient(t, site.URL, "en")
+	en := newHelpClient(t, site.URL, "en")
 	en.login(budi.Email, budi.Password)
 	check := func() string {
 		body := en.get("/help/guide/security")
@@ -329,7 +327,7 @@ func TestSecurityCheckup(t *testing.T) {
 // request only with its token.
 func TestFeesAndContactPages(t *testing.T) {
 	site := helpSite(t)
-	en := newPageClient(t, site.URL, "en")
+	en := newHelpClient(t, site.URL, "en")
 	body := en.get("/help/guide/fees?amount=100000&currency=IDR&kind=withdrawal")
 	if !strings.Contains(body, `id="quote-fee">IDR 2,500.00`) || !strings.Contains(body, "Fee schedule") {
 		t.Errorf("fee quote: %s", body)
@@ -364,15 +362,15 @@ func TestFeesAndContactPages(t *testing.T) {
 func TestHelpPagesHaveWords(t *testing.T) {
 	site := helpSite(t)
 	alice := site.Demo.Users[0] // has a refund request in the demo
-	anon := newPageClient(t, site.URL, "en")
-	user := newPageClient(t, site.URL, "en")
+	anon := newHelpClient(t, site.URL, "en")
+	user := newHelpClient(t, site.URL, "en")
 	user.login(alice.Email, alice.Password)
 	paths := []string{"/help", "/help?category=payments", "/help?q=refund", "/help/fees", "/contact",
 		"/help/guide/fees?amount=500&currency=USD&kind=fx&to_currency=IDR"}
 	for _, g := range []string{"payment_failed", "account_locked", "security", "refund", "fees"} {
 		paths = append(paths, "/help/guide/"+g)
 	}
-	for _, c := range []*pageClient{anon, user} {
+	for _, c := range []*helpClient{anon, user} {
 		for _, lang := range []string{"en", "zh-CN"} {
 			for _, p := range paths {
 				sep := "?"

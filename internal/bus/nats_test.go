@@ -54,7 +54,7 @@ func TestNATSAcrossProcesses(t *testing.T) {
 	otherB, endOther := b.Subscribe(subj + ".x") // another subject: hears nothing
 	defer endOther()
 
-	const n = bus.Buffer - 1 // published before anyone reads: within every buffer
+	const n = bus.SubjectBuffer - 1 // published before anyone reads: within every buffer (an exact subject's is the smallest)
 	for i := range n {
 		if err := a.Publish(ctx, subj, []byte(fmt.Sprint(i))); err != nil {
 			t.Fatal(err)

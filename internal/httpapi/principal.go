@@ -31,7 +31,8 @@ func bearer(r *http.Request) (string, bool) {
 }
 
 // credential is the bearer token, or for a WebSocket upgrade (where browsers can't set
-// headers) the ?token= query parameter.
+// headers) the ?token= query parameter, or on a stream route the page's session cookie
+// (streamCookie).
 func credential(r *http.Request) (string, bool) {
 	if tok, ok := bearer(r); ok {
 		return tok, true
@@ -41,7 +42,58 @@ func credential(r *http.Request) (string, bool) {
 			return tok, true
 		}
 	}
+	if tok, ok := r.Context().Value(cookieCredentialKey{}).(string); ok && tok != "" {
+		return tok, true
+	}
 	return "", false
+}
+
+// The session cookies of the pages (package web sets them): the wallet user's and the staff
+// member's. Their scripts cannot read them (HttpOnly), so a page's WebSocket authenticates by
+// the cookie the browser sends with the upgrade; only the stream routes take them (no other
+// route of the API reads a cookie, so no other needs CSRF protection), and only from a page
+// of this very site (checkUpgrade).
+const (
+	userPageCookie  = "dompet_session"
+	staffPageCookie = "dompet_staff"
+)
+
+// cookieCredentialKey marks a request whose credential is a page cookie.
+type cookieCredentialKey struct{}
+
+// streamCookie is the page cookie the route takes: a WebSocket stream of users or staff.
+func streamCookie(rt route) string {
+	if !strings.HasSuffix(rt.pattern, "/stream") || !strings.HasPrefix(rt.pattern, "GET ") {
+		return ""
+	}
+	switch rt.auth {
+	case authUser:
+		return userPageCookie
+	case authStaff:
+		return staffPageCookie
+	}
+	return ""
+}
+
+// cookieCredential lets a WebSocket upgrade with neither a bearer header nor ?token= be
+// authenticated by the page cookie name.
+func cookieCredential(name string) middleware {
+	return func(next handlerFunc) handlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) error {
+			if _, ok := credential(r); !ok && isUpgrade(r) {
+				if c, err := r.Cookie(name); err == nil && c.Value != "" {
+					r = r.WithContext(context.WithValue(r.Context(), cookieCredentialKey{}, c.Value))
+				}
+			}
+			return next(w, r)
+		}
+	}
+}
+
+// byCookie reports whether r was authenticated by a page cookie.
+func byCookie(r *http.Request) bool {
+	_, ok := r.Context().Value(cookieCredentialKey{}).(string)
+	return ok
 }
 
 // requireUser lets a request through only with a token authn accepts, and keeps the user for

@@ -173,6 +173,9 @@ func (s *Server) mountRoutes(routes []route) error {
 		case authMerchant:
 			h = s.authMerchant(h)
 		}
+		if c := streamCookie(rt); c != "" {
+			h = cookieCredential(c)(h)
+		}
 		err := s.front.Handle(front.Route{Pattern: rt.pattern, Handler: s.adapt(h), BodyLimit: rt.doc.MaxBody})
 		if err != nil {
 			return fmt.Errorf("httpapi: route table: %w", err)

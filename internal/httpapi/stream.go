@@ -112,12 +112,19 @@ func headerHas(h http.Header, name, token string) bool {
 // checkUpgrade refuses what is not a WebSocket upgrade from an allowed origin: a browser's
 // page of this site, or a merchant's site embedding the widget (DOMPET_FRAME_ANCESTORS).
 // Clients that are not browsers send no Origin.
+//
+// A connection authenticated by a page cookie comes from this site's own pages only: it must
+// name its Origin, and that must be this host (a browser sends the cookie whichever page
+// opens the socket; the Origin is what tells them apart).
 func (s *Server) checkUpgrade(r *http.Request) error {
 	if !isUpgrade(r) {
 		return errNotUpgrade
 	}
 	origin := r.Header.Get("Origin")
 	if origin == "" {
+		if byCookie(r) {
+			return errOrigin
+		}
 		return nil
 	}
 	u, err := url.Parse(origin)
@@ -127,6 +134,9 @@ func (s *Server) checkUpgrade(r *http.Request) error {
 	if strings.EqualFold(u.Host, r.Host) {
 		return nil
 	}
+	if byCookie(r) {
+		return errOrigin
+	}
 	o := strings.ToLower(u.Scheme + "://" + u.Host)
 	if slices.ContainsFunc(s.cfg.FrameAncestors, func(a string) bool { return strings.EqualFold(strings.TrimSuffix(a, "/"), o) }) {
 		return nil
@@ -134,9 +144,15 @@ func (s *Server) checkUpgrade(r *http.Request) error {
 	return errOrigin
 }
 
-// accept upgrades a request checkUpgrade passed. The origin was checked there.
+// accept upgrades a request checkUpgrade passed. The origin was checked there, and the
+// library checks it again (its default: the Origin's host is the Host, or one of the
+// patterns): the widget's sites for a token, none for a page cookie.
 func (s *Server) accept(w http.ResponseWriter, r *http.Request) (*websocket.Conn, bool) {
-	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
+	var patterns []string
+	if !byCookie(r) {
+		patterns = s.cfg.FrameAncestors // scheme://host: the library matches scheme and host
+	}
+	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: patterns})
 	if err != nil {
 		s.log.DebugContext(r.Context(), "websocket accept", "err", err)
 		return nil, false
@@ -538,7 +554,8 @@ const streamEventsDoc = "Server events are JSON text frames with a `type`:\n\n" 
 	"Without an upgrade the route answers 400 `invalid_request`."
 
 var customerStreamDoc = operation{Summary: "The conversation's live chat (WebSocket)", Tag: "support", Status: http.StatusSwitchingProtocols,
-	Description: "A WebSocket; the token may come as `?token=` (browsers cannot set headers on a WebSocket). " +
+	Description: "A WebSocket; the token may come as `?token=` (browsers cannot set headers on a WebSocket), or, from a page " +
+		"of this site only (Origin the same host), as the web app's session cookie `dompet_session`. " +
 		"With `after` (a message id), the messages stored after it come first, then the live ones, none missing and none twice.\n\n" +
 		"The client sends `{\"type\":\"message\",\"body\",\"client_id\",\"attachment_ids\"?}` (stored before it is acknowledged) " +
 		"`{\"type\":\"typing\"}` (at most one a second is passed on) and `{\"type\":\"read\",\"message_id\"}` " +
@@ -547,7 +564,8 @@ var customerStreamDoc = operation{Summary: "The conversation's live chat (WebSoc
 	MaxBody: -1, Errors: []string{"invalid_request", "forbidden"}}
 
 var agentStreamDoc = operation{Summary: "The desk's live events (WebSocket)", Tag: "agent", Status: http.StatusSwitchingProtocols,
-	Description: "A WebSocket for agents, supervisors and admins; the token may come as `?token=`. An agent gets the " +
+	Description: "A WebSocket for agents, supervisors and admins; the token may come as `?token=`, or, from a page of " +
+		"this site only (Origin the same host), as the agent console's session cookie `dompet_staff`. An agent gets the " +
 		"conversations assigned to them (`assigned`, also when they come online), their team's queue and assignment changes, and the " +
 		"messages (internal notes included), typing and status of their own conversations; supervisors and admins get every " +
 		"conversation's events and the queue length of every team (`{\"type\":\"queue\",\"position\":<waiting>}`). Nothing is replayed: " +

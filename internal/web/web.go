@@ -64,6 +64,10 @@ func (s *Site) Routes() []front.Route {
 	if s.o.Services.Support != nil {
 		rs = append(rs, s.contactRoutes()...)
 	}
+	rs = append(rs, s.appRoutes()...)
+	if s.o.Services.Staff != nil && s.o.Services.Support != nil {
+		rs = append(rs, s.agentRoutes()...)
+	}
 	return rs
 }
 

@@ -1,0 +1,261 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/dompet/dompet/internal/staff"
+	"github.com/dompet/dompet/internal/support"
+)
+
+// inboxPage is /agent: the conversations of a view (mine, unassigned, all) narrowed by
+// channel, topic and status.
+type inboxPage struct {
+	*Desk
+	Filter support.Filter
+	Rows   []convRow
+	Next   string // cursor of the next page
+	// The filter's choices.
+	Views, Channels, Topics, Statuses []string
+}
+
+// convRow is a conversation as a list shows it.
+type convRow struct {
+	support.Conversation
+	Assignee string // the assignee's name
+	// SLA: the next due time that counts, and whether it passed unmet.
+	Due      *time.Time
+	Breached bool
+}
+
+// slaOf is the due time that matters now: the first response's until it is given, then the
+// resolution's; breached when it passed without it (or was met late).
+func slaOf(c support.Conversation, now time.Time) (*time.Time, bool) {
+	if c.SLA == nil {
+		return nil, false
+	}
+	if c.FirstResponseAt == nil {
+		d := c.SLA.FirstResponseDue
+		return &d, now.After(d)
+	}
+	if c.FirstResponseAt.After(c.SLA.FirstResponseDue) {
+		d := c.SLA.FirstResponseDue
+		return &d, true
+	}
+	d := c.SLA.ResolutionDue
+	if c.ResolvedAt != nil {
+		return &d, c.ResolvedAt.After(d)
+	}
+	return &d, now.After(d)
+}
+
+// names maps staff ids to names, for assignees.
+func (s *Site) names(ctx context.Context) map[string]string {
+	out := map[string]string{}
+	list, err := s.o.Services.Staff.List(ctx)
+	if err != nil {
+		s.log.Warn("staff names", "err", err)
+		return out
+	}
+	for _, m := range list {
+		out[m.ID] = m.Name
+	}
+	return out
+}
+
+func (s *Site) rows(ctx context.Context, list []support.Conversation) []convRow {
+	names := s.names(ctx)
+	now := time.Now()
+	out := make([]convRow, 0, len(list))
+	for _, c := range list {
+		r := convRow{Conversation: c}
+		if c.AssigneeID != nil {
+			r.Assignee = names[*c.AssigneeID]
+		}
+		r.Due, r.Breached = slaOf(c, now)
+		out = append(out, r)
+	}
+	return out
+}
+
+func (s *Site) agentInbox(w http.ResponseWriter, r *http.Request, v *View, d *Desk) {
+	q := r.URL.Query()
+	f := support.Filter{View: q.Get("view"), Channel: q.Get("channel"), Topic: q.Get("topic"), Status: q.Get("status"),
+		Cursor: q.Get("cursor"), Limit: 50}
+	if f.View == "" {
+		f.View = "mine"
+	}
+	p := inboxPage{Desk: d, Filter: f, Views: []string{"mine", "unassigned", "all"}, Channels: support.Channels,
+		Topics: support.Topics, Statuses: support.Statuses}
+	v.Data = &p
+	list, next, err := s.o.Services.Support.AgentConversations(r.Context(), d.viewer, f)
+	if err != nil {
+		s.fail(w, r, "agent_inbox", v, err)
+		return
+	}
+	p.Rows, p.Next = s.rows(r.Context(), list), next
+	agentNotice(v)
+	s.render(w, r, 0, "agent_inbox", v)
+}
+
+// NextURL is the inbox's next page.
+func (p inboxPage) NextURL() string {
+	q := url.Values{"view": {p.Filter.View}, "cursor": {p.Next}}
+	for k, val := range map[string]string{"channel": p.Filter.Channel, "topic": p.Filter.Topic, "status": p.Filter.Status} {
+		if val != "" {
+			q.Set(k, val)
+		}
+	}
+	return "/agent?" + q.Encode()
+}
+
+// convPage is /agent/conversations/{id}: the messages, the reply form, status and
+// assignment, and the customer context panel.
+type convPage struct {
+	*Desk
+	Conv     convRow
+	Messages []support.Message
+	Customer *support.CustomerContext
+	// CustomerProblem explains why the panel is missing (an unknown sender has no account).
+	CustomerProblem *Explanation
+	Agents          []staff.Staff // whom a lead can assign to
+	CanTake         bool          // an agent may take it for themselves
+	AssigneeID      string
+	Statuses        []string
+	Last            string // the last message's id, for the stream's ?after=
+	Body            string // a refused reply, shown again
+	Verification    string // a refused unlock's text, shown again
+}
+
+// conversationPage renders the conversation page with status (0: 200) and err (nil: none)
+// shown above it.
+func (s *Site) conversationPage(w http.ResponseWriter, r *http.Request, v *View, d *Desk, status int, err error, keep func(*convPage)) {
+	ctx := r.Context()
+	id := r.PathValue("id")
+	if id == "" {
+		id = r.PostFormValue("conversation")
+	}
+	c, cerr := s.o.Services.Support.AgentConversation(ctx, d.viewer, id)
+	if cerr != nil {
+		v.Data = inboxPage{Desk: d}
+		s.fail(w, r, "agent_inbox", v, cerr)
+		return
+	}
+	msgs, merr := s.o.Services.Support.AgentMessages(ctx, d.viewer, id, "")
+	if merr != nil {
+		v.Data = inboxPage{Desk: d}
+		s.fail(w, r, "agent_inbox", v, merr)
+		return
+	}
+	p := &convPage{Desk: d, Conv: s.rows(ctx, []support.Conversation{c})[0], Messages: msgs,
+		Statuses: []string{support.StatusOpen, support.StatusPending, support.StatusResolved}}
+	if c.AssigneeID != nil {
+		p.AssigneeID = *c.AssigneeID
+	}
+	if len(msgs) > 0 {
+		p.Last = msgs[len(msgs)-1].ID
+	}
+	active := c.Status == support.StatusOpen || c.Status == support.StatusPending
+	p.CanTake = active && !d.Lead && c.AssigneeID == nil && c.Team == d.Me.Team
+	if d.Lead && active {
+		list, lerr := s.o.Services.Staff.List(ctx)
+		if lerr == nil {
+			for _, m := range list {
+				if !m.Disabled && m.Role != staff.RoleReviewer {
+					p.Agents = append(p.Agents, m)
+				}
+			}
+		}
+	}
+	if c.Customer.UserID != "" {
+		// Every look at the panel is in the audit log (customer.viewed, package support).
+		cc, ccerr := s.o.Services.Support.Customer(ctx, d.viewer, c.Customer.UserID, v.Lang.String())
+		if ccerr != nil {
+			e := s.explain(ccerr, v.Lang)
+			p.CustomerProblem = &e
+		} else {
+			p.Customer = &cc
+		}
+	}
+	if keep != nil {
+		keep(p)
+	}
+	v.Data = p
+	if err != nil {
+		s.fail(w, r, "agent_conversation", v, err)
+		return
+	}
+	agentNotice(v)
+	s.render(w, r, status, "agent_conversation", v)
+}
+
+func (s *Site) agentConversation(w http.ResponseWriter, r *http.Request, v *View, d *Desk) {
+	s.conversationPage(w, r, v, d, 0, nil, nil)
+}
+
+func convURL(id string) string { return "/agent/conversations/" + url.PathEscape(id) }
+
+// agentReply posts a public reply or an internal note (kind=note).
+func (s *Site) agentReply(w http.ResponseWriter, r *http.Request, v *View, d *Desk) {
+	id := r.PathValue("id")
+	body := r.PostFormValue("body")
+	note := r.PostFormValue("kind") == "note"
+	m, err := s.o.Services.Support.AgentPost(r.Context(), d.viewer, id, body, note)
+	if err != nil {
+		s.conversationPage(w, r, v, d, 0, err, func(p *convPage) { p.Body = body })
+		return
+	}
+	done := "reply"
+	if note {
+		done = "note"
+	}
+	http.Redirect(w, r, convURL(id)+"?done="+done+"#"+url.PathEscape(m.ID), http.StatusSeeOther)
+}
+
+func (s *Site) agentStatus(w http.ResponseWriter, r *http.Request, v *View, d *Desk) {
+	id := r.PathValue("id")
+	if _, err := s.o.Services.Support.SetStatus(r.Context(), d.viewer, id, r.PostFormValue("status")); err != nil {
+		s.conversationPage(w, r, v, d, 0, err, nil)
+		return
+	}
+	http.Redirect(w, r, convURL(id)+"?done=status", http.StatusSeeOther)
+}
+
+// agentAssign takes a conversation (an agent, for themselves) or assigns it (a lead).
+func (s *Site) agentAssign(w http.ResponseWriter, r *http.Request, v *View, d *Desk) {
+	id := r.PathValue("id")
+	to := strings.TrimSpace(r.PostFormValue("agent_id"))
+	if to == "" {
+		to = d.Me.ID
+	}
+	if _, err := s.o.Services.Support.Assign(r.Context(), d.viewer, id, to); err != nil {
+		s.conversationPage(w, r, v, d, 0, err, nil)
+		return
+	}
+	http.Redirect(w, r, convURL(id)+"?done=assign", http.StatusSeeOther)
+}
+
+// agentUnlock ends a customer's lockout after the agent wrote how they verified who they
+// speak to (required); package support audits it with that text.
+func (s *Site) agentUnlock(w http.ResponseWriter, r *http.Request, v *View, d *Desk) {
+	conv := r.PostFormValue("conversation")
+	verification := r.PostFormValue("verification")
+	err := s.o.Services.Support.Unlock(r.Context(), d.viewer, r.PathValue("user_id"), verification, r.PostFormValue("note"))
+	if err != nil {
+		if conv == "" {
+			v.Data = inboxPage{Desk: d}
+			s.fail(w, r, "agent_inbox", v, err)
+			return
+		}
+		s.conversationPage(w, r, v, d, 0, err, func(p *convPage) { p.Verification = verification })
+		return
+	}
+	if conv == "" {
+		http.Redirect(w, r, "/agent?done=unlock", http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, convURL(conv)+"?done=unlock#customer", http.StatusSeeOther)
+}

@@ -1,0 +1,168 @@
+// The agent console's live updates: one WebSocket to the desk stream (/api/v1/agent/stream),
+// authenticated by the console's HttpOnly cookie, which this script never sees. New
+// messages, typing, assignments and status changes appear without a reload; the socket
+// reconnects with a growing delay, and on reconnect the conversation page reads the messages
+// it missed from the page itself (the server renders them), so none is lost or shown twice.
+(function () {
+  "use strict";
+  var thread = document.getElementById("thread");
+  var inbox = document.getElementById("inbox");
+  var root = thread || inbox;
+  if (!root || !window.WebSocket) return;
+  var live = document.getElementById("live");
+  var typingEl = document.getElementById("typing");
+  var convID = thread ? thread.getAttribute("data-conversation") : "";
+  var url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + root.getAttribute("data-stream");
+  var socket = null, delay = 1000, connectedOnce = false, typingTimer = null;
+
+  function status(on) {
+    if (!live) return;
+    live.textContent = live.getAttribute(on ? "data-live-on" : "data-live-off");
+    live.className = on ? "live on" : "live off";
+  }
+
+  function news() {
+    var n = document.getElementById("inbox-news");
+    if (n) n.hidden = false;
+  }
+
+  function fmtTime(iso) {
+    var d = new Date(iso);
+    if (isNaN(d)) return iso;
+    // As the server writes times: Dompet's zone (WIB), the page's language.
+    try {
+      return d.toLocaleString(document.documentElement.lang || undefined, { timeZone: "Asia/Jakarta",
+        year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", hour12: false });
+    } catch (err) { return d.toLocaleString(); }
+  }
+
+  // addMessage appends a message of this conversation unless it is there already.
+  function addMessage(m) {
+    if (!thread || !m || document.getElementById(m.id)) return;
+    var empty = thread.querySelector(".empty");
+    if (empty) empty.remove();
+    var li = document.createElement("li");
+    li.id = m.id;
+    li.className = "msg msg-" + m.author.type + (m.internal ? " internal" : "") + " fresh";
+    var who = document.createElement("p");
+    who.className = "who";
+    if (m.internal) {
+      var label = document.createElement("strong");
+      label.className = "note-label";
+      label.textContent = thread.getAttribute("data-note");
+      who.appendChild(label);
+      who.appendChild(document.createTextNode(" · "));
+    }
+    who.appendChild(document.createTextNode(m.author.name + " · "));
+    var t = document.createElement("time");
+    t.setAttribute("datetime", m.created_at);
+    t.textContent = fmtTime(m.created_at);
+    who.appendChild(t);
+    var body = document.createElement("p");
+    body.className = "body";
+    body.textContent = m.body;
+    li.appendChild(who);
+    li.appendChild(body);
+    thread.appendChild(li);
+    thread.setAttribute("data-after", m.id);
+    if (typingEl) typingEl.textContent = "";
+  }
+
+  // catchUp reads this page again and adds the messages the socket missed while it was away.
+  function catchUp() {
+    if (!thread) { news(); return; }
+    fetch(location.pathname, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      .then(function (r) { return r.ok ? r.text() : ""; })
+      .then(function (html) {
+        if (!html) return;
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var fresh = doc.getElementById("thread");
+        if (!fresh) return;
+        Array.prototype.forEach.call(fresh.querySelectorAll("li.msg"), function (li) {
+          if (!document.getElementById(li.id)) thread.appendChild(document.importNode(li, true));
+        });
+      })
+      .catch(function () {});
+  }
+
+  // row is the inbox's row of a conversation, if the list shows it.
+  function row(id) {
+    return inbox && id ? document.getElementById("conv-" + id) : null;
+  }
+
+  function onEvent(e) {
+    var r = row(e.conversation_id), cell;
+    switch (e.type) {
+      case "message":
+        if (thread && e.conversation_id === convID) addMessage(e.message);
+        else if (r) r.classList.add("unread");
+        else news();
+        break;
+      case "typing":
+        if (thread && e.conversation_id === convID && typingEl && e.author) {
+          typingEl.textContent = thread.getAttribute("data-typing").replace("%s", e.author.name);
+          clearTimeout(typingTimer);
+          typingTimer = setTimeout(function () { typingEl.textContent = ""; }, 4000);
+        }
+        break;
+      case "assigned":
+        if (thread && e.conversation_id === convID && e.agent) {
+          var a = document.getElementById("conv-assignee");
+          if (a) a.textContent = e.agent.name;
+        } else if (r && e.agent && (cell = r.querySelector(".assignee"))) {
+          cell.textContent = e.agent.name;
+          r.classList.add("unread");
+        } else news();
+        break;
+      case "status":
+        if (thread && e.conversation_id === convID) {
+          var sel = document.getElementById("status"), dd = document.getElementById("conv-status");
+          var opt = sel && sel.querySelector('option[value="' + e.status + '"]');
+          if (dd) dd.textContent = opt ? opt.textContent : e.status;
+          if (opt) sel.value = e.status;
+        } else if (r && (cell = r.querySelector(".status"))) {
+          cell.textContent = inbox.getAttribute("data-status-" + e.status) || e.status;
+        } else news();
+        break;
+      case "queue":
+        if (inbox) news();
+        break;
+    }
+  }
+
+  function connect() {
+    socket = new WebSocket(url);
+    socket.onopen = function () {
+      delay = 1000;
+      status(true);
+      if (connectedOnce) catchUp();
+      connectedOnce = true;
+    };
+    socket.onmessage = function (ev) {
+      try { onEvent(JSON.parse(ev.data)); } catch (err) { /* a frame that is not JSON: ignored */ }
+    };
+    socket.onclose = function (ev) {
+      status(false);
+      socket = null;
+      if (ev.code === 1008) { location.href = "/agent/login"; return; } // the session ended
+      var wait = delay + Math.floor(Math.random() * 500);
+      delay = Math.min(delay * 2, 30000);
+      setTimeout(connect, wait);
+    };
+  }
+
+  // Typing: the customer sees it only for a reply, never while a note is being written.
+  var body = document.getElementById("body");
+  var lastTyping = 0;
+  if (body && thread) {
+    body.addEventListener("input", function () {
+      var note = document.getElementById("kind-note");
+      if ((note && note.checked) || !socket || socket.readyState !== 1) return;
+      var now = Date.now();
+      if (now - lastTyping < 1500) return;
+      lastTyping = now;
+      socket.send(JSON.stringify({ type: "typing", conversation_id: convID }));
+    });
+  }
+  connect();
+})();
