@@ -31,6 +31,7 @@ type Config struct {
 	DB                  string        // "sqlite:PATH" or a postgres:// URL
 	SMTPListen          string        // inbound SMTP address; "" disables the listener
 	SupportEmail        string        // the address customers write to
+	SupportPhone        string        // the phone number the contact page shows
 	SMTPRelay           string        // smtp:// or smtps:// relay for outbound mail; "" logs only
 	SMTPMaxMessageMB    int           // largest inbound mail in MiB (announced by SIZE)
 	SMTPMaxSessions     int           // inbound SMTP sessions at once; more are told 421
@@ -98,6 +99,8 @@ var settings = []setting{
 		set: func(c *Config, v string) error { c.SMTPListen = v; return hostPort(v, true) }},
 	{flag: "support-email", env: "DOMPET_SUPPORT_EMAIL", def: "support@dompet.localhost", usage: "the address customers write to",
 		set: func(c *Config, v string) error { c.SupportEmail = v; return email(v) }},
+	{flag: "support-phone", env: "DOMPET_SUPPORT_PHONE", def: "+62 21 0000 0000", usage: "the support phone number the contact page shows (the default is a sandbox placeholder)",
+		set: func(c *Config, v string) error { c.SupportPhone = v; return nil }},
 	{flag: "smtp-relay", env: "DOMPET_SMTP_RELAY", usage: "smtp://host:port (or smtps://) for outbound mail; empty logs only",
 		set: func(c *Config, v string) error { c.SMTPRelay = v; return urlOf(v, "smtp", "smtps") }},
 	{flag: "smtp-max-message-mb", env: "DOMPET_SMTP_MAX_MESSAGE_MB", def: "25", usage: "largest inbound mail in MiB, announced by SIZE; more is refused with 552",
@@ -265,6 +268,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("db", redact(c.DB)),
 		slog.String("smtp_listen", c.SMTPListen),
 		slog.String("support_email", c.SupportEmail),
+		slog.String("support_phone", c.SupportPhone),
 		slog.String("smtp_relay", redact(c.SMTPRelay)),
 		slog.Int("smtp_max_message_mb", c.SMTPMaxMessageMB),
 		slog.Int("smtp_max_sessions", c.SMTPMaxSessions),

@@ -183,3 +183,17 @@ func (w *Wallet) QuoteFee(kind string, amount int64, currency, toCurrency string
 	}
 	return q, nil
 }
+
+// FeeSchedule is the schedule in force (kind → currency → rule), for the pages that show it.
+// The caller gets its own copy.
+func (w *Wallet) FeeSchedule() Fees {
+	out := make(Fees, len(w.o.Fees))
+	for k, byCur := range w.o.Fees {
+		m := make(map[string]FeeRule, len(byCur))
+		for c, r := range byCur {
+			m[c] = r
+		}
+		out[k] = m
+	}
+	return out
+}

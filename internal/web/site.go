@@ -15,6 +15,7 @@ import (
 
 	"github.com/dompet/dompet/internal/checkout"
 	"github.com/dompet/dompet/internal/front"
+	"github.com/dompet/dompet/internal/helpcenter"
 	"github.com/dompet/dompet/internal/identity"
 	"github.com/dompet/dompet/internal/inbox"
 	"github.com/dompet/dompet/internal/staff"
@@ -68,6 +69,7 @@ type Services struct {
 	Staff    *staff.Service
 	Support  *support.Service
 	Checkout *checkout.Service // merchant checkouts: /checkout/{id}
+	Help     *helpcenter.Service
 }
 
 // New parses the templates and the catalogues and checks that every message a template asks

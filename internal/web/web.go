@@ -27,6 +27,9 @@ type Options struct {
 	// Explain words a refused action as the API does (httpapi.Explain).
 	Explain Explainer
 	Log     *slog.Logger
+	// SupportPhone and SupportEmail are shown on the contact page (DOMPET_SUPPORT_PHONE,
+	// DOMPET_SUPPORT_EMAIL).
+	SupportPhone, SupportEmail string
 }
 
 //go:embed static
@@ -57,6 +60,12 @@ func (s *Site) Routes() []front.Route {
 	}
 	if s.o.Services.Identity != nil && s.o.Services.Support != nil && s.o.Services.Wallet != nil {
 		rs = append(rs, s.chatRoutes()...)
+	}
+	if s.o.Services.Help != nil && s.o.Services.Identity != nil && s.o.Services.Wallet != nil {
+		rs = append(rs, s.helpRoutes()...)
+	}
+	if s.o.Services.Support != nil {
+		rs = append(rs, s.contactRoutes()...)
 	}
 	rs = append(rs, s.appRoutes()...)
 	if s.o.Services.Staff != nil && s.o.Services.Support != nil {
