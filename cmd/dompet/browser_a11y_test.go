@@ -96,7 +96,7 @@ func TestBrowserAccessibility(t *testing.T) {
 		if loc := b.location(); !strings.HasSuffix(loc, "/app") {
 			t.Errorf("%s: Enter in the login form led to %s", lang, loc)
 		}
-		for _, path := range []string{"/app", "/app/history", "/app/security", "/app/pay"} {
+		for _, path := range []string{"/app", "/app/history", "/app/security", "/help", "/help/guide/payment_failed", "/contact", "/chat", "/app/pay"} {
 			visit(path)
 		}
 		b.do(chromedp.SendKeys(chromedp.CSS(`#amount`), "10000"),
