@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -495,5 +496,20 @@ func TestConsoleTools(t *testing.T) {
 	rows, _, _ = site.App.Audit.List(ctx, audit.Query{Actor: agentID, Action: "conversation.refund_followup", Subject: alice.ID})
 	if len(rows) != 1 || rows[0].Reason != "asked the merchant by phone" {
 		t.Errorf("follow-up audit: %+v", rows)
+	}
+
+	// The reports page shows the desk's report summary (the JSON API's figures).
+	lead := newConsoleClient(t, site)
+	lead.staffLogin(site.demoAgent(t, "supervisor", conv.Team))
+	_, body = lead.get("/agent/reports?days=7&lang=en")
+	sum, err := site.App.Support.Report(ctx, leadViewer, time.Now().AddDate(0, 0, -7), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf(`id="fig-total">%d<`, sum.Conversations); sum.Conversations == 0 || !strings.Contains(body, want) {
+		t.Errorf("reports page lacks %s", want)
+	}
+	if want := fmt.Sprintf(`id="fig-breaches">%d first responses, %d resolutions<`, sum.SLABreaches.FirstResponse, sum.SLABreaches.Resolution); !strings.Contains(body, want) {
+		t.Errorf("reports page lacks %s", want)
 	}
 }
