@@ -79,6 +79,20 @@ func TestBrowserConsole(t *testing.T) {
 		t.Errorf("the customer panel lacks the failure reason %q: %q", reason, panel)
 	}
 
+	// The canned-reply picker: choosing one puts its text, filled for this customer, into the
+	// reply box (static/agent.js); the box is emptied again for the reply below.
+	picked := value(b, chromedp.Evaluate[string](`(function () {
+		var s = document.getElementById("canned");
+		s.selectedIndex = 1;
+		s.dispatchEvent(new Event("change"));
+		var v = document.getElementById("body").value;
+		document.getElementById("body").value = "";
+		return v;
+	})()`))
+	if !strings.Contains(picked, user.Name) || strings.Contains(picked, "{{customer_name}}") {
+		t.Errorf("the picked canned reply reads %q", picked)
+	}
+
 	// The customer writes: the agent sees it without reloading.
 	frame, _ := json.Marshal(map[string]string{"type": "message", "body": "It was the bakery, this morning", "client_id": "c-1"})
 	if err := ws.Write(dctx, websocket.MessageText, frame); err != nil {

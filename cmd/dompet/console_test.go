@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -373,5 +374,142 @@ func TestConsoleAdministration(t *testing.T) {
 	}
 	if rows, _, _ := site.App.Audit.List(ctx, audit.Query{Subject: "general", Action: "team.updated", ActorType: "staff"}); len(rows) != 1 || rows[0].Reason != "lunch break" {
 		t.Errorf("audited team changes: %+v", rows)
+	}
+}
+
+// TestConsoleTools: the canned-reply picker (the page language's replies, filled for the
+// conversation, prefilled without JS by ?canned=), the recovery code sent from the customer
+// panel and the refund follow-up, each audited and refused without the CSRF token.
+func TestConsoleTools(t *testing.T) {
+	site := newDemoSite(t)
+	ctx := context.Background()
+	alice := site.Demo.Users[0]
+	conv := site.openChat(t, 0, "refund", "where is my refund?")
+	members, err := site.App.Staff.List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]string{}
+	var leadViewer support.Viewer
+	for _, m := range members {
+		ids[m.Email] = m.ID
+		if m.Email == site.demoAgent(t, "supervisor", conv.Team).Email {
+			leadViewer = support.ViewerOf(m, "127.0.0.1")
+		}
+	}
+	str := func(s string) *string { return &s }
+	for _, in := range []support.CannedInput{
+		{Locale: str("en"), Team: str(conv.Team), Title: str("Refund on its way"), Body: str("Hello {{customer_name}}, your refund is on its way.")},
+		{Locale: str("zh-CN"), Team: str(conv.Team), Title: str("退款处理中"), Body: str("{{customer_name}}您好，您的退款正在处理。")},
+		{Locale: str("en"), Team: str("accounts"), Title: str("Other team's reply"), Body: str("not for payments")},
+	} {
+		if _, err := site.App.Support.CreateCanned(ctx, leadViewer, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	agentDemo := site.demoAgent(t, "agent", conv.Team)
+	agentID := ids[agentDemo.Email]
+	agent := newConsoleClient(t, site)
+	agent.staffLogin(agentDemo)
+	page := "/agent/conversations/" + conv.ID
+	option := regexp.MustCompile(`<option value="(cnr[^"]*)" data-body="([^"]*)"[^>]*>([^<]*)</option>`)
+	// titles lists a page's picker: title → the body filled for the conversation.
+	titles := func(page string) (map[string]string, map[string]string) {
+		byTitle, ids := map[string]string{}, map[string]string{}
+		for _, o := range option.FindAllStringSubmatch(page, -1) {
+			byTitle[o[3]], ids[o[3]] = o[2], o[1]
+		}
+		return byTitle, ids
+	}
+	_, body := agent.get(page + "?lang=en")
+	en, enIDs := titles(body)
+	if !strings.Contains(en["Refund on its way"], "Hello "+alice.Name) {
+		t.Errorf("en picker lacks the team's reply filled for alice: %q", en)
+	}
+	if _, ok := en["Other team's reply"]; ok {
+		t.Error("en picker shows another team's reply")
+	}
+	if _, ok := en["退款处理中"]; ok {
+		t.Error("en picker shows a zh-CN reply")
+	}
+	_, zh := agent.get(page + "?lang=zh-CN")
+	zhs, _ := titles(zh)
+	if !strings.Contains(zhs["退款处理中"], alice.Name+"您好") {
+		t.Errorf("zh-CN picker lacks the team's reply filled for alice: %q", zhs)
+	}
+	if _, ok := zhs["Refund on its way"]; ok {
+		t.Error("zh-CN picker shows an en reply")
+	}
+	// Without JS: the picker's GET fills the reply box on the server.
+	_, body = agent.get(page + "?lang=en&canned=" + url.QueryEscape(enIDs["Refund on its way"]))
+	if !strings.Contains(body, `name="body" rows="4" required>Hello `+alice.Name+`, your refund is on its way.</textarea>`) {
+		t.Errorf("?canned= does not prefill the reply")
+	}
+
+	// Without the token nothing is sent or recorded.
+	for _, f := range []string{"/agent/customers/" + alice.ID + "/recovery-code", page + "/refund-followups"} {
+		if res, _ := agent.post(f, url.Values{"conversation": {conv.ID}, "channel": {"sms"}, "note": {"sneaky"},
+			"refund_request_id": {site.Demo.RefundRequest}}, false); res.StatusCode != http.StatusForbidden {
+			t.Errorf("POST %s without the token: %s", f, res.Status)
+		}
+	}
+	if rows, _, _ := site.App.Audit.List(ctx, audit.Query{Actor: agentID, Action: "customer.recovery_code_sent"}); len(rows) != 0 {
+		t.Errorf("a refused recovery code was audited: %+v", rows)
+	}
+
+	// The recovery code: the panel has the form; a channel it does not know is refused with
+	// the explainer; by SMS the code reaches the customer's phone and the audit log has the note.
+	_, body = agent.get(page + "?lang=en")
+	if !strings.Contains(body, `id="recovery-form"`) || !strings.Contains(body, `id="followup-form"`) {
+		t.Fatal("no recovery or follow-up form")
+	}
+	if res, body := agent.post("/agent/customers/"+alice.ID+"/recovery-code", url.Values{"conversation": {conv.ID},
+		"channel": {"fax"}, "note": {"asked on chat"}}, true); res.StatusCode != http.StatusBadRequest || !strings.Contains(body, `class="problem"`) {
+		t.Errorf("recovery code by fax: %s", res.Status)
+	}
+	res, _ := agent.post("/agent/customers/"+alice.ID+"/recovery-code", url.Values{"conversation": {conv.ID},
+		"channel": {"sms"}, "note": {"customer forgot the password, asked on chat"}}, true)
+	if res.StatusCode != http.StatusSeeOther || !strings.Contains(res.Header.Get("Location"), "done=recovery") {
+		t.Fatalf("recovery code: %s %s", res.Status, res.Header.Get("Location"))
+	}
+	if code := site.lastCode(t, alice.Phone); code == "" {
+		t.Error("no recovery code reached the phone")
+	}
+	rows, _, _ := site.App.Audit.List(ctx, audit.Query{Actor: agentID, Action: "customer.recovery_code_sent", Subject: alice.ID})
+	if len(rows) != 1 || rows[0].Reason != "customer forgot the password, asked on chat" {
+		t.Errorf("recovery code audit: %+v", rows)
+	}
+
+	// The refund follow-up: an internal note on the conversation and an audit row.
+	if res, _ := agent.post(page+"/refund-followups", url.Values{"refund_request_id": {"rr_not_hers"}, "note": {"checking"}}, true); res.StatusCode != http.StatusBadRequest {
+		t.Errorf("follow-up of an unknown request: %s", res.Status)
+	}
+	res, _ = agent.post(page+"/refund-followups", url.Values{"refund_request_id": {site.Demo.RefundRequest}, "note": {"asked the merchant by phone"}}, true)
+	if res.StatusCode != http.StatusSeeOther || !strings.Contains(res.Header.Get("Location"), "done=followup") {
+		t.Fatalf("follow-up: %s %s", res.Status, res.Header.Get("Location"))
+	}
+	msgs, _ := site.App.Support.Messages(ctx, conv.ID, "", true, 0)
+	last := msgs[len(msgs)-1]
+	if !last.Internal || !strings.Contains(last.Body, site.Demo.RefundRequest) || !strings.Contains(last.Body, "asked the merchant by phone") {
+		t.Errorf("follow-up note: %+v", last)
+	}
+	rows, _, _ = site.App.Audit.List(ctx, audit.Query{Actor: agentID, Action: "conversation.refund_followup", Subject: alice.ID})
+	if len(rows) != 1 || rows[0].Reason != "asked the merchant by phone" {
+		t.Errorf("follow-up audit: %+v", rows)
+	}
+
+	// The reports page shows the desk's report summary (the JSON API's figures).
+	lead := newConsoleClient(t, site)
+	lead.staffLogin(site.demoAgent(t, "supervisor", conv.Team))
+	_, body = lead.get("/agent/reports?days=7&lang=en")
+	sum, err := site.App.Support.Report(ctx, leadViewer, time.Now().AddDate(0, 0, -7), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf(`id="fig-total">%d<`, sum.Conversations); sum.Conversations == 0 || !strings.Contains(body, want) {
+		t.Errorf("reports page lacks %s", want)
+	}
+	if want := fmt.Sprintf(`id="fig-breaches">%d first responses, %d resolutions<`, sum.SLABreaches.FirstResponse, sum.SLABreaches.Resolution); !strings.Contains(body, want) {
+		t.Errorf("reports page lacks %s", want)
 	}
 }

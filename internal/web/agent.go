@@ -32,6 +32,8 @@ func (s *Site) agentRoutes() []front.Route {
 		{Pattern: "POST /agent/conversations/{id}/status", Page: true, Handler: s.staffIn(s.agentStatus)},
 		{Pattern: "POST /agent/conversations/{id}/assign", Page: true, Handler: s.staffIn(s.agentAssign)},
 		{Pattern: "POST /agent/customers/{user_id}/unlock", Page: true, Handler: s.staffIn(s.agentUnlock)},
+		{Pattern: "POST /agent/customers/{user_id}/recovery-code", Page: true, Handler: s.staffIn(s.agentRecoveryCode)},
+		{Pattern: "POST /agent/conversations/{id}/refund-followups", Page: true, Handler: s.staffIn(s.agentRefundFollowup)},
 		{Pattern: "GET /agent/reports", Page: true, Handler: s.staffIn(s.agentReports)},
 	}
 	return append(rs, s.agentAdminRoutes()...)
@@ -175,7 +177,7 @@ func (s *Site) agentProblem(w http.ResponseWriter, r *http.Request, v *View, d *
 }
 
 // agentNotices are the ?done= values a console page confirms.
-var agentNotices = []string{"presence", "reply", "note", "status", "assign", "unlock", "staff", "team"}
+var agentNotices = []string{"presence", "reply", "note", "status", "assign", "unlock", "recovery", "followup", "staff", "team"}
 
 func agentNotice(v *View) {
 	if d := v.Query.Get("done"); slices.Contains(agentNotices, d) {

@@ -128,6 +128,12 @@ type convPage struct {
 	Last            string // the last message's id, for the stream's ?after=
 	Body            string // a refused reply, shown again
 	Verification    string // a refused unlock's text, shown again
+	// Canned are the canned replies of the conversation's team in the page language, filled
+	// for this conversation; Canned picks one into the reply box (?canned=<id>, without JS).
+	Canned       []support.CannedReply
+	CannedID     string
+	RecoveryNote string // a refused recovery code's note, shown again
+	FollowupNote string // a refused refund follow-up's note, shown again
 }
 
 // conversationPage renders the conversation page with status (0: 200) and err (nil: none)
@@ -178,6 +184,20 @@ func (s *Site) conversationPage(w http.ResponseWriter, r *http.Request, v *View,
 			p.CustomerProblem = &e
 		} else {
 			p.Customer = &cc
+		}
+	}
+	// The picker is a help, not the page: a failure to list leaves it out.
+	canned, cerr2 := s.o.Services.Support.CannedReplies(ctx, d.viewer, support.CannedFilter{Locale: v.Lang.String(),
+		Team: c.Team, ConversationID: c.ID})
+	if cerr2 != nil {
+		s.log.Warn("canned replies", "conversation", c.ID, "err", cerr2)
+	}
+	p.Canned = canned
+	if pick := r.URL.Query().Get("canned"); pick != "" && r.Method == http.MethodGet {
+		for _, cr := range canned {
+			if cr.ID == pick {
+				p.CannedID, p.Body = cr.ID, cr.Filled
+			}
 		}
 	}
 	if keep != nil {
@@ -258,4 +278,39 @@ func (s *Site) agentUnlock(w http.ResponseWriter, r *http.Request, v *View, d *D
 		return
 	}
 	http.Redirect(w, r, convURL(conv)+"?done=unlock#customer", http.StatusSeeOther)
+}
+
+// agentRecoveryCode sends the customer a recovery code to their verified phone (sms) or
+// email, as their own "forgot password" does; package support audits it with the note.
+func (s *Site) agentRecoveryCode(w http.ResponseWriter, r *http.Request, v *View, d *Desk) {
+	conv := r.PostFormValue("conversation")
+	note := r.PostFormValue("note")
+	err := s.o.Services.Support.SendRecoveryCode(r.Context(), d.viewer, r.PathValue("user_id"), r.PostFormValue("channel"), note)
+	if err != nil {
+		if conv == "" {
+			v.Data = inboxPage{Desk: d}
+			s.fail(w, r, "agent_inbox", v, err)
+			return
+		}
+		s.conversationPage(w, r, v, d, 0, err, func(p *convPage) { p.RecoveryNote = note })
+		return
+	}
+	if conv == "" {
+		http.Redirect(w, r, "/agent?done=recovery", http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, convURL(conv)+"?done=recovery#customer", http.StatusSeeOther)
+}
+
+// agentRefundFollowup records the follow-up of one of the customer's refund requests on
+// the conversation (an internal note, tags, an audit row: package support).
+func (s *Site) agentRefundFollowup(w http.ResponseWriter, r *http.Request, v *View, d *Desk) {
+	id := r.PathValue("id")
+	note := r.PostFormValue("note")
+	f, err := s.o.Services.Support.FollowUpRefund(r.Context(), d.viewer, id, r.PostFormValue("refund_request_id"), note)
+	if err != nil {
+		s.conversationPage(w, r, v, d, 0, err, func(p *convPage) { p.FollowupNote = note })
+		return
+	}
+	http.Redirect(w, r, convURL(id)+"?done=followup#"+url.PathEscape(f.MessageID), http.StatusSeeOther)
 }

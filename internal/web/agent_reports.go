@@ -16,7 +16,7 @@ type reportsPage struct {
 	*Desk
 	Days    int
 	Periods []int
-	Stats   support.ConsoleStats
+	Stats   support.Summary
 	Charts  []chart
 	// Durations, in the page's words.
 	FirstResponse, Resolution, QueueWait [2]string // p50, p90
@@ -82,6 +82,25 @@ func duration(v *View, d time.Duration) string {
 	return v.T("agent.dur.s", s)
 }
 
+// spread words a report's p50 and p90 ("—" when nothing was measured).
+func spread(v *View, p support.Percentiles) [2]string {
+	out := [2]string{"—", "—"}
+	if p.P50 != nil && p.P90 != nil {
+		out[0], out[1] = duration(v, time.Duration(*p.P50)*time.Second), duration(v, time.Duration(*p.P90)*time.Second)
+	}
+	return out
+}
+
+// secondsOf is a percentile's value for a bar (0 when nothing was measured).
+func secondsOf(p *int64) float64 {
+	if p == nil {
+		return 0
+	}
+	return float64(*p)
+}
+
+// agentReports shows the desk's report summary (support.Report, the figures of GET
+// /api/v1/agent/reports/summary) over the chosen period, with charts.
 func (s *Site) agentReports(w http.ResponseWriter, r *http.Request, v *View, d *Desk) {
 	p := &reportsPage{Desk: d, Days: 30, Periods: []int{1, 7, 30, 90}}
 	if n, err := strconv.Atoi(r.URL.Query().Get("days")); err == nil && slices.Contains(p.Periods, n) {
@@ -89,7 +108,7 @@ func (s *Site) agentReports(w http.ResponseWriter, r *http.Request, v *View, d *
 	}
 	v.Data = p
 	to := time.Now()
-	st, err := s.o.Services.Support.ConsoleStats(r.Context(), d.viewer, to.AddDate(0, 0, -p.Days), to)
+	st, err := s.o.Services.Support.Report(r.Context(), d.viewer, to.AddDate(0, 0, -p.Days), to)
 	if err != nil {
 		s.fail(w, r, "agent_reports", v, err)
 		return
@@ -97,39 +116,39 @@ func (s *Site) agentReports(w http.ResponseWriter, r *http.Request, v *View, d *
 	p.Stats = st
 	var labels, shown []string
 	var values []float64
-	for _, c := range st.ByChannel {
-		labels, shown, values = append(labels, v.T("agent.channel."+c.Label)), append(shown, strconv.Itoa(c.N)), append(values, float64(c.N))
+	for _, c := range support.Channels {
+		n := st.ByChannel[c]
+		labels, shown, values = append(labels, v.T("agent.channel."+c)), append(shown, strconv.Itoa(n)), append(values, float64(n))
 	}
 	p.Charts = append(p.Charts, newChart("by-channel", v.T("agent.reports.by_channel"), labels, shown, values))
 	labels, shown, values = nil, nil, nil
-	for _, c := range st.ByTopic {
-		labels, shown, values = append(labels, v.T("agent.topic."+c.Label)), append(shown, strconv.Itoa(c.N)), append(values, float64(c.N))
+	for _, t := range support.Topics {
+		n := st.ByTopic[t]
+		labels, shown, values = append(labels, v.T("agent.topic."+t)), append(shown, strconv.Itoa(n)), append(values, float64(n))
 	}
 	p.Charts = append(p.Charts, newChart("by-topic", v.T("agent.reports.by_topic"), labels, shown, values))
 	labels, shown, values = nil, nil, nil
 	for _, t := range []struct {
 		key string
-		sp  support.StatSpread
+		pc  support.Percentiles
 		out *[2]string
 	}{{"agent.reports.first_response", st.FirstResponse, &p.FirstResponse}, {"agent.reports.queue_wait", st.QueueWait, &p.QueueWait},
 		{"agent.reports.resolution", st.Resolution, &p.Resolution}} {
-		t.out[0], t.out[1] = "—", "—"
-		if t.sp.N > 0 {
-			t.out[0], t.out[1] = duration(v, t.sp.P50), duration(v, t.sp.P90)
-		}
+		*t.out = spread(v, t.pc)
 		labels = append(labels, v.T(t.key)+" p50", v.T(t.key)+" p90")
 		shown = append(shown, t.out[0], t.out[1])
-		values = append(values, t.sp.P50.Seconds(), t.sp.P90.Seconds())
+		values = append(values, secondsOf(t.pc.P50), secondsOf(t.pc.P90))
 	}
 	p.Charts = append(p.Charts, newChart("times", v.T("agent.reports.times"), labels, shown, values))
 	labels, shown, values = nil, nil, nil
-	for i, n := range st.Scores {
-		labels, shown, values = append(labels, v.N("agent.reports.stars", i+1)), append(shown, strconv.Itoa(n)), append(values, float64(n))
+	for i := 1; i <= 5; i++ {
+		n := st.CSAT.Distribution[strconv.Itoa(i)]
+		labels, shown, values = append(labels, v.N("agent.reports.stars", i)), append(shown, strconv.Itoa(n)), append(values, float64(n))
 	}
 	p.Charts = append(p.Charts, newChart("csat", v.T("agent.reports.csat"), labels, shown, values))
-	if st.Ratings > 0 {
-		p.SatisfiedPct = st.Satisfied * 100 / st.Ratings
-		p.MeanScore = fmt.Sprintf("%.1f", st.MeanScore)
+	if st.CSAT.Count > 0 && st.CSAT.Average != nil {
+		p.SatisfiedPct = (st.CSAT.Distribution["4"] + st.CSAT.Distribution["5"]) * 100 / st.CSAT.Count
+		p.MeanScore = fmt.Sprintf("%.1f", *st.CSAT.Average)
 	}
 	s.render(w, r, 0, "agent_reports", v)
 }

@@ -3,6 +3,22 @@
 // messages, typing, assignments and status changes appear without a reload; the socket
 // reconnects with a growing delay, and on reconnect the conversation page reads the messages
 // it missed from the page itself (the server renders them), so none is lost or shown twice.
+// The canned-reply picker: choosing a reply puts its text (filled for this conversation by
+// the server) into the reply box at once; without JS its "Put into the reply" button loads
+// the page with ?canned=<id>, which the server prefills.
+(function () {
+  "use strict";
+  var pick = document.getElementById("canned");
+  var body = document.getElementById("body");
+  if (!pick || !body) return;
+  pick.addEventListener("change", function () {
+    var o = pick.options[pick.selectedIndex];
+    if (!o || !o.value) return;
+    body.value = o.getAttribute("data-body") || "";
+    body.focus();
+  });
+})();
+
 (function () {
   "use strict";
   var thread = document.getElementById("thread");
