@@ -7,18 +7,13 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/dompet/dompet/internal/app"
 	"github.com/dompet/dompet/internal/config"
-	"github.com/dompet/dompet/internal/db/dbtest"
-	"github.com/dompet/dompet/internal/identity"
-	"github.com/dompet/dompet/internal/notify"
 	"github.com/dompet/dompet/internal/staff"
 	"github.com/dompet/dompet/internal/support"
 	"github.com/dompet/dompet/internal/wallet"
@@ -27,30 +22,7 @@ import (
 // newChatSite is `serve --demo` on a test server, for page tests without a browser.
 func newChatSite(t *testing.T, setCfg func(*config.Config)) *browserSite {
 	t.Helper()
-	cfg := config.Default()
-	cfg.Demo = true
-	if setCfg != nil {
-		setCfg(&cfg)
-	}
-	ctx := context.Background()
-	a, err := app.New(ctx, cfg, nil, app.Options{DB: dbtest.Open(t), Notify: notify.NewRecorder(nil, 64),
-		Identity: identity.Options{Argon2: identity.Argon2Params{Time: 1, MemoryKiB: 64, Threads: 1}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = a.Close() })
-	sum, err := seedDemo(ctx, a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	logins := sum.Logins
-	h, err := handler(cfg, nil, a, &logins)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	return &browserSite{URL: srv.URL, App: a, Demo: sum}
+	return newDemoSiteConfig(t, setCfg)
 }
 
 // chatClient is a browser without JavaScript: a cookie jar, no redirects followed.

@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -16,12 +15,8 @@ import (
 
 	"github.com/pquerna/otp/totp"
 
-	"github.com/dompet/dompet/internal/app"
 	"github.com/dompet/dompet/internal/config"
-	"github.com/dompet/dompet/internal/db/dbtest"
 	"github.com/dompet/dompet/internal/helpcenter"
-	"github.com/dompet/dompet/internal/identity"
-	"github.com/dompet/dompet/internal/notify"
 	"github.com/dompet/dompet/internal/wallet"
 )
 
@@ -29,30 +24,7 @@ import (
 // outgoing limit on basic IDR accounts small enough (IDR 30,000) that a payment can pass it.
 func helpSite(t *testing.T) *browserSite {
 	t.Helper()
-	cfg := config.Default()
-	cfg.Demo = true
-	lots := config.Rate{N: 1_000_000, Per: time.Minute}
-	cfg.RateRegisterPerIP, cfg.RateLoginPerIP, cfg.RateRecoveryPerIP, cfg.RateVerifyPerIP = lots, lots, lots, lots
-	cfg.LimitsFile = smallDailyLimit(t)
-	ctx := context.Background()
-	a, err := app.New(ctx, cfg, nil, app.Options{DB: dbtest.Open(t), Background: true, Notify: notify.NewRecorder(nil, 64),
-		Identity: identity.Options{Argon2: identity.Argon2Params{Time: 1, MemoryKiB: 64, Threads: 1}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = a.Close() })
-	sum, err := seedDemo(ctx, a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	logins := sum.Logins
-	h, err := handler(cfg, nil, a, &logins)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	return &browserSite{URL: srv.URL, App: a, Demo: sum}
+	return newDemoSiteConfig(t, func(cfg *config.Config) { cfg.LimitsFile = smallDailyLimit(t) })
 }
 
 // smallDailyLimit writes a limits file: basic IDR accounts may send IDR 30,000 a day (the demo spends 18,000).
