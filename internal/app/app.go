@@ -72,9 +72,10 @@ type App struct {
 	Help *helpcenter.Service
 	// Mailbox is the support desk's email channel (nil without DOMPET_SUPPORT_EMAIL); its
 	// outgoing mail goes through the outbox (topic mailbox.Topic), its listener runs with
-	// ServeSMTP.
+	// ServeSMTP. With DOMPET_IMAP_URL, its IMAP poller runs among the background loops.
 	Mailbox *mailbox.Mailbox
 
+	imap         *mailbox.Poller // nil without DOMPET_IMAP_URL
 	notifyQueue  *notify.Queue
 	outboxSender notify.Sender // the providers, without the queue: the outbox learns each outcome
 
@@ -231,12 +232,19 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*
 		a.close()
 		return nil, err
 	}
+	if a.imap, err = a.newPoller(cfg); err != nil {
+		a.close()
+		return nil, err
+	}
 	if o.Background {
 		bctx, cancel := context.WithCancel(context.Background())
 		a.cancel = cancel
 		a.wg.Add(2)
 		go func() { defer a.wg.Done(); a.Wallet.RunSettler(bctx) }()
 		go func() { defer a.wg.Done(); a.Outbox.Run(bctx) }() // returns once its handlers are done
+		if a.imap != nil {
+			a.wg.Go(func() { a.imap.Run(bctx) })
+		}
 	}
 	return a, nil
 }

@@ -37,6 +37,8 @@ type Config struct {
 	SMTPMaxSessions     int           // inbound SMTP sessions at once; more are told 421
 	SMTPTimeout         time.Duration // per inbound SMTP read or write
 	SupportAckRate      Rate          // acknowledgements of new support mail per sender
+	IMAPURL             string        // imap(s)://user:pass@host/mailbox polled for support mail; "" disables
+	IMAPInterval        time.Duration // between IMAP polls
 	SMSWebhook          string        // URL receiving POST {"to","text"} per SMS; "" logs only
 	WebhookAllowPrivate bool          // let merchant webhooks reach loopback and private addresses (development)
 	NATSURL             string        // NATS for multi-process fan-out; "" keeps events in process
@@ -111,6 +113,10 @@ var settings = []setting{
 		set: func(c *Config, v string) (err error) { c.SMTPTimeout, err = positiveDuration(v); return err }},
 	{flag: "support-ack-rate", env: "DOMPET_SUPPORT_ACK_RATE", def: "3/1h", usage: "acknowledgements of new support mail one sender gets: N/DURATION",
 		set: func(c *Config, v string) (err error) { c.SupportAckRate, err = rateOf(v); return err }},
+	{flag: "imap-url", env: "DOMPET_IMAP_URL", usage: "imaps://user:password@host[:993]/MAILBOX (or imap://, STARTTLS required but on loopback) polled for support mail, beside the SMTP listener; empty disables",
+		set: func(c *Config, v string) error { c.IMAPURL = v; return imapURL(v) }},
+	{flag: "imap-interval", env: "DOMPET_IMAP_INTERVAL", def: "1m", usage: "time between two polls of DOMPET_IMAP_URL",
+		set: func(c *Config, v string) (err error) { c.IMAPInterval, err = positiveDuration(v); return err }},
 	{flag: "default-country", env: "DOMPET_DEFAULT_COUNTRY", def: "ID", usage: "country (ISO 3166 alpha-2) whose local phone numbers are accepted: 0812… becomes +62812…",
 		set: func(c *Config, v string) error { c.DefaultCountry = strings.ToUpper(v); return country(v) }},
 	{flag: "sms-webhook", env: "DOMPET_SMS_WEBHOOK", usage: "URL that receives POST {\"to\",\"text\"} for each SMS; empty logs only",
@@ -203,7 +209,7 @@ func Bind(fs *flag.FlagSet, env LookupEnv) func() (Config, error) {
 				v, from = flags[i].v, "--"+s.flag
 			}
 			if err := s.set(&c, v); err != nil {
-				errs = append(errs, fmt.Errorf("%s=%q: %w", from, v, err))
+				errs = append(errs, fmt.Errorf("%s=%q: %w", from, redact(v), err)) // no URL password in the message
 			}
 		}
 		if err := errors.Join(errs...); err != nil {
@@ -274,6 +280,8 @@ func (c Config) LogValue() slog.Value {
 		slog.Int("smtp_max_sessions", c.SMTPMaxSessions),
 		slog.String("smtp_timeout", c.SMTPTimeout.String()),
 		slog.String("support_ack_rate", c.SupportAckRate.String()),
+		slog.String("imap_url", redact(c.IMAPURL)),
+		slog.String("imap_interval", c.IMAPInterval.String()),
 		slog.String("sms_webhook", redact(c.SMSWebhook)),
 		slog.Bool("webhook_allow_private", c.WebhookAllowPrivate),
 		slog.String("nats_url", redact(c.NATSURL)),
@@ -413,6 +421,17 @@ func email(v string) error {
 	a, err := mail.ParseAddress(v)
 	if err != nil || a.Address != v {
 		return errors.New("want a bare e-mail address such as support@example.com")
+	}
+	return nil
+}
+
+// imapURL accepts an imap:// or imaps:// URL naming a user (the mailbox is its path).
+func imapURL(v string) error {
+	if err := urlOf(v, "imaps", "imap"); err != nil || v == "" {
+		return err
+	}
+	if u, _ := url.Parse(v); u.User == nil || u.User.Username() == "" {
+		return errors.New("want imaps://user:password@host/MAILBOX")
 	}
 	return nil
 }
