@@ -159,7 +159,11 @@ func (p *Poller) Poll(ctx context.Context) (PollResult, error) {
 		}
 		return res, fmt.Errorf("imap login: %w", err)
 	}
-	defer func() { _ = c.Logout().Wait() }()
+	defer func() {
+		if ctx.Err() == nil {
+			_ = c.Logout().Wait()
+		}
+	}()
 	if _, err := c.Select(p.mailbox, nil).Wait(); err != nil {
 		return res, fmt.Errorf("imap select %q: %w", p.mailbox, err)
 	}
@@ -203,6 +207,9 @@ func (p *Poller) one(ctx context.Context, c *imapclient.Client, uid imap.UID, si
 		res.Refused++
 		return p.refuse(c, uid, fmt.Sprintf("too big: more than %d bytes, though announced as %d", p.m.o.MaxBytes, size))
 	}
+	if errors.Is(err, errGone) {
+		return nil // expunged since the search: nothing to store or flag
+	}
 	if err != nil {
 		return err
 	}
@@ -243,7 +250,10 @@ func (p *Poller) sizes(c *imapclient.Client, uids []imap.UID) (map[imap.UID]int6
 	return sizes, nil
 }
 
-var errTooBig = errors.New("mail too big")
+var (
+	errTooBig = errors.New("mail too big")
+	errGone   = errors.New("mail gone")
+)
 
 // body fetches the whole mail uid with BODY.PEEK[], which leaves it unseen, reading at most
 // the size limit (a server may announce a size smaller than it sends).
@@ -273,7 +283,7 @@ func (p *Poller) body(c *imapclient.Client, uid imap.UID) ([]byte, error) {
 	case tooBig:
 		return nil, errTooBig
 	case !found:
-		return nil, fmt.Errorf("imap fetch uid %d: no body in the answer", uid)
+		return nil, errGone
 	}
 	return raw, nil
 }

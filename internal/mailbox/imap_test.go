@@ -34,18 +34,31 @@ const (
 )
 
 // imapRig is a real IMAP server (go-imap's imapserver on its in-memory backend) listening on
-// loopback, with one user and an INBOX, counting the bytes it sends.
+// loopback, with one user and an INBOX, counting the bytes it sends. Its mode is "plain",
+// "tls" (implicit) or "starttls" (offered).
 type imapRig struct {
-	t    testing.TB
-	user *imapmemserver.User
-	addr string
-	sent atomic.Int64
-	pool *x509.CertPool // with TLS: trusts the server's certificate
+	t        testing.TB
+	user     *imapmemserver.User
+	addr     string
+	sent     atomic.Int64
+	mu       sync.Mutex
+	in       bytes.Buffer   // what clients sent, as it came (TLS still on)
+	pool     *x509.CertPool // with TLS: trusts the server's certificate
+	starttls *tls.Config
 }
 
-func newIMAPServer(t testing.TB, implicitTLS bool) *imapRig {
+func newIMAPServer(t testing.TB, mode string) *imapRig {
 	t.Helper()
 	s := &imapRig{t: t, user: imapmemserver.NewUser(imapUser, imapPass)}
+	var cert tls.Certificate
+	if mode != "plain" {
+		cert, s.pool = selfSignedCert(t)
+	}
+	var starttls *tls.Config
+	if mode == "starttls" {
+		starttls = &tls.Config{Certificates: []tls.Certificate{cert}}
+		s.starttls = starttls
+	}
 	if err := s.user.Create("INBOX", nil); err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +69,8 @@ func newIMAPServer(t testing.TB, implicitTLS bool) *imapRig {
 			return mem.NewSession(), nil, nil
 		},
 		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}},
-		InsecureAuth: true, // plain IMAP on loopback, as the poller allows
+		InsecureAuth: mode == "plain", // plain IMAP on loopback, as the poller allows
+		TLSConfig:    starttls,
 		Logger:       discardLogger{},
 	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -64,10 +78,8 @@ func newIMAPServer(t testing.TB, implicitTLS bool) *imapRig {
 		t.Fatal(err)
 	}
 	s.addr = ln.Addr().String()
-	ln = &countingListener{Listener: ln, n: &s.sent}
-	if implicitTLS {
-		cert, pool := selfSignedCert(t)
-		s.pool = pool
+	ln = &countingListener{Listener: ln, s: s}
+	if mode == "tls" {
 		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}})
 	}
 	var wg sync.WaitGroup
@@ -79,7 +91,7 @@ func newIMAPServer(t testing.TB, implicitTLS bool) *imapRig {
 // url is the DOMPET_IMAP_URL of the rig's INBOX with password pass.
 func (s *imapRig) url(pass string) string {
 	scheme := "imap"
-	if s.pool != nil {
+	if s.pool != nil && s.starttls == nil {
 		scheme = "imaps"
 	}
 	u := url.URL{Scheme: scheme, User: url.UserPassword(imapUser, pass), Host: s.addr, Path: "/INBOX"}
@@ -100,9 +112,12 @@ func (s *imapRig) flags() map[imap.UID][]imap.Flag {
 	s.t.Helper()
 	var c *imapclient.Client
 	var err error
-	if s.pool != nil {
+	switch {
+	case s.starttls != nil:
+		c, err = imapclient.DialStartTLS(s.addr, &imapclient.Options{TLSConfig: &tls.Config{RootCAs: s.pool}})
+	case s.pool != nil:
 		c, err = imapclient.DialTLS(s.addr, &imapclient.Options{TLSConfig: &tls.Config{RootCAs: s.pool}})
-	} else {
+	default:
 		c, err = imapclient.DialInsecure(s.addr, nil)
 	}
 	if err != nil {
@@ -144,7 +159,7 @@ func (discardLogger) Printf(string, ...any) {}
 
 type countingListener struct {
 	net.Listener
-	n *atomic.Int64
+	s *imapRig
 }
 
 func (l *countingListener) Accept() (net.Conn, error) {
@@ -152,18 +167,34 @@ func (l *countingListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &countingConn{Conn: c, n: l.n}, nil
+	return &countingConn{Conn: c, s: l.s}, nil
 }
 
+// countingConn counts what the server writes and keeps what it reads (before any TLS).
 type countingConn struct {
 	net.Conn
-	n *atomic.Int64
+	s *imapRig
 }
 
 func (c *countingConn) Write(b []byte) (int, error) {
 	n, err := c.Conn.Write(b)
-	c.n.Add(int64(n))
+	c.s.sent.Add(int64(n))
 	return n, err
+}
+
+func (c *countingConn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	c.s.mu.Lock()
+	c.s.in.Write(b[:n])
+	c.s.mu.Unlock()
+	return n, err
+}
+
+// heard reports whether a client sent s in clear.
+func (s *imapRig) heard(x string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return bytes.Contains(s.in.Bytes(), []byte(x))
 }
 
 func selfSignedCert(t testing.TB) (tls.Certificate, *x509.CertPool) {
@@ -243,7 +274,7 @@ Content-Transfer-Encoding: base64
 // one and a mail without a header are refused and flagged; a second poll finds nothing.
 func TestIMAPConversation(t *testing.T) {
 	r := newRig(t, nil)
-	s := newIMAPServer(t, false)
+	s := newIMAPServer(t, "plain")
 	p := r.poller(s, imapPass)
 
 	s.deliver(chineseMail(t, "m1@example.cn"))
@@ -315,7 +346,7 @@ func TestIMAPCrashBeforeSeen(t *testing.T) {
 	for _, mid := range []string{"crash@example.cn", ""} {
 		t.Run("message-id "+mid, func(t *testing.T) {
 			r := newRig(t, nil)
-			s := newIMAPServer(t, false)
+			s := newIMAPServer(t, "plain")
 			p := r.poller(s, imapPass)
 			raw := chineseMail(t, mid)
 			if mid == "" {
@@ -346,7 +377,7 @@ func TestIMAPCrashBeforeSeen(t *testing.T) {
 // flagged; the small mail after it is still stored.
 func TestIMAPTooBig(t *testing.T) {
 	r := newRig(t, nil)
-	s := newIMAPServer(t, false)
+	s := newIMAPServer(t, "plain")
 	p := r.poller(s, imapPass)
 	big := "From: li.ming@example.cn\nTo: help@dompet.test\nSubject: huge\nMessage-ID: <big@example.cn>\n\n" +
 		strings.Repeat(strings.Repeat("x", 998)+"\n", 30<<10)
@@ -368,7 +399,7 @@ func TestIMAPTooBig(t *testing.T) {
 // leaves the mail unseen for the next poll, which stores it.
 func TestIMAPFailures(t *testing.T) {
 	r := newRig(t, nil)
-	s := newIMAPServer(t, false)
+	s := newIMAPServer(t, "plain")
 	s.deliver(chineseMail(t, "m1@example.cn"))
 
 	_, err := r.poller(s, "wrong").Poll(context.Background())
@@ -399,7 +430,7 @@ func TestIMAPFailures(t *testing.T) {
 func TestIMAPRun(t *testing.T) {
 	logs := &recorder{ch: make(chan string, 100)}
 	r := newRig(t, func(o *Options) { o.Log = slog.New(logs) })
-	s := newIMAPServer(t, true)
+	s := newIMAPServer(t, "tls")
 	s.deliver(chineseMail(t, "m1@example.cn"))
 	run := func(p *Poller) (stop func()) {
 		ctx, cancel := context.WithCancel(context.Background())
@@ -454,6 +485,33 @@ func (h *recorder) await(t testing.TB, msg string) {
 		case <-deadline:
 			t.Fatalf("no log %q", msg)
 		}
+	}
+}
+
+// TestIMAPStartTLS: off loopback, imap:// upgrades with STARTTLS, and a server that does not
+// offer it is never sent the password. (The rigs are on loopback: the poller is told it is
+// not, as it would be for a remote host.)
+func TestIMAPStartTLS(t *testing.T) {
+	r := newRig(t, nil)
+	s := newIMAPServer(t, "starttls")
+	s.deliver(chineseMail(t, "m1@example.cn"))
+	p := r.poller(s, imapPass)
+	p.plain = false
+	mustPoll(t, p, PollResult{Unseen: 1, Stored: 1})
+	s.wantFlags(1, true, false)
+
+	clear := newIMAPServer(t, "plain")
+	clear.deliver(chineseMail(t, "m2@example.cn"))
+	p = r.poller(clear, imapPass)
+	p.plain = false
+	if _, err := p.Poll(context.Background()); err == nil || !strings.Contains(err.Error(), "starttls") {
+		t.Fatalf("poll of a server without STARTTLS: %v", err)
+	}
+	if r.desk.messages() != 1 || clear.heard(imapUser) {
+		t.Fatalf("a server without STARTTLS was used: %d messages stored, login sent %v", r.desk.messages(), clear.heard(imapUser))
+	}
+	if s.heard(imapUser) || !clear.heard("STARTTLS") {
+		t.Fatal("the login crossed in clear, or STARTTLS was never asked")
 	}
 }
 
