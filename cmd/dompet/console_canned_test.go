@@ -78,6 +78,9 @@ func TestConsoleCanned(t *testing.T) {
 	if res.StatusCode != http.StatusOK || !strings.Contains(body, `method="post" action="/agent/canned"`) || !strings.Contains(body, `href="/agent/canned" aria-current="page"`) {
 		t.Fatalf("supervisor's canned replies: %s %s", res.Status, body)
 	}
+	for _, problem := range a11yProblems(body) {
+		t.Errorf("supervisor's page: %s", problem)
+	}
 	before := len(stored())
 	zhID := created(url.Values{"title": {"退款进度"}, "locale": {"zh-CN"}, "team": {conv.Team}, "topic": {"refund"},
 		"body": {"{{customer_name}}您好，您的退款已在处理中。"}})
@@ -189,5 +192,8 @@ func TestConsoleCanned(t *testing.T) {
 	_, body = agent.get("/agent/canned?lang=zh-CN")
 	if !strings.Contains(body, "<h1>快捷回复</h1>") || !strings.Contains(body, "所有团队") {
 		t.Error("the zh-CN page")
+	}
+	for _, problem := range a11yProblems(body) {
+		t.Errorf("agent's zh-CN page: %s", problem)
 	}
 }
