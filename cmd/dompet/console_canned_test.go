@@ -116,6 +116,14 @@ func TestConsoleCanned(t *testing.T) {
 		t.Errorf("changing a reply that does not exist: %s", res.Status)
 	}
 
+	res, body = lead.post("/agent/canned/"+enID, url.Values{"title": {"draft of a change"}, "locale": {"fr"}, "body": {"x"}}, true)
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, `<details open>`) || !strings.Contains(body, `id="title-`+enID+`" name="title" value="draft of a change"`) {
+		t.Errorf("a change to an unknown language: %s", res.Status)
+	}
+	if c, _ := site.App.Support.CannedReply(ctx, enID); c.Locale != "en" || c.Title != "<script>alert(1)</script> Refund update" {
+		t.Errorf("a refused change touched the reply: %+v", c)
+	}
+
 	// The change and the deletion.
 	res, _ = lead.post("/agent/canned/"+enID, url.Values{"title": {"<script>alert(2)</script> Refund sent"}, "locale": {"en"},
 		"team": {conv.Team}, "topic": {"refund"}, "body": {"Hello {{customer_name}}, your refund {{ref}} was sent."}}, true)
