@@ -41,6 +41,14 @@ func TestConsoleHelpEditor(t *testing.T) {
 	zh := newHelpClient(t, site.URL, "zh-CN")
 	en := newHelpClient(t, site.URL, "en")
 
+	// Nobody signed in is sent to the staff login.
+	anon := newConsoleClient(t, site)
+	for _, path := range []string{"/agent/help", editor, "/agent/help/new"} {
+		if res, _ := anon.get(path); res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/agent/login?next=") {
+			t.Errorf("anonymous %s: %s %s", path, res.Status, res.Header.Get("Location"))
+		}
+	}
+
 	lead := newConsoleClient(t, site)
 	lead.staffLogin(site.demoAgent(t, "supervisor", "general"))
 	res, body := lead.get("/agent/help?locale=zh-CN&q=" + url.QueryEscape("锁定"))
@@ -61,6 +69,9 @@ func TestConsoleHelpEditor(t *testing.T) {
 	// domain's words and changes nothing.
 	agent := newConsoleClient(t, site)
 	agent.staffLogin(site.demoAgent(t, "agent", "general"))
+	if _, body := agent.get("/agent"); !strings.Contains(body, `href="/agent/help"`) {
+		t.Error("the console's nav has no link to the help articles")
+	}
 	if res, body := agent.get(editor); res.StatusCode != http.StatusOK || !strings.Contains(body, `id="save-button" disabled`) ||
 		strings.Contains(body, `id="unpublish-form"`) || !strings.Contains(body, `id="read-only"`) {
 		t.Errorf("an agent's editor: %s", res.Status)
