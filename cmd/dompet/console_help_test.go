@@ -115,7 +115,7 @@ func TestConsoleHelpEditor(t *testing.T) {
 		strings.Contains(body, "<img") || !strings.Contains(preview, "<h2>新的说明</h2>") {
 		t.Errorf("the preview: %s", preview)
 	}
-	if !strings.Contains(body, `id="published"`) || !strings.Contains(body, "Draft saved.") {
+	if !strings.Contains(body, `id="published"`) || !strings.Contains(body, "Draft saved.") || !strings.Contains(body, " · "+site.demoAgent(t, "supervisor", "general").Name+"</dd>") {
 		t.Error("the editor shows neither the published text nor the notice")
 	}
 	if page := zh.get("/help/" + slug); strings.Contains(page, "紫晶盾牌") || !strings.Contains(page, before.Title) {

@@ -90,6 +90,7 @@ type helpEditPage struct {
 	Form       helpForm
 	Preview    *helpArticleData // the form's text as /help/{slug} shows it
 	Published  *helpArticleData // the text readers see while a draft is pending
+	ChangedBy  string           // the name of the staff member of the last change ("" for a shipped text)
 	Locales    []string
 	Categories []helpcenter.Category
 	CanWrite   bool
@@ -114,6 +115,12 @@ func (s *Site) helpEditData(r *http.Request, v *View, d *Desk, a helpcenter.Admi
 		}
 		p.Preview = &helpArticleData{Article: helpcenter.Article{Slug: f.Slug, Locale: locale, Category: f.Category,
 			Title: strings.TrimSpace(f.Title), Tags: splitTags(f.Tags)}, Body: template.HTML(helpcenter.RenderHTML(f.Body))}
+	}
+	if a.UpdatedBy != "" {
+		p.ChangedBy = a.UpdatedBy // a member since removed keeps their id
+		if m, err := s.o.Services.Staff.Member(r.Context(), a.UpdatedBy); err == nil {
+			p.ChangedBy = m.Name
+		}
 	}
 	if a.Draft != nil && a.Status == helpcenter.StatusPublished {
 		p.Published = &helpArticleData{Article: helpcenter.Article{Slug: a.Slug, Locale: a.Locale, Title: a.Title},
