@@ -462,5 +462,21 @@ func TestPagesPayNamesTheMerchant(t *testing.T) {
 		if i := strings.Index(hist, `id="tx-`+id+`"`); i < 0 || !strings.Contains(hist[i:min(len(hist), i+400)], html.EscapeString(shop.Name)) {
 			t.Errorf("%s: the history does not name the merchant: %s", tc.lang, hist)
 		}
+		// The refund requests say which merchant each is with.
+		rs, err := site.App.Wallet.RefundRequests(context.Background(), alice.ID, wallet.Filter{Limit: 50})
+		if err != nil || len(rs.Items) == 0 {
+			t.Fatalf("no demo refund request: %v", err)
+		}
+		names := map[string]string{}
+		for _, m := range site.Demo.Merchants {
+			names[m.ID] = m.Name
+		}
+		_, page, _ := p.get("/app/refunds")
+		for _, rr := range rs.Items {
+			i := strings.Index(page, `id="rr-`+rr.ID+`"`)
+			if i < 0 || names[rr.MerchantID] == "" || !strings.Contains(page[i:min(len(page), i+300)], `<span class="merchant">`+html.EscapeString(names[rr.MerchantID])+`</span>`) {
+				t.Errorf("%s: refund request %s does not name its merchant %q: %s", tc.lang, rr.ID, names[rr.MerchantID], page)
+			}
+		}
 	}
 }
