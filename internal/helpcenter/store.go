@@ -1,10 +1,13 @@
 package helpcenter
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/dompet/dompet/internal/db"
@@ -121,8 +124,14 @@ func (s *Service) votes(ctx context.Context) (map[string]Votes, error) { return 
 // addViews adds counted views to their days, in one transaction, and deletes the days before
 // keepFrom.
 func (s *Service) addViews(ctx context.Context, batch map[viewKey]int64, keepFrom int64) error {
+	// In key order: two processes flushing at once lock the rows in the same order, so they
+	// wait for each other instead of deadlocking (PostgreSQL).
+	keys := slices.SortedFunc(maps.Keys(batch), func(a, b viewKey) int {
+		return cmp.Or(cmp.Compare(a.locale, b.locale), cmp.Compare(a.day, b.day), cmp.Compare(a.slug, b.slug))
+	})
 	err := s.db.WithTx(ctx, func(ctx context.Context, tx *db.Tx) error {
-		for k, n := range batch {
+		for _, k := range keys {
+			n := batch[k]
 			if _, err := tx.Exec(ctx, `INSERT INTO help_views (slug, locale, day, views) VALUES (?, ?, ?, ?)
 				ON CONFLICT (locale, day, slug) DO UPDATE SET views = help_views.views + excluded.views`,
 				k.slug, k.locale, k.day, n); err != nil {

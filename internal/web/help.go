@@ -97,7 +97,9 @@ func (s *Site) helpArticle(w http.ResponseWriter, r *http.Request, v *View) {
 		s.notFound(w, r, v, err)
 		return
 	}
-	s.o.Services.Help.Viewed(a.Slug, a.Locale)
+	if v.Query.Get("voted") != "1" { // the page after a vote is the same reading
+		s.o.Services.Help.Viewed(a.Slug, a.Locale)
+	}
 	v.Data = helpArticleData{Article: a, Body: template.HTML(a.HTML), Voted: r.URL.Query().Get("voted") == "1"}
 	if v.Query.Get("voted") == "1" {
 		v.Notice = v.T("help.vote.thanks")
