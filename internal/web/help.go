@@ -78,8 +78,8 @@ func (s *Site) helpIndex(w http.ResponseWriter, r *http.Request, v *View) {
 		}
 	}
 	if d.Popular, err = hc.Popular(ctx, loc, popularOnHelp); err != nil {
-		s.fail(w, r, "error", v, err)
-		return
+		// The list helps, the page works without it.
+		s.log.Warn("help page: popular articles", "request_id", front.RequestID(r), "err", err)
 	}
 	v.Data = d
 	s.render(w, r, 0, "help", v)
