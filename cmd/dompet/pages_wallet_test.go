@@ -445,7 +445,7 @@ func TestPagesPayNamesTheMerchant(t *testing.T) {
 			t.Errorf("%s: the confirmation after a wrong PIN lost the name: %s", tc.lang, body)
 		}
 		st, body, _ = p.post("/app/pay", url.Values{"amount": {"1,000"}, "currency": {"IDR"}, "merchant_id": {"mch_nobody"}, "order_ref": {ref}})
-		if st != 404 || !strings.Contains(body, tc.notFound) || strings.Contains(body, `name="pin"`) || strings.Contains(body, `id="c-merchant"`) {
+		if st != 404 || !strings.Contains(body, `<p class="field-error">`+tc.notFound+`</p>`) || strings.Contains(body, `name="pin"`) || strings.Contains(body, `id="c-merchant"`) {
 			t.Errorf("%s: an unknown merchant: %d %s", tc.lang, st, body)
 		}
 		f.Set("pin", alice.PIN)

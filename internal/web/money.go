@@ -204,6 +204,12 @@ func (s *Site) quote(r *http.Request, v *View, d *moneyData) error {
 		}
 		// The payer sees whom they pay before the PIN; an unknown id stops here.
 		name, err := w.MerchantName(r.Context(), d.In.MerchantID)
+		if fault.Code(err) == "not_found" {
+			// The API's words, also beside the field to correct.
+			e := s.explain(err, v.Lang)
+			e.Errors = append(e.Errors, FieldError{Field: "merchant_id", Message: e.Detail})
+			return pageError{e}
+		}
 		if err != nil {
 			return err
 		}
