@@ -95,8 +95,9 @@ type Options struct {
 	Identity identity.Options
 	// Staff options (the Sealer of TOTP secrets; the clock in tests).
 	Staff staff.Options
-	// Background starts the settlement loop and the outbox dispatcher (the server wants them;
-	// one-shot commands do not: what they write to the outbox waits for the next server).
+	// Background starts the settlement loop, the outbox dispatcher and its retention, and the
+	// help center's view counter (the server wants them; one-shot commands do not: what they
+	// write to the outbox waits for the next server).
 	Background bool
 	// Notify delivers SMS and email instead of the providers of cfg (still queued, and
 	// recorded in demo mode); nil: the SMS webhook and the SMTP relay, or the log.
@@ -239,9 +240,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*
 	if o.Background {
 		bctx, cancel := context.WithCancel(context.Background())
 		a.cancel = cancel
-		a.wg.Add(2)
+		a.wg.Add(4)
 		go func() { defer a.wg.Done(); a.Wallet.RunSettler(bctx) }()
-		go func() { defer a.wg.Done(); a.Outbox.Run(bctx) }() // returns once its handlers are done
+		go func() { defer a.wg.Done(); a.Outbox.Run(bctx) }()    // returns once its handlers are done
+		go func() { defer a.wg.Done(); a.Help.RunViews(bctx) }() // stores the counted views at the end too
+		go func() { defer a.wg.Done(); a.Outbox.RunRetention(bctx, cfg.OutboxRetention) }()
 		if a.imap != nil {
 			a.wg.Go(func() { a.imap.Run(bctx) })
 		}

@@ -46,6 +46,7 @@ type Config struct {
 	PublicURL           string        // base URL of links Dompet gives out (checkout pages); "" in the table: http://<Addr>
 	Sandbox             bool          // sandbox bank and card providers
 	SandboxSettleAfter  time.Duration // how long a sandbox withdrawal stays pending
+	OutboxRetention     time.Duration // delivered outbox messages older than this are deleted; 0 keeps them
 	Currencies          money.Set     // supported currencies; the first is the default
 	DefaultCountry      string        // ISO 3166 alpha-2 country of local phone numbers ("0812…" in ID)
 	LogLevel            slog.Level    // minimum level of the JSON logs
@@ -137,6 +138,8 @@ var settings = []setting{
 		set: func(c *Config, v string) (err error) { c.Sandbox, err = parseBool(v); return err }},
 	{flag: "sandbox-settle-after", env: "DOMPET_SANDBOX_SETTLE_AFTER", def: "5s", usage: "how long a sandbox withdrawal stays pending",
 		set: func(c *Config, v string) (err error) { c.SandboxSettleAfter, err = duration(v); return err }},
+	{flag: "outbox-retention", env: "DOMPET_OUTBOX_RETENTION", def: "30d", usage: "delete delivered outbox messages (webhooks, receipts, mail sent) older than this (e.g. 30d, 720h; at least 1d); 0 keeps them",
+		set: func(c *Config, v string) (err error) { c.OutboxRetention, err = retention(v); return err }},
 	{flag: "currencies", env: "DOMPET_CURRENCIES", def: "IDR,CNY,USD,SGD", usage: "supported currencies, the default first",
 		set: func(c *Config, v string) (err error) { c.Currencies, err = money.ParseSet(v); return err }},
 	{flag: "log-level", env: "DOMPET_LOG_LEVEL", def: "info", usage: "debug, info, warn or error",
@@ -289,6 +292,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("public_url", c.PublicURL),
 		slog.Bool("sandbox", c.Sandbox),
 		slog.String("sandbox_settle_after", c.SandboxSettleAfter.String()),
+		slog.String("outbox_retention", c.OutboxRetention.String()),
 		slog.String("currencies", strings.Join(codes, ",")),
 		slog.String("log_level", c.LogLevel.String()),
 		slog.Bool("demo", c.Demo),
@@ -377,6 +381,17 @@ func days(v string) (time.Duration, error) {
 		return time.Duration(d) * 24 * time.Hour, nil
 	}
 	return duration(v)
+}
+
+// retention is days (or a duration) of at least a day, or 0 for forever: a delivered
+// message's dedupe key is free again once its row is deleted, and the causes that write one
+// repeat within minutes or hours (an SMTP retry, a paused SLA clock), never after a day.
+func retention(v string) (time.Duration, error) {
+	d, err := days(v)
+	if err == nil && d != 0 && d < 24*time.Hour {
+		return 0, errors.New("want 0 (keep) or at least 1d")
+	}
+	return d, err
 }
 
 func count(v string, lo, hi int) (int, error) {

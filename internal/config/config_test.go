@@ -45,6 +45,7 @@ func TestDefaults(t *testing.T) {
 		{"LockoutThreshold", c.LockoutThreshold, 5},
 		{"LockoutDuration", c.LockoutDuration, 30 * time.Minute},
 		{"PasswordMaxAge", c.PasswordMaxAge, 180 * 24 * time.Hour},
+		{"OutboxRetention", c.OutboxRetention, 30 * 24 * time.Hour},
 		{"Currencies", len(c.Currencies), 4},
 		{"TrustedProxies", len(c.TrustedProxies), 0},
 		{"FrameAncestors", len(c.FrameAncestors), 0},
@@ -123,6 +124,12 @@ func TestPrecedence(t *testing.T) {
 			func(c Config) any { return c.PasswordMaxAge }, time.Duration(0)},
 		{"imap polling", map[string]string{"DOMPET_IMAP_URL": "imaps://help%40dompet.id:pw@imap.example:993/INBOX", "DOMPET_IMAP_INTERVAL": "30s"}, nil,
 			func(c Config) any { return fmt.Sprint(c.IMAPURL, " ", c.IMAPInterval) }, "imaps://help%40dompet.id:pw@imap.example:993/INBOX 30s"},
+		{"outbox retention in days", map[string]string{"DOMPET_OUTBOX_RETENTION": "90d"}, nil,
+			func(c Config) any { return c.OutboxRetention }, 90 * 24 * time.Hour},
+		{"outbox retention as a duration", nil, []string{"--outbox-retention", "48h"},
+			func(c Config) any { return c.OutboxRetention }, 48 * time.Hour},
+		{"outbox retention off", map[string]string{"DOMPET_OUTBOX_RETENTION": "0"}, nil,
+			func(c Config) any { return c.OutboxRetention }, time.Duration(0)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -157,6 +164,8 @@ func TestValidation(t *testing.T) {
 		{"sandbox not a bool", map[string]string{"DOMPET_SANDBOX": "maybe"}, nil, "DOMPET_SANDBOX"},
 		{"settle not a duration", map[string]string{"DOMPET_SANDBOX_SETTLE_AFTER": "5"}, nil, "DOMPET_SANDBOX_SETTLE_AFTER"},
 		{"negative settle", nil, []string{"--sandbox-settle-after=-1s"}, "--sandbox-settle-after"},
+		{"outbox retention under a day", map[string]string{"DOMPET_OUTBOX_RETENTION": "1h"}, nil, "DOMPET_OUTBOX_RETENTION"},
+		{"outbox retention not a duration", map[string]string{"DOMPET_OUTBOX_RETENTION": "a month"}, nil, "DOMPET_OUTBOX_RETENTION"},
 		{"unknown currency", map[string]string{"DOMPET_CURRENCIES": "IDR,XXX"}, nil, "DOMPET_CURRENCIES"},
 		{"no currency", map[string]string{"DOMPET_CURRENCIES": " , "}, nil, "DOMPET_CURRENCIES"},
 		{"bad log level", map[string]string{"DOMPET_LOG_LEVEL": "loud"}, nil, "DOMPET_LOG_LEVEL"},
