@@ -22,7 +22,7 @@ import (
 const tourJS = `(() => {
   const W = window.innerWidth, out = {lang: document.documentElement.lang,
     scrollWidth: document.documentElement.scrollWidth, width: W, cut: [], images: [],
-    text: document.body.innerText, chrome: [], small: []};
+    text: document.body.innerText, chrome: [], small: [], squeezed: []};
   // An element inside a box that scrolls or clips sideways may reach past the screen: the
   // box is what must fit (and is checked itself).
   const clipped = el => { for (let e = el.parentElement; e && e !== document.body; e = e.parentElement) {
@@ -32,6 +32,11 @@ const tourJS = `(() => {
     const st = getComputedStyle(el), r = el.getBoundingClientRect();
     if (st.visibility !== 'visible' || st.display === 'none' || r.width === 0 || r.height === 0) continue;
     if (r.right <= 0 || r.left >= W) continue; // off screen on purpose (a skip link)
+    // Text squeezed into a column a character or two wide, one line each (Chinese in a
+    // narrow table cell breaks between any two characters).
+    const fs = parseFloat(st.fontSize), txt = el.textContent.trim();
+    if ([...txt].length >= 3 && r.width < 2.5 * fs && r.height > 2.5 * fs * 1.2)
+      out.squeezed.push(el.tagName.toLowerCase() + ' "' + txt.slice(0, 20) + '" ' + Math.round(r.width) + '×' + Math.round(r.height) + ' px');
     if ((r.left < -0.5 || r.right > W + 0.5) && !clipped(el))
       out.cut.push(el.tagName.toLowerCase() + (el.className ? '.' + el.className : '') + ' "' +
         el.textContent.trim().slice(0, 30) + '" at ' + Math.round(r.left) + '..' + Math.round(r.right));
@@ -59,6 +64,7 @@ type tourPage struct {
 	Text        string   `json:"text"`
 	Chrome      []string `json:"chrome"`
 	Small       []string `json:"small"`
+	Squeezed    []string `json:"squeezed"`
 }
 
 // catalogueKey looks like a message key shown instead of its text: a lowercase dotted name of
@@ -166,6 +172,9 @@ func TestBrowserTour(t *testing.T) {
 		}
 		for _, c := range p.Cut {
 			t.Errorf("%s: text cut by the screen's edge: %s", where, c)
+		}
+		for _, c := range p.Squeezed {
+			t.Errorf("%s: text squeezed into a narrow column: %s", where, c)
 		}
 		for _, c := range p.Small {
 			t.Errorf("%s: too small to tap: %s", where, c)
