@@ -152,8 +152,8 @@ func TestBrowserTour(t *testing.T) {
 	english := tourEnglish(t)
 	alice := site.Demo.Users[0]
 	b := newBrowser(t, "en")
-	// Headless Chromium's window is 500 px wide at least: the phone is emulated, as a phone
-	// (a page without a mobile viewport is laid out at 980 px and shrunk).
+	// newBrowser's page is 360 px wide; here it is a phone too (touch, and a page without a
+	// mobile viewport would be laid out at 980 px and shrunk: the width check says so).
 	b.do(chromedp.EmulateViewport(360, 800, chromedp.EmulateMobile, chromedp.EmulateTouch))
 	var shots int
 
