@@ -100,6 +100,11 @@ func newBrowser(t *testing.T, lang string) *browser {
 	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}
+	// Headless Chromium's window is 500 px wide at least, whatever WindowSize says: the
+	// phone's width is set on the page itself.
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(360, 800)); err != nil {
+		t.Fatalf("phone viewport: %v", err)
+	}
 	return &browser{t: t, ctx: ctx}
 }
 

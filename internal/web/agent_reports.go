@@ -38,17 +38,18 @@ type chartBar struct {
 	Y, TextY, W  int
 }
 
-// Chart geometry, in SVG user units (the SVG scales to its box).
+// Chart geometry, in SVG user units (the SVG scales to its box): about a phone's width, so
+// that its 13-unit text stays readable there (580 units shrank it to 7 px at 360 px).
 const (
-	chartLabelW = 170
-	chartBarMax = 300
+	chartLabelW = 140
+	chartBarMax = 140
 	chartRow    = 30
 	chartBarH   = 20
 )
 
 // newChart lays out bars whose lengths are values[i] against the largest.
 func newChart(id, title string, labels, shown []string, values []float64) chart {
-	c := chart{ID: id, Title: title, Width: chartLabelW + chartBarMax + 110, Height: chartRow*len(labels) + 10}
+	c := chart{ID: id, Title: title, Width: chartLabelW + chartBarMax + 80, Height: chartRow*len(labels) + 10}
 	top := slices.Max(append(slices.Clone(values), 0))
 	for i, l := range labels {
 		w := 0
