@@ -230,7 +230,7 @@ func TestE2EAuthorization(t *testing.T) {
 				} else if r := try(widget); codeOf(r) == "unauthenticated" || r.status >= 500 {
 					t.Errorf("%s: the widget's session is refused by a chat route", r)
 				}
-				for role, tok := range staff {    // nor is any staff session
+				for role, tok := range staff { // nor is any staff session
 					if r := try(tok); codeOf(r) != "unauthenticated" {
 						t.Errorf("%s: a %s's token was taken for a user's", r, role)
 					}
