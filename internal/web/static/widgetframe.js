@@ -12,7 +12,8 @@
   var failed = document.getElementById("widget-error");
 
   link.addEventListener("click", function (ev) {
-    var w = window.open(link.dataset.connect, "dompet-widget-connect", "popup,width=520,height=680");
+    // No window name: another page could reach a named window by its name.
+    var w = window.open(link.dataset.connect, "_blank", "popup,width=520,height=680");
     if (!w) { return; } // blocked: the link opens the login in a new tab
     ev.preventDefault();
     popup = w;
@@ -28,7 +29,8 @@
     body.set("code", d.code);
     fetch("/widget/session", { method: "POST", body: body, credentials: "same-origin" }).then(function (r) {
       if (!r.ok) { throw new Error("widget session: HTTP " + r.status); }
-      location.replace("/chat?embed=1");
+      // The frame keeps no lang cookie on another site: the language goes along.
+      location.replace("/chat?embed=1&lang=" + encodeURIComponent(document.documentElement.lang || "en"));
     }).catch(function () {
       if (failed) { failed.hidden = false; }
     });
