@@ -366,3 +366,65 @@ func TestHelpPagesHaveWords(t *testing.T) {
 		}
 	}
 }
+
+// TestHelpPopularPages: /help lists popular articles in the editorial order until readers
+// use the help center; articles read (and voted helpful) then come first, per language, and
+// /contact offers the top ones before the channels.
+func TestHelpPopularPages(t *testing.T) {
+	site := helpSite(t)
+	popular := regexp.MustCompile(`<ol class="help-list" id="popular-list">(.*?)</ol>`)
+	slugs := func(body string) []string {
+		m := popular.FindStringSubmatch(body)
+		if m == nil {
+			t.Fatalf("no popular list: %s", body)
+		}
+		var out []string
+		for _, h := range regexp.MustCompile(`href="/help/([a-z0-9-]+)"`).FindAllStringSubmatch(m[1], -1) {
+			out = append(out, h[1])
+		}
+		return out
+	}
+	en, zh := newHelpClient(t, site.URL, "en"), newHelpClient(t, site.URL, "zh-CN")
+	if got := slugs(en.get("/help")); strings.Join(got, " ") != strings.Join(helpcenter.Editorial, " ") {
+		t.Fatalf("before any reading: %v, want the editorial order %v", got, helpcenter.Editorial)
+	}
+	for range 6 {
+		en.get("/help/phishing")
+	}
+	en.get("/help/top-up")
+	tok := en.csrf("/help/top-up") // a second view
+	if code, _, _ := en.do("POST", "/help/top-up/vote", url.Values{"helpful": {"yes"}, "csrf": {tok}}); code != http.StatusSeeOther {
+		t.Fatalf("vote: %d", code)
+	}
+	ctx := context.Background()
+	for _, tc := range []struct {
+		c    *helpClient
+		path string
+		want []string
+	}{
+		// phishing: 6 views; top-up: 2 views and a helpful vote (5).
+		{en, "/help", []string{"top-up", "phishing", helpcenter.Editorial[0]}},
+		// Views count in their language only, votes in both.
+		{zh, "/help", []string{"top-up", helpcenter.Editorial[0], helpcenter.Editorial[1]}},
+	} {
+		var got []string
+		for deadline := time.Now().Add(5 * time.Second); ; {
+			// The background flush may hold the counts a moment: flush and look again.
+			if err := site.App.Help.FlushViews(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if got = slugs(tc.c.get(tc.path)); len(got) >= 3 && strings.Join(got[:3], " ") == strings.Join(tc.want, " ") {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s %s: %v, want it to start with %v", tc.c.lang, tc.path, got, tc.want)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	body := en.get("/contact")
+	m := regexp.MustCompile(`<ul class="help-list" id="contact-popular">(.*?)</ul>`).FindStringSubmatch(body)
+	if m == nil || !strings.Contains(body, "Before you write") || strings.Count(m[1], "<li>") != 3 || !strings.Contains(m[1], `href="/help/top-up"`) {
+		t.Errorf("/contact offers no popular articles: %s", body)
+	}
+}

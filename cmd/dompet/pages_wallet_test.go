@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"html"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -418,6 +419,64 @@ func TestTopUpComesBack(t *testing.T) {
 		st, _, loc := p.post("/app/topup/confirm", form)
 		if st != 303 || !strings.HasPrefix(loc, want) {
 			t.Errorf("after the top-up with next %q: %d → %s, want %s…", next, st, loc, want)
+		}
+	}
+}
+
+// TestPagesPayNamesTheMerchant: the pay confirmation shows the merchant's name with its id, an
+// id nobody has is refused on the form with the API's words before any PIN is asked, and the
+// history and the transaction's page name the merchant paid.
+func TestPagesPayNamesTheMerchant(t *testing.T) {
+	site := newPageSite(t)
+	alice, shop := site.Demo.Users[0], site.Demo.Merchants[0]
+	for _, tc := range []struct{ lang, notFound string }{{"en", "merchant not found"}, {"zh-CN", "找不到该商户。"}} {
+		p := newPageClient(t, site.URL, tc.lang)
+		p.login(alice.Email, alice.Password)
+		ref := "NAME-" + tc.lang
+		st, body, _ := p.post("/app/pay", url.Values{"amount": {"1,000"}, "currency": {"IDR"}, "merchant_id": {shop.ID}, "order_ref": {ref}})
+		want := `<dd id="c-merchant"><strong>` + html.EscapeString(shop.Name) + `</strong> <small>(` + shop.ID + `)</small></dd>`
+		if st != 200 || !strings.Contains(body, want) || !strings.Contains(body, `name="pin"`) {
+			t.Fatalf("%s: confirmation %d without %s: %s", tc.lang, st, want, body)
+		}
+		key := keyField.FindStringSubmatch(body)
+		// A wrong PIN shows the same confirmation, the name still there.
+		f := url.Values{"amount": {"1,000"}, "currency": {"IDR"}, "merchant_id": {shop.ID}, "order_ref": {ref}, "key": {key[1]}, "pin": {"000000"}}
+		if _, body, _ := p.post("/app/pay/confirm", f); !strings.Contains(body, want) {
+			t.Errorf("%s: the confirmation after a wrong PIN lost the name: %s", tc.lang, body)
+		}
+		st, body, _ = p.post("/app/pay", url.Values{"amount": {"1,000"}, "currency": {"IDR"}, "merchant_id": {"mch_nobody"}, "order_ref": {ref}})
+		if st != 404 || !strings.Contains(body, `<p class="field-error">`+tc.notFound+`</p>`) || strings.Contains(body, `name="pin"`) || strings.Contains(body, `id="c-merchant"`) {
+			t.Errorf("%s: an unknown merchant: %d %s", tc.lang, st, body)
+		}
+		f.Set("pin", alice.PIN)
+		st, _, loc := p.post("/app/pay/confirm", f)
+		if st != 303 || !strings.HasPrefix(loc, "/app/history/") {
+			t.Fatalf("%s: pay: %d %s", tc.lang, st, loc)
+		}
+		_, detail, _ := p.get(strings.Split(loc, "?")[0])
+		if !strings.Contains(detail, `<dd id="tx-counterparty">`+html.EscapeString(shop.Name)+`</dd>`) {
+			t.Errorf("%s: the payment's page does not name the merchant: %s", tc.lang, detail)
+		}
+		id := strings.TrimPrefix(strings.Split(loc, "?")[0], "/app/history/")
+		_, hist, _ := p.get("/app/history?kind=payment")
+		if i := strings.Index(hist, `id="tx-`+id+`"`); i < 0 || !strings.Contains(hist[i:min(len(hist), i+400)], html.EscapeString(shop.Name)) {
+			t.Errorf("%s: the history does not name the merchant: %s", tc.lang, hist)
+		}
+		// The refund requests say which merchant each is with.
+		rs, err := site.App.Wallet.RefundRequests(context.Background(), alice.ID, wallet.Filter{Limit: 50})
+		if err != nil || len(rs.Items) == 0 {
+			t.Fatalf("no demo refund request: %v", err)
+		}
+		names := map[string]string{}
+		for _, m := range site.Demo.Merchants {
+			names[m.ID] = m.Name
+		}
+		_, page, _ := p.get("/app/refunds")
+		for _, rr := range rs.Items {
+			i := strings.Index(page, `id="rr-`+rr.ID+`"`)
+			if i < 0 || names[rr.MerchantID] == "" || !strings.Contains(page[i:min(len(page), i+300)], `<span class="merchant">`+html.EscapeString(names[rr.MerchantID])+`</span>`) {
+				t.Errorf("%s: refund request %s does not name its merchant %q: %s", tc.lang, rr.ID, names[rr.MerchantID], page)
+			}
 		}
 	}
 }

@@ -72,9 +72,10 @@ type App struct {
 	Help *helpcenter.Service
 	// Mailbox is the support desk's email channel (nil without DOMPET_SUPPORT_EMAIL); its
 	// outgoing mail goes through the outbox (topic mailbox.Topic), its listener runs with
-	// ServeSMTP.
+	// ServeSMTP. With DOMPET_IMAP_URL, its IMAP poller runs among the background loops.
 	Mailbox *mailbox.Mailbox
 
+	imap         *mailbox.Poller // nil without DOMPET_IMAP_URL
 	notifyQueue  *notify.Queue
 	outboxSender notify.Sender // the providers, without the queue: the outbox learns each outcome
 
@@ -94,8 +95,9 @@ type Options struct {
 	Identity identity.Options
 	// Staff options (the Sealer of TOTP secrets; the clock in tests).
 	Staff staff.Options
-	// Background starts the settlement loop and the outbox dispatcher (the server wants them;
-	// one-shot commands do not: what they write to the outbox waits for the next server).
+	// Background starts the settlement loop, the outbox dispatcher and its retention, and the
+	// help center's view counter (the server wants them; one-shot commands do not: what they
+	// write to the outbox waits for the next server).
 	Background bool
 	// Notify delivers SMS and email instead of the providers of cfg (still queued, and
 	// recorded in demo mode); nil: the SMS webhook and the SMTP relay, or the log.
@@ -231,12 +233,21 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*
 		a.close()
 		return nil, err
 	}
+	if a.imap, err = a.newPoller(cfg); err != nil {
+		a.close()
+		return nil, err
+	}
 	if o.Background {
 		bctx, cancel := context.WithCancel(context.Background())
 		a.cancel = cancel
-		a.wg.Add(2)
+		a.wg.Add(4)
 		go func() { defer a.wg.Done(); a.Wallet.RunSettler(bctx) }()
-		go func() { defer a.wg.Done(); a.Outbox.Run(bctx) }() // returns once its handlers are done
+		go func() { defer a.wg.Done(); a.Outbox.Run(bctx) }()    // returns once its handlers are done
+		go func() { defer a.wg.Done(); a.Help.RunViews(bctx) }() // stores the counted views at the end too
+		go func() { defer a.wg.Done(); a.Outbox.RunRetention(bctx, cfg.OutboxRetention) }()
+		if a.imap != nil {
+			a.wg.Go(func() { a.imap.Run(bctx) })
+		}
 	}
 	return a, nil
 }

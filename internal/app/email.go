@@ -74,3 +74,11 @@ func (a *App) ServeSMTP(ctx context.Context, ln net.Listener) error {
 	defer cancel()
 	return a.Mailbox.Serve(ctx, ln)
 }
+
+// newPoller builds the poller of DOMPET_IMAP_URL into the mailbox, or nil when either is off.
+func (a *App) newPoller(cfg config.Config) (*mailbox.Poller, error) {
+	if cfg.IMAPURL == "" || a.Mailbox == nil {
+		return nil, nil
+	}
+	return a.Mailbox.NewPoller(mailbox.PollOptions{URL: cfg.IMAPURL, Interval: cfg.IMAPInterval})
+}

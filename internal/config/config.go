@@ -37,6 +37,8 @@ type Config struct {
 	SMTPMaxSessions     int           // inbound SMTP sessions at once; more are told 421
 	SMTPTimeout         time.Duration // per inbound SMTP read or write
 	SupportAckRate      Rate          // acknowledgements of new support mail per sender
+	IMAPURL             string        // imap(s)://user:pass@host/mailbox polled for support mail; "" disables
+	IMAPInterval        time.Duration // between IMAP polls
 	SMSWebhook          string        // URL receiving POST {"to","text"} per SMS; "" logs only
 	WebhookAllowPrivate bool          // let merchant webhooks reach loopback and private addresses (development)
 	NATSURL             string        // NATS for multi-process fan-out; "" keeps events in process
@@ -44,6 +46,7 @@ type Config struct {
 	PublicURL           string        // base URL of links Dompet gives out (checkout pages); "" in the table: http://<Addr>
 	Sandbox             bool          // sandbox bank and card providers
 	SandboxSettleAfter  time.Duration // how long a sandbox withdrawal stays pending
+	OutboxRetention     time.Duration // delivered outbox messages older than this are deleted; 0 keeps them
 	Currencies          money.Set     // supported currencies; the first is the default
 	DefaultCountry      string        // ISO 3166 alpha-2 country of local phone numbers ("0812…" in ID)
 	LogLevel            slog.Level    // minimum level of the JSON logs
@@ -111,6 +114,10 @@ var settings = []setting{
 		set: func(c *Config, v string) (err error) { c.SMTPTimeout, err = positiveDuration(v); return err }},
 	{flag: "support-ack-rate", env: "DOMPET_SUPPORT_ACK_RATE", def: "3/1h", usage: "acknowledgements of new support mail one sender gets: N/DURATION",
 		set: func(c *Config, v string) (err error) { c.SupportAckRate, err = rateOf(v); return err }},
+	{flag: "imap-url", env: "DOMPET_IMAP_URL", usage: "imaps://user:password@host[:993]/MAILBOX (or imap://, STARTTLS required but on loopback) polled for support mail, beside the SMTP listener; empty disables",
+		set: func(c *Config, v string) error { c.IMAPURL = v; return imapURL(v) }},
+	{flag: "imap-interval", env: "DOMPET_IMAP_INTERVAL", def: "1m", usage: "time between two polls of DOMPET_IMAP_URL",
+		set: func(c *Config, v string) (err error) { c.IMAPInterval, err = positiveDuration(v); return err }},
 	{flag: "default-country", env: "DOMPET_DEFAULT_COUNTRY", def: "ID", usage: "country (ISO 3166 alpha-2) whose local phone numbers are accepted: 0812… becomes +62812…",
 		set: func(c *Config, v string) error { c.DefaultCountry = strings.ToUpper(v); return country(v) }},
 	{flag: "sms-webhook", env: "DOMPET_SMS_WEBHOOK", usage: "URL that receives POST {\"to\",\"text\"} for each SMS; empty logs only",
@@ -131,6 +138,8 @@ var settings = []setting{
 		set: func(c *Config, v string) (err error) { c.Sandbox, err = parseBool(v); return err }},
 	{flag: "sandbox-settle-after", env: "DOMPET_SANDBOX_SETTLE_AFTER", def: "5s", usage: "how long a sandbox withdrawal stays pending",
 		set: func(c *Config, v string) (err error) { c.SandboxSettleAfter, err = duration(v); return err }},
+	{flag: "outbox-retention", env: "DOMPET_OUTBOX_RETENTION", def: "30d", usage: "delete delivered outbox messages (webhooks, receipts, mail sent) older than this (e.g. 30d, 720h; at least 1d); 0 keeps them",
+		set: func(c *Config, v string) (err error) { c.OutboxRetention, err = retention(v); return err }},
 	{flag: "currencies", env: "DOMPET_CURRENCIES", def: "IDR,CNY,USD,SGD", usage: "supported currencies, the default first",
 		set: func(c *Config, v string) (err error) { c.Currencies, err = money.ParseSet(v); return err }},
 	{flag: "log-level", env: "DOMPET_LOG_LEVEL", def: "info", usage: "debug, info, warn or error",
@@ -203,7 +212,7 @@ func Bind(fs *flag.FlagSet, env LookupEnv) func() (Config, error) {
 				v, from = flags[i].v, "--"+s.flag
 			}
 			if err := s.set(&c, v); err != nil {
-				errs = append(errs, fmt.Errorf("%s=%q: %w", from, v, err))
+				errs = append(errs, fmt.Errorf("%s=%q: %w", from, redact(v), err)) // no URL password in the message
 			}
 		}
 		if err := errors.Join(errs...); err != nil {
@@ -274,6 +283,8 @@ func (c Config) LogValue() slog.Value {
 		slog.Int("smtp_max_sessions", c.SMTPMaxSessions),
 		slog.String("smtp_timeout", c.SMTPTimeout.String()),
 		slog.String("support_ack_rate", c.SupportAckRate.String()),
+		slog.String("imap_url", redact(c.IMAPURL)),
+		slog.String("imap_interval", c.IMAPInterval.String()),
 		slog.String("sms_webhook", redact(c.SMSWebhook)),
 		slog.Bool("webhook_allow_private", c.WebhookAllowPrivate),
 		slog.String("nats_url", redact(c.NATSURL)),
@@ -281,6 +292,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("public_url", c.PublicURL),
 		slog.Bool("sandbox", c.Sandbox),
 		slog.String("sandbox_settle_after", c.SandboxSettleAfter.String()),
+		slog.String("outbox_retention", c.OutboxRetention.String()),
 		slog.String("currencies", strings.Join(codes, ",")),
 		slog.String("log_level", c.LogLevel.String()),
 		slog.Bool("demo", c.Demo),
@@ -371,6 +383,17 @@ func days(v string) (time.Duration, error) {
 	return duration(v)
 }
 
+// retention is days (or a duration) of at least a day, or 0 for forever: a delivered
+// message's dedupe key is free again once its row is deleted, and the causes that write one
+// repeat within minutes or hours (an SMTP retry, a paused SLA clock), never after a day.
+func retention(v string) (time.Duration, error) {
+	d, err := days(v)
+	if err == nil && d != 0 && d < 24*time.Hour {
+		return 0, errors.New("want 0 (keep) or at least 1d")
+	}
+	return d, err
+}
+
 func count(v string, lo, hi int) (int, error) {
 	n, err := strconv.Atoi(v)
 	if err != nil || n < lo || n > hi {
@@ -413,6 +436,17 @@ func email(v string) error {
 	a, err := mail.ParseAddress(v)
 	if err != nil || a.Address != v {
 		return errors.New("want a bare e-mail address such as support@example.com")
+	}
+	return nil
+}
+
+// imapURL accepts an imap:// or imaps:// URL naming a user (the mailbox is its path).
+func imapURL(v string) error {
+	if err := urlOf(v, "imaps", "imap"); err != nil || v == "" {
+		return err
+	}
+	if u, _ := url.Parse(v); u.User == nil || u.User.Username() == "" {
+		return errors.New("want imaps://user:password@host/MAILBOX")
 	}
 	return nil
 }

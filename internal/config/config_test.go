@@ -45,6 +45,7 @@ func TestDefaults(t *testing.T) {
 		{"LockoutThreshold", c.LockoutThreshold, 5},
 		{"LockoutDuration", c.LockoutDuration, 30 * time.Minute},
 		{"PasswordMaxAge", c.PasswordMaxAge, 180 * 24 * time.Hour},
+		{"OutboxRetention", c.OutboxRetention, 30 * 24 * time.Hour},
 		{"Currencies", len(c.Currencies), 4},
 		{"TrustedProxies", len(c.TrustedProxies), 0},
 		{"FrameAncestors", len(c.FrameAncestors), 0},
@@ -57,6 +58,8 @@ func TestDefaults(t *testing.T) {
 		{"RateLookupPerUser", c.RateLookupPerUser, Rate{20, 10 * time.Minute}},
 		{"RateLookupPerIP", c.RateLookupPerIP, Rate{60, 10 * time.Minute}},
 		{"DefaultCurrency", c.Currencies.Default().Code, "IDR"},
+		{"IMAPURL", c.IMAPURL, ""},
+		{"IMAPInterval", c.IMAPInterval, time.Minute},
 	}
 	for _, ck := range checks {
 		if ck.got != ck.want {
@@ -119,6 +122,14 @@ func TestPrecedence(t *testing.T) {
 			func(c Config) any { return c.PasswordMaxAge }, 36 * time.Hour},
 		{"password age off", map[string]string{"DOMPET_PASSWORD_MAX_AGE": "0"}, nil,
 			func(c Config) any { return c.PasswordMaxAge }, time.Duration(0)},
+		{"imap polling", map[string]string{"DOMPET_IMAP_URL": "imaps://help%40dompet.id:pw@imap.example:993/INBOX", "DOMPET_IMAP_INTERVAL": "30s"}, nil,
+			func(c Config) any { return fmt.Sprint(c.IMAPURL, " ", c.IMAPInterval) }, "imaps://help%40dompet.id:pw@imap.example:993/INBOX 30s"},
+		{"outbox retention in days", map[string]string{"DOMPET_OUTBOX_RETENTION": "90d"}, nil,
+			func(c Config) any { return c.OutboxRetention }, 90 * 24 * time.Hour},
+		{"outbox retention as a duration", nil, []string{"--outbox-retention", "48h"},
+			func(c Config) any { return c.OutboxRetention }, 48 * time.Hour},
+		{"outbox retention off", map[string]string{"DOMPET_OUTBOX_RETENTION": "0"}, nil,
+			func(c Config) any { return c.OutboxRetention }, time.Duration(0)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -153,6 +164,8 @@ func TestValidation(t *testing.T) {
 		{"sandbox not a bool", map[string]string{"DOMPET_SANDBOX": "maybe"}, nil, "DOMPET_SANDBOX"},
 		{"settle not a duration", map[string]string{"DOMPET_SANDBOX_SETTLE_AFTER": "5"}, nil, "DOMPET_SANDBOX_SETTLE_AFTER"},
 		{"negative settle", nil, []string{"--sandbox-settle-after=-1s"}, "--sandbox-settle-after"},
+		{"outbox retention under a day", map[string]string{"DOMPET_OUTBOX_RETENTION": "1h"}, nil, "DOMPET_OUTBOX_RETENTION"},
+		{"outbox retention not a duration", map[string]string{"DOMPET_OUTBOX_RETENTION": "a month"}, nil, "DOMPET_OUTBOX_RETENTION"},
 		{"unknown currency", map[string]string{"DOMPET_CURRENCIES": "IDR,XXX"}, nil, "DOMPET_CURRENCIES"},
 		{"no currency", map[string]string{"DOMPET_CURRENCIES": " , "}, nil, "DOMPET_CURRENCIES"},
 		{"bad log level", map[string]string{"DOMPET_LOG_LEVEL": "loud"}, nil, "DOMPET_LOG_LEVEL"},
@@ -170,6 +183,9 @@ func TestValidation(t *testing.T) {
 		{"rate without period", map[string]string{"DOMPET_RATE_LOGIN_PER_IP": "20"}, nil, "DOMPET_RATE_LOGIN_PER_IP"},
 		{"rate zero", map[string]string{"DOMPET_RATE_REGISTER_PER_IP": "0/1m"}, nil, "DOMPET_RATE_REGISTER_PER_IP"},
 		{"rate bad period", nil, []string{"--rate-verify-per-ip=5/soon"}, "--rate-verify-per-ip"},
+		{"imap scheme", map[string]string{"DOMPET_IMAP_URL": "pop3://u:p@mail.example"}, nil, "DOMPET_IMAP_URL"},
+		{"imap without user", map[string]string{"DOMPET_IMAP_URL": "imaps://mail.example/INBOX"}, nil, "DOMPET_IMAP_URL"},
+		{"imap interval zero", map[string]string{"DOMPET_IMAP_INTERVAL": "0s"}, nil, "DOMPET_IMAP_INTERVAL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -197,6 +213,14 @@ func TestProxiesAndOrigins(t *testing.T) {
 	}
 	if got := fmt.Sprint(c.FrameAncestors); got != "[https://shop.example http://localhost:3000]" {
 		t.Errorf("FrameAncestors = %s", got)
+	}
+}
+
+// TestErrorRedacts: a URL refused for another reason does not print its password.
+func TestErrorRedacts(t *testing.T) {
+	_, _, err := Parse("t", nil, envOf(map[string]string{"DOMPET_IMAP_URL": "pop3://help:imappass@imap.example/INBOX"}))
+	if err == nil || strings.Contains(err.Error(), "imappass") || !strings.Contains(err.Error(), "imap.example") {
+		t.Fatalf("error %v", err)
 	}
 }
 
@@ -235,19 +259,19 @@ func TestUnknownFlag(t *testing.T) {
 func TestLogValueRedacts(t *testing.T) {
 	c, _, err := Parse("t", nil, envOf(map[string]string{
 		"DOMPET_TELEPHONY_SECRET": "topsecret", "DOMPET_SMTP_RELAY": "smtp://me:hunter2@relay:25",
-		"DOMPET_DB": "postgres://app:pgpass@127.0.0.1/d", "DOMPET_SECRET_KEY": testKey}))
+		"DOMPET_DB": "postgres://app:pgpass@127.0.0.1/d", "DOMPET_SECRET_KEY": testKey, "DOMPET_IMAP_URL": "imaps://help:imappass@imap.example/INBOX"}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
 	slog.New(slog.NewJSONHandler(&buf, nil)).Info("config", "config", c)
 	out := buf.String()
-	for _, secret := range []string{"topsecret", "hunter2", "pgpass", testKey} {
+	for _, secret := range []string{"topsecret", "hunter2", "pgpass", testKey, "imappass"} {
 		if strings.Contains(out, secret) {
 			t.Errorf("log shows %q: %s", secret, out)
 		}
 	}
-	if !strings.Contains(out, `"addr":"127.0.0.1:8080"`) || !strings.Contains(out, "relay:25") {
+	if !strings.Contains(out, `"addr":"127.0.0.1:8080"`) || !strings.Contains(out, "relay:25") || !strings.Contains(out, "imap.example") {
 		t.Errorf("log lacks settings: %s", out)
 	}
 }

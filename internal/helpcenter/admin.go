@@ -54,8 +54,12 @@ type Editor struct {
 	IP   string
 }
 
+// CanEdit tells whether staff of role may write articles (pages hide their write buttons
+// from the others; the methods below refuse them anyway).
+func CanEdit(role string) bool { return slices.Contains(editorRoles, role) }
+
 func (e Editor) canEdit() error {
-	if slices.Contains(editorRoles, e.Role) {
+	if CanEdit(e.Role) {
 		return nil
 	}
 	return ErrForbidden.Explained(map[string]string{
@@ -91,6 +95,8 @@ type Admin struct {
 // AdminFilter narrows List.
 type AdminFilter struct {
 	Locale, Status, Category string
+	// Title keeps the articles whose title, draft title or slug contains it (any case).
+	Title string
 }
 
 // List gives every article (published or not, with drafts and votes) to any staff member.
@@ -117,12 +123,15 @@ func (s *Service) List(ctx context.Context, f AdminFilter) ([]Admin, error) {
 	}
 	defer rows.Close()
 	out := []Admin{}
+	title := strings.ToLower(strings.TrimSpace(f.Title))
 	for rows.Next() {
 		a, err := scanAdmin(rows)
 		if err != nil {
 			return nil, fmt.Errorf("help articles: %w", err)
 		}
-		out = append(out, a)
+		if title == "" || a.matches(title) {
+			out = append(out, a)
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
@@ -135,6 +144,17 @@ func (s *Service) List(ctx context.Context, f AdminFilter) ([]Admin, error) {
 		out[i].Votes = votes[out[i].Slug]
 	}
 	return out, nil
+}
+
+// matches tells whether a's title, draft title or slug contains the lower-case title. In Go
+// rather than SQL: LIKE's case rules differ between SQLite and PostgreSQL, and the table is
+// small (hundreds of rows).
+func (a Admin) matches(title string) bool {
+	in := a.Slug + "\n" + a.Title
+	if a.Draft != nil {
+		in += "\n" + a.Draft.Title
+	}
+	return strings.Contains(strings.ToLower(in), title)
 }
 
 // Get is one article as staff see it.

@@ -87,6 +87,7 @@ type Service struct {
 	now func() time.Time
 	log *slog.Logger
 
+	views     views // counted views not yet stored, and the cached Popular rankings
 	snap      atomic.Pointer[snapshot]
 	checkedAt atomic.Int64 // unix nanos of the last staleness check
 	reload    sync.Mutex
@@ -410,7 +411,11 @@ func (s *Service) Vote(ctx context.Context, slug string, voter Voter, helpful bo
 	if len(sn.articles[slug]) == 0 {
 		return fmt.Errorf("help article %q: %w", slug, db.ErrNotFound)
 	}
-	return s.vote(ctx, slug, key, helpful)
+	if err := s.vote(ctx, slug, key, helpful); err != nil {
+		return err
+	}
+	s.forgetPopular()
+	return nil
 }
 
 // Votes are an article's "did this help?" counts.

@@ -3,6 +3,7 @@ package helpcenter_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -211,4 +212,37 @@ func must[T any](v T, err error) T {
 		panic(err)
 	}
 	return v
+}
+
+// TestListByTitle: the staff list's title search matches the title, a pending draft's title
+// and the slug, in any case, together with the other filters.
+func TestListByTitle(t *testing.T) {
+	ctx := context.Background()
+	s, _ := open(t)
+	a := must(s.Get(ctx, "account-locked", "en"))
+	must(s.SaveDraft(ctx, admin, "account-locked", "en", helpcenter.Draft{Category: a.Category, Title: "Zebra crossing",
+		Tags: a.Tags, Body: a.Body}, ""))
+	cases := []struct {
+		f    helpcenter.AdminFilter
+		want []string // slug/locale
+	}{
+		{helpcenter.AdminFilter{Title: "ZEBRA"}, []string{"account-locked/en"}},
+		{helpcenter.AdminFilter{Title: "account-locked"}, []string{"account-locked/en", "account-locked/zh-CN"}},
+		{helpcenter.AdminFilter{Title: "account-locked", Locale: "zh-CN"}, []string{"account-locked/zh-CN"}},
+		{helpcenter.AdminFilter{Title: "账户被锁定"}, []string{"account-locked/zh-CN"}},
+		{helpcenter.AdminFilter{Title: "zebra", Status: helpcenter.StatusUnpublished}, nil},
+	}
+	for _, c := range cases {
+		list := must(s.List(ctx, c.f))
+		var got []string
+		for _, a := range list {
+			got = append(got, a.Slug+"/"+a.Locale)
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%+v: %v, want %v", c.f, got, c.want)
+		}
+	}
+	if helpcenter.CanEdit("agent") || !helpcenter.CanEdit("supervisor") || !helpcenter.CanEdit("admin") {
+		t.Error("CanEdit disagrees with the editing roles")
+	}
 }

@@ -1,10 +1,13 @@
 package helpcenter
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/dompet/dompet/internal/db"
@@ -116,8 +119,56 @@ func (s *Service) vote(ctx context.Context, slug, voter string, helpful bool) er
 }
 
 // votes counts the votes of every article.
-func (s *Service) votes(ctx context.Context) (map[string]Votes, error) {
-	rows, err := s.db.Query(ctx, `SELECT slug, helpful, COUNT(*) FROM help_votes GROUP BY slug, helpful`)
+func (s *Service) votes(ctx context.Context) (map[string]Votes, error) { return s.votesSince(ctx, 0) }
+
+// addViews adds counted views to their days, in one transaction, and deletes the days before
+// keepFrom.
+func (s *Service) addViews(ctx context.Context, batch map[viewKey]int64, keepFrom int64) error {
+	// In key order: two processes flushing at once lock the rows in the same order, so they
+	// wait for each other instead of deadlocking (PostgreSQL).
+	keys := slices.SortedFunc(maps.Keys(batch), func(a, b viewKey) int {
+		return cmp.Or(cmp.Compare(a.locale, b.locale), cmp.Compare(a.day, b.day), cmp.Compare(a.slug, b.slug))
+	})
+	err := s.db.WithTx(ctx, func(ctx context.Context, tx *db.Tx) error {
+		for _, k := range keys {
+			n := batch[k]
+			if _, err := tx.Exec(ctx, `INSERT INTO help_views (slug, locale, day, views) VALUES (?, ?, ?, ?)
+				ON CONFLICT (locale, day, slug) DO UPDATE SET views = help_views.views + excluded.views`,
+				k.slug, k.locale, k.day, n); err != nil {
+				return err
+			}
+		}
+		_, err := tx.Exec(ctx, `DELETE FROM help_views WHERE day < ?`, keepFrom)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("help views: %w", err)
+	}
+	return nil
+}
+
+// viewCounts sums the views of each article in locale since day.
+func (s *Service) viewCounts(ctx context.Context, locale string, since int64) (map[string]int64, error) {
+	rows, err := s.db.Query(ctx, `SELECT slug, SUM(views) FROM help_views WHERE locale = ? AND day >= ? GROUP BY slug`, locale, since)
+	if err != nil {
+		return nil, fmt.Errorf("help views: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var slug string
+		var n int64
+		if err := rows.Scan(&slug, &n); err != nil {
+			return nil, fmt.Errorf("help views: %w", err)
+		}
+		out[slug] = n
+	}
+	return out, rows.Err()
+}
+
+// votesSince counts the votes cast (or changed) since the time in µs, per article.
+func (s *Service) votesSince(ctx context.Context, since int64) (map[string]Votes, error) {
+	rows, err := s.db.Query(ctx, `SELECT slug, helpful, COUNT(*) FROM help_votes WHERE created_at >= ? GROUP BY slug, helpful`, since)
 	if err != nil {
 		return nil, fmt.Errorf("help votes: %w", err)
 	}

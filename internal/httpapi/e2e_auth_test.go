@@ -58,6 +58,7 @@ var e2eRouteTable = map[string]struct {
 	"POST /api/v1/transfers":                              {authUser, "/api/v1/transfers"},
 	"POST /api/v1/withdrawals":                            {authUser, "/api/v1/withdrawals"},
 	"GET /api/v1/recipients/lookup":                       {authUser, "/api/v1/recipients/lookup?to=%2B6281200000000"},
+	"GET /api/v1/merchants/{id}":                          {authUser, "/api/v1/merchants/mch_nope"},
 	"GET /api/v1/banks":                                   {authUser, "/api/v1/banks"},
 	"POST /api/v1/bank-accounts/inquiry":                  {authUser, "/api/v1/bank-accounts/inquiry"},
 	"GET /api/v1/bank-accounts":                           {authUser, "/api/v1/bank-accounts"},

@@ -436,3 +436,28 @@ func TestProblemNotHTMLEscaped(t *testing.T) {
 		t.Errorf("writeJSON wrote %q (Content-Length %s)", got, r.Header().Get("Content-Length"))
 	}
 }
+
+// TestE2EMerchantName: a user sees a merchant's name before paying it; an unknown id is
+// refused in the words a payment to it gets, in the reader's language.
+func TestE2EMerchantName(t *testing.T) {
+	e := newE2E(t)
+	a := e.newUser(t, userOpts{})
+	m := e.newMerchant(t, "Toko <Kopi> & Teh", "")
+	var got struct {
+		ID          string `json:"id"`
+		DisplayName string `json:"display_name"`
+	}
+	decodeJSON(t, want(t, e.do(t, "GET", "/api/v1/merchants/"+m.ID, a.Token, nil), http.StatusOK), &got)
+	if got.ID != m.ID || got.DisplayName != "Toko <Kopi> & Teh" {
+		t.Errorf("merchant %s: %+v", m.ID, got)
+	}
+	for _, tc := range []struct{ lang, detail string }{{"en", "merchant not found"}, {"zh-CN", "找不到该商户。"}} {
+		p := wantProblem(t, e.do(t, "GET", "/api/v1/merchants/mch_nope", a.Token, nil, hdr{"Accept-Language", tc.lang}), 404, "not_found")
+		pay := wantProblem(t, e.do(t, "POST", "/api/v1/payments", a.Token, map[string]any{"merchant_id": "mch_nope", "amount": 1000,
+			"currency": "IDR", "order_ref": "o-1", "pin": e2ePIN}, hdr{"Idempotency-Key", "mn-" + tc.lang}, hdr{"Accept-Language", tc.lang}), 404, "not_found")
+		if p["detail"] != tc.detail || pay["detail"] != tc.detail {
+			t.Errorf("%s: lookup says %q, payment says %q, want %q", tc.lang, p["detail"], pay["detail"], tc.detail)
+		}
+	}
+	wantProblem(t, e.do(t, "GET", "/api/v1/merchants/"+m.ID, "", nil), 401, "unauthenticated")
+}

@@ -115,6 +115,7 @@ func (s *Server) helpArticle(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	s.help.Viewed(a.Slug, a.Locale) // for the pages' "Popular" list
 	return writeJSON(w, http.StatusOK, a)
 }
 

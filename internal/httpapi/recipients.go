@@ -24,6 +24,25 @@ var lookupRecipientDoc = operation{Summary: "Who a transfer would reach: the rec
 	Query:       []param{{Name: "to", Required: true, Description: "phone number, email or user id"}},
 	Response:    wallet.RecipientName{}, Errors: []string{"invalid_request", "not_found", "rate_limited"}}
 
+// merchantName is GET /api/v1/merchants/{id}.
+type merchantName struct {
+	ID          string `json:"id"`
+	DisplayName string `json:"display_name" doc:"the merchant's name, as its payers see it"`
+}
+
+func (s *Server) merchantName(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	name, err := s.wallet.MerchantName(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, merchantName{ID: id, DisplayName: name})
+}
+
+var merchantNameDoc = operation{Summary: "Whom a payment would reach: the merchant's name", Tag: "recipients",
+	Description: "For the payer to check the merchant before a payment (`POST /api/v1/payments`). A merchant's name is public: it is not masked. An id no merchant has → `404 not_found` with the words a payment to it gets.",
+	Response:    merchantName{}, Errors: []string{"not_found"}}
+
 func (s *Server) banks(w http.ResponseWriter, r *http.Request) error {
 	b, err := s.wallet.Banks(r.Context())
 	if err != nil {

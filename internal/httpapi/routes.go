@@ -77,6 +77,7 @@ func (s *Server) routes() []route {
 		{"POST /api/v1/transfers", authUser, s.transfer, transferDoc},
 		{"POST /api/v1/withdrawals", authUser, s.withdraw, withdrawDoc},
 		{"GET /api/v1/recipients/lookup", authUser, s.lookupRecipient, lookupRecipientDoc},
+		{"GET /api/v1/merchants/{id}", authUser, s.merchantName, merchantNameDoc},
 		{"GET /api/v1/banks", authUser, s.banks, banksDoc},
 		{"POST /api/v1/bank-accounts/inquiry", authUser, s.inquireBankAccount, inquireBankAccountDoc},
 		{"GET /api/v1/bank-accounts", authUser, s.bankAccounts, bankAccountsDoc},

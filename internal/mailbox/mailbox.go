@@ -1,5 +1,6 @@
 // Package mailbox is the support desk's email channel: an embedded SMTP listener for the
-// support address, MIME parsing, threading of replies into conversations, acknowledgements
+// support address (and, optionally, a poller of an IMAP mailbox feeding the same Deliver: see
+// Poller), MIME parsing, threading of replies into conversations, acknowledgements
 // and agent replies sent through the durable outbox, and the rules that keep auto-replies and
 // bounces from starting mail loops. It knows conversations only through the Desk interface,
 // which the support desk implements.

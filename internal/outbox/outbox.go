@@ -149,6 +149,10 @@ type Options struct {
 	// cancelling them. Default 10 s.
 	Drain time.Duration
 	Log   *slog.Logger // default: discard
+	// PruneBatch is how many delivered messages one statement of Prune deletes; default 1,000.
+	PruneBatch int
+	// PruneEvery is how often RunRetention prunes; default 1 h.
+	PruneEvery time.Duration
 }
 
 type route struct {
@@ -184,6 +188,12 @@ func New(d *db.DB, o Options) *Outbox {
 	}
 	if o.Drain <= 0 {
 		o.Drain = 10 * time.Second
+	}
+	if o.PruneBatch <= 0 {
+		o.PruneBatch = 1000
+	}
+	if o.PruneEvery <= 0 {
+		o.PruneEvery = time.Hour
 	}
 	log := o.Log
 	if log == nil {
@@ -333,4 +343,56 @@ func call(ctx context.Context, h Handler, d Delivery) (err error) {
 		}
 	}()
 	return h(ctx, d)
+}
+
+// Retention: a delivered message has done its work, and its row is only history; kept
+// forever, the table (and its due index) would grow with every payment and receipt. Prune
+// deletes delivered rows older than the retention; pending messages (due, leased, or waiting
+// for a retry) and dead ones (kept for whoever looks into why) are never deleted. Deleting a
+// row frees its dedupe key: a message with the same (topic, key) written afterwards is sent
+// again, so the retention must be longer than any time in which a cause can repeat (see
+// docs/design.md, "The outbox").
+
+// Prune deletes the messages delivered before before, PruneBatch rows per statement (each
+// its own short transaction, so no lock is held long, and dispatchers go on between them),
+// until none is left or ctx ends. It returns how many it deleted.
+func (o *Outbox) Prune(ctx context.Context, before time.Time) (int, error) {
+	total := 0
+	for {
+		n, err := o.prune(ctx, before.UnixMicro(), o.opts.PruneBatch)
+		total += n
+		if err != nil {
+			return total, err
+		}
+		if n < o.opts.PruneBatch {
+			return total, nil
+		}
+		if err := ctx.Err(); err != nil {
+			return total, err
+		}
+	}
+}
+
+// RunRetention prunes the messages delivered more than keep ago, at once and then every
+// PruneEvery, until ctx ends. keep <= 0 keeps them forever (it returns at once).
+func (o *Outbox) RunRetention(ctx context.Context, keep time.Duration) {
+	if keep <= 0 {
+		return
+	}
+	t := time.NewTicker(o.opts.PruneEvery)
+	defer t.Stop()
+	for {
+		n, err := o.Prune(ctx, o.opts.Now().Add(-keep))
+		switch {
+		case err != nil && ctx.Err() == nil:
+			o.log.Error("outbox retention", "err", err, "deleted", n)
+		case n > 0:
+			o.log.Info("outbox retention: delivered messages deleted", "count", n, "older_than", keep.String())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

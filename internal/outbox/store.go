@@ -96,6 +96,25 @@ func (o *Outbox) release(ctx context.Context, id string, attempt int, now int64)
 	return nil
 }
 
+// prune deletes up to limit messages delivered before the time in µs, oldest first. A
+// delivered row's next_attempt_at is its delivery time (finish), so the due index
+// (status, next_attempt_at) finds them; done_at is checked as well.
+func (o *Outbox) prune(ctx context.Context, before int64, limit int) (int, error) {
+	res, err := o.db.Exec(ctx, `DELETE FROM outbox_messages WHERE id IN (
+		SELECT id FROM outbox_messages
+		WHERE status = 'delivered' AND next_attempt_at < ? AND done_at < ?
+		ORDER BY next_attempt_at
+		LIMIT ?)`, before, before, limit)
+	if err != nil {
+		return 0, fmt.Errorf("prune outbox messages: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("prune outbox messages: %w", err)
+	}
+	return int(n), nil
+}
+
 // State is what the store says about one message.
 type State struct {
 	ID, Topic, Status string

@@ -171,6 +171,23 @@ type PayExtra struct {
 	Rows []db.Row
 }
 
+// MerchantName is the public display name of merchant id, as a payer sees it before paying
+// (the pages' confirmation step); an unknown id is refused with the words a payment to it
+// gets.
+func (w *Wallet) MerchantName(ctx context.Context, merchantID string) (string, error) {
+	if merchantID == "" {
+		return "", ErrNotFound.Saying(fault.MsgMerchantNotFound)
+	}
+	name, err := w.o.Merchants.Name(ctx, merchantID)
+	if errors.Is(err, ErrNotFound) {
+		return "", ErrNotFound.Saying(fault.MsgMerchantNotFound)
+	}
+	if err != nil {
+		return "", fmt.Errorf("merchant %s: %w", merchantID, err)
+	}
+	return name, nil
+}
+
 // PayWith is Pay with what extra adds to the transfer. extra is called once the payment is
 // decided on but before the ledger sees it, with the payment as it will be recorded (its id,
 // fee and time), so that the caller's records can point at it; an error from extra stops the
@@ -190,18 +207,17 @@ func (w *Wallet) PayWith(ctx context.Context, c Call, in PayInput, extra func(p 
 	}
 	owner := userOwner(c.User.ID)
 	return w.once(ctx, owner, c, func() (Transaction, error) {
-		if tx, err := w.refuseUnverified(ctx, c, KindPayment, in.Amount, in.Currency, Counterparty{Type: "merchant", ID: in.MerchantID}); err != nil {
-			return tx, err
+		if !c.User.PhoneVerified {
+			// The failed attempt names the merchant in the history when it exists.
+			name, _ := w.MerchantName(ctx, in.MerchantID)
+			return w.refuseUnverified(ctx, c, KindPayment, in.Amount, in.Currency, Counterparty{Type: "merchant", ID: in.MerchantID, Name: name})
 		}
 		if err := w.checkPIN(ctx, c, in.PIN); err != nil {
 			return Transaction{}, err
 		}
-		name, err := w.o.Merchants.Name(ctx, in.MerchantID)
+		name, err := w.MerchantName(ctx, in.MerchantID)
 		if err != nil {
-			if errors.Is(err, ErrNotFound) {
-				return Transaction{}, ErrNotFound.Saying(fault.MsgMerchantNotFound)
-			}
-			return Transaction{}, fmt.Errorf("pay merchant %s: %w", in.MerchantID, err)
+			return Transaction{}, err
 		}
 		payerFee := w.o.Fees.Fee(FeePayment, in.Currency, in.Amount)
 		mdr := w.o.Fees.Fee(FeeMDR, in.Currency, in.Amount)

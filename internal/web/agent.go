@@ -36,6 +36,7 @@ func (s *Site) agentRoutes() []front.Route {
 		{Pattern: "POST /agent/conversations/{id}/refund-followups", Page: true, Handler: s.staffIn(s.agentRefundFollowup)},
 		{Pattern: "GET /agent/reports", Page: true, Handler: s.staffIn(s.agentReports)},
 	}
+	rs = append(rs, s.agentCannedRoutes()...)
 	return append(rs, s.agentAdminRoutes()...)
 }
 

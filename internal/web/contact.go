@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/dompet/dompet/internal/front"
+	"github.com/dompet/dompet/internal/helpcenter"
 	"github.com/dompet/dompet/internal/sla"
 	"github.com/dompet/dompet/internal/staff"
 	"github.com/dompet/dompet/internal/support"
@@ -32,6 +33,7 @@ type contactData struct {
 	Key      string // the call-back form's idempotency key
 	CBPhone  string
 	CBNote   string
+	Popular  []helpcenter.Result // "before you write, these may answer"
 }
 
 func (s *Site) contactData(r *http.Request, v *View) (contactData, error) {
@@ -43,6 +45,13 @@ func (s *Site) contactData(r *http.Request, v *View) (contactData, error) {
 		Reply: replyTime(v, s.o.Services.Support.FirstResponseTarget("other", sla.Normal)), Hours: w.Hours.Weekly, Key: formKey()}
 	if v.User != nil {
 		d.CBPhone = v.User.Phone
+	}
+	if hc := s.o.Services.Help; hc != nil {
+		// Cheap: the ranking is cached (helpcenter.Popular); without it the page still works.
+		if d.Popular, err = hc.Popular(r.Context(), v.Lang.String(), popularOnContact); err != nil {
+			s.log.Warn("contact page: popular articles", "request_id", front.RequestID(r), "err", err)
+			d.Popular = nil
+		}
 	}
 	return d, nil
 }

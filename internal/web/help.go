@@ -36,8 +36,11 @@ func (s *Site) helpRoutes() []front.Route {
 	}
 }
 
-// commonArticles are the problems /help lists first: the brief's most common ones.
-var commonArticles = []string{"account-locked", "payment-failed", "forgot-password", "request-refund", "fees", "secure-your-account"}
+// How many popular articles /help and /contact list.
+const (
+	popularOnHelp    = 6
+	popularOnContact = 3
+)
 
 // guideTopics are the guided flows, in the order /help offers them.
 var guideTopics = []string{"payment_failed", "account_locked", "security", "refund", "fees"}
@@ -49,7 +52,7 @@ type helpIndexData struct {
 	Categories []helpcenter.Category
 	Category   string
 	InCategory []helpcenter.Result
-	Common     []helpcenter.Result
+	Popular    []helpcenter.Result // what readers use most, else the editorial order
 	Guides     []string
 }
 
@@ -74,12 +77,9 @@ func (s *Site) helpIndex(w http.ResponseWriter, r *http.Request, v *View) {
 			return
 		}
 	}
-	for _, slug := range commonArticles {
-		a, err := hc.Article(ctx, slug, loc)
-		if err != nil {
-			continue // unpublished by staff: not offered
-		}
-		d.Common = append(d.Common, helpcenter.Result{Slug: a.Slug, Title: a.Title, Category: a.Category, Locale: a.Locale})
+	if d.Popular, err = hc.Popular(ctx, loc, popularOnHelp); err != nil {
+		// The list helps, the page works without it.
+		s.log.Warn("help page: popular articles", "request_id", front.RequestID(r), "err", err)
 	}
 	v.Data = d
 	s.render(w, r, 0, "help", v)
@@ -96,6 +96,9 @@ func (s *Site) helpArticle(w http.ResponseWriter, r *http.Request, v *View) {
 	if err != nil {
 		s.notFound(w, r, v, err)
 		return
+	}
+	if v.Query.Get("voted") != "1" { // the page after a vote is the same reading
+		s.o.Services.Help.Viewed(a.Slug, a.Locale)
 	}
 	v.Data = helpArticleData{Article: a, Body: template.HTML(a.HTML), Voted: r.URL.Query().Get("voted") == "1"}
 	if v.Query.Get("voted") == "1" {

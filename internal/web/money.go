@@ -88,7 +88,7 @@ type moneyData struct {
 	// The confirmation.
 	Minor     int64
 	Quote     wallet.FeeQuote
-	Recipient string // the masked name of who gets the money
+	Recipient string // who gets the money: a transfer's masked name, a merchant's display name
 	Key       string // the idempotency key of the confirm form
 	// A refusal after confirming.
 	Tx       *wallet.Transaction // the failed movement, when one was recorded
@@ -202,6 +202,18 @@ func (s *Site) quote(r *http.Request, v *View, d *moneyData) error {
 		if d.In.MerchantID == "" {
 			return fault.Invalid("merchant_id", fault.MsgRequired)
 		}
+		// The payer sees whom they pay before the PIN; an unknown id stops here.
+		name, err := w.MerchantName(r.Context(), d.In.MerchantID)
+		if fault.Code(err) == "not_found" {
+			// The API's words, also beside the field to correct.
+			e := s.explain(err, v.Lang)
+			e.Errors = append(e.Errors, FieldError{Field: "merchant_id", Message: e.Detail})
+			return pageError{e}
+		}
+		if err != nil {
+			return err
+		}
+		d.Recipient = name
 	}
 	return nil
 }
@@ -252,8 +264,11 @@ func (s *Site) moneyConfirm(kind string) func(http.ResponseWriter, *http.Request
 			if q, qerr := s.o.Services.Wallet.QuoteFee(feeKindOf(kind, in), minor, in.Currency, ""); qerr == nil {
 				d.Quote = q
 			}
-			if kind == "transfer" {
+			switch kind {
+			case "transfer":
 				d.Recipient = r.PostFormValue("recipient")
+			case "pay":
+				d.Recipient, _ = s.o.Services.Wallet.MerchantName(r.Context(), in.MerchantID)
 			}
 			s.fail(w, r, "confirm", v, err)
 			return

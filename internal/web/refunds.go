@@ -33,6 +33,7 @@ func (s *Site) refundRoutes() []front.Route {
 // refundsData is the list and the form.
 type refundsData struct {
 	Requests []wallet.RefundRequest
+	Merchant map[string]string    // the requests' merchants' names, by id
 	Payments []wallet.Transaction // the user's refundable payments
 	Form     refundForm
 	MaxMB    int
@@ -73,7 +74,17 @@ func (s *Site) refundsData(r *http.Request, v *View) (*refundsData, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &refundsData{Requests: reqs.Items, MaxMB: wallet.MaxAttachment >> 20, MaxBytes: wallet.MaxAttachment}
+	d := &refundsData{Requests: reqs.Items, Merchant: map[string]string{}, MaxMB: wallet.MaxAttachment >> 20, MaxBytes: wallet.MaxAttachment}
+	for _, rr := range reqs.Items {
+		if _, ok := d.Merchant[rr.MerchantID]; !ok {
+			// Whom the request is with; a merchant gone since is shown by its id.
+			name, err := w.MerchantName(r.Context(), rr.MerchantID)
+			if err != nil {
+				name = rr.MerchantID
+			}
+			d.Merchant[rr.MerchantID] = name
+		}
+	}
 	for _, p := range pays.Items {
 		if p.Amount > p.Refunded {
 			d.Payments = append(d.Payments, p)

@@ -72,6 +72,9 @@ func (s *Site) Routes() []front.Route {
 	if s.o.Services.Staff != nil && s.o.Services.Support != nil {
 		rs = append(rs, s.agentRoutes()...)
 	}
+	if s.o.Services.Staff != nil && s.o.Services.Support != nil && s.o.Services.Help != nil {
+		rs = append(rs, s.agentHelpRoutes()...)
+	}
 	rs = append(rs, s.checkoutRoutes()...)
 	return rs
 }

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/pquerna/otp/totp"
+)
+
+// TestBrowserCanned: a supervisor adds a canned reply with the console's form in Chromium and
+// finds it in the list, its <script> title shown as text and never run.
+func TestBrowserCanned(t *testing.T) {
+	site := newBrowserSite(t, nil)
+	lead := site.demoAgent(t, "supervisor", "payments")
+	code, err := totp.GenerateCode(lead.TOTPSecret, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	const title = `退款进度 <script>document.title="pwned"</script>`
+	b := newBrowser(t, "en")
+	b.do(chromedp.EmulateViewport(1280, 900),
+		chromedp.Navigate(site.URL+"/agent/canned"), // sent to the login, and back
+		chromedp.SendKeys(chromedp.CSS(`#email`), lead.Email),
+		chromedp.SendKeys(chromedp.CSS(`#password`), site.Demo.Logins.AgentPassword),
+		chromedp.SendKeys(chromedp.CSS(`#otp`), code),
+		chromedp.Submit(chromedp.CSS(`#otp`)),
+		chromedp.WaitVisible(chromedp.CSS(`#canned-new`)))
+	b.do(chromedp.SendKeys(chromedp.CSS(`#title-new`), title),
+		chromedp.SetValue(chromedp.CSS(`#locale-new`), "zh-CN"),
+		chromedp.SetValue(chromedp.CSS(`#team-new`), "payments"),
+		chromedp.SetValue(chromedp.CSS(`#topic-new`), "refund"),
+		chromedp.SendKeys(chromedp.CSS(`#body-new`), "{{customer_name}}您好，您的退款已在处理中。"),
+		chromedp.Submit(chromedp.CSS(`#body-new`)),
+		chromedp.WaitVisible(chromedp.CSS(`.notice`))) // only the next page has it
+	loc := b.location()
+	_, id, ok := strings.Cut(loc, "#canned-")
+	if !ok || !strings.Contains(loc, "/agent/canned?done=created") {
+		t.Fatalf("after the form: %s", loc)
+	}
+	if got := b.text(`#canned-` + id + ` .canned-title`); got != title {
+		t.Errorf("the listed title reads %q", got)
+	}
+	if got := b.text(`#canned-` + id + ` .canned-meta`); !strings.Contains(got, "Payments") || !strings.Contains(got, "Refund") {
+		t.Errorf("the listed reply's team and topic: %q", got)
+	}
+	if got := value(b, chromedp.Evaluate[string](`document.title`)); strings.Contains(got, "pwned") {
+		t.Error("the title's script ran")
+	}
+	b.screenshot("console-canned")
+}
