@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dompet/dompet/internal/identity"
 	"github.com/dompet/dompet/internal/staff"
 )
 
@@ -93,7 +94,7 @@ var e2eRouteTable = map[string]struct {
 	"GET /api/v1/support/conversations/{id}":           {authUser, "/api/v1/support/conversations/cnv_nope"},
 	"GET /api/v1/support/conversations/{id}/messages":  {authUser, "/api/v1/support/conversations/cnv_nope/messages"},
 	"POST /api/v1/support/conversations/{id}/messages": {authUser, "/api/v1/support/conversations/cnv_nope/messages"},
-	"GET /api/v1/support/conversations/{id}/stream":    {authUser, "/api/v1/support/conversations/cnv_nope/stream"}, // 404 before any upgrade
+	"GET /api/v1/support/conversations/{id}/stream":    {authChat, "/api/v1/support/conversations/cnv_nope/stream"}, // 404 before any upgrade
 	"POST /api/v1/support/conversations/{id}/rating":   {authUser, "/api/v1/support/conversations/cnv_nope/rating"},
 	"POST /api/v1/support/conversations/{id}/read":     {authUser, "/api/v1/support/conversations/cnv_nope/read"},
 	"POST /api/v1/support/callbacks":                   {authUser, "/api/v1/support/callbacks"},
@@ -144,7 +145,7 @@ var e2eRouteTable = map[string]struct {
 }
 
 // securityName is how the OpenAPI document names each kind of caller.
-var securityName = map[access]string{authNone: "", authUser: "user", authStaff: "staff", authMerchant: "merchant"}
+var securityName = map[access]string{authNone: "", authUser: "user", authChat: "user", authStaff: "staff", authMerchant: "merchant"}
 
 func TestE2EAuthorization(t *testing.T) {
 	t.Parallel()
@@ -152,6 +153,7 @@ func TestE2EAuthorization(t *testing.T) {
 	u := e.newUser(t, userOpts{})
 	m := e.newMerchant(t, "Toko Kunci", "")
 	staff := e2eStaffTokens(t, e)
+	widget := e2eWidgetToken(t, e, u.Token)
 
 	// The route table, as served in the OpenAPI document, against the rows above.
 	var doc struct {
@@ -219,11 +221,17 @@ func TestE2EAuthorization(t *testing.T) {
 					t.Errorf("%s: a public route asks for authentication", r)
 				}
 				return
-			case authUser:
+			case authUser, authChat:
 				unauthenticated(t, try(""))
 				unauthenticated(t, try("not-a-token"))
 				unauthenticated(t, try(m.APIKey)) // a merchant key is not a user session
-				for role, tok := range staff {    // nor is any staff session
+				if row.access == authUser {
+					// The chat widget's session opens the chat and nothing else.
+					unauthenticated(t, try(widget))
+				} else if r := try(widget); codeOf(r) == "unauthenticated" || r.status >= 500 {
+					t.Errorf("%s: the widget's session is refused by a chat route", r)
+				}
+				for role, tok := range staff { // nor is any staff session
 					if r := try(tok); codeOf(r) != "unauthenticated" {
 						t.Errorf("%s: a %s's token was taken for a user's", r, role)
 					}
@@ -500,4 +508,24 @@ func e2eStaffTokens(t *testing.T, e *e2eEnv) map[string]string {
 		out[role] = sess.Token
 	}
 	return out
+}
+
+// e2eWidgetToken opens a chat widget session (identity.ScopeChat) for the user of token, as
+// /widget/connect and /widget/session do.
+func e2eWidgetToken(t *testing.T, e *e2eEnv, token string) string {
+	t.Helper()
+	ctx := context.Background()
+	p, err := e.app.Identity.Authenticate(ctx, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, err := e.app.Identity.GrantWidget(ctx, p.User.ID, p.SessionID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws, err := e.app.Identity.RedeemWidget(ctx, code, identity.LoginInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ws.Token
 }

@@ -19,6 +19,7 @@ func TestE2EStreamPageCookie(t *testing.T) {
 		"topic": "fees", "message": "why this fee"}), http.StatusCreated), &conv)
 	customer := "/api/v1/support/conversations/" + conv.ID + "/stream"
 	userCookie, staffCookie := userPageCookie+"="+a.Token, staffPageCookie+"="+agentTok
+	widget := widgetCookie + "=" + e2eWidgetToken(t, e, a.Token)
 
 	cases := []struct {
 		name   string
@@ -34,6 +35,11 @@ func TestE2EStreamPageCookie(t *testing.T) {
 		{"the staff cookie is not the customer's", customer, []string{"Cookie", userPageCookie + "=" + agentTok, "Origin", e.srv.URL}, http.StatusUnauthorized},
 		{"the customer cookie is not the staff's", "/api/v1/agent/stream", []string{"Cookie", staffPageCookie + "=" + a.Token, "Origin", e.srv.URL}, http.StatusUnauthorized},
 		{"a cookie on a route that is no stream", "/api/v1/me", []string{"Cookie", userCookie, "Origin", e.srv.URL}, http.StatusUnauthorized},
+		{"the widget's chat in its frame of this site", customer, []string{"Cookie", widget, "Origin", e.srv.URL}, 0},
+		{"the widget's cookie from another site", customer, []string{"Cookie", widget, "Origin", "https://evil.example"}, http.StatusForbidden},
+		{"the widget's cookie is not the staff's", "/api/v1/agent/stream", []string{"Cookie", widget, "Origin", e.srv.URL}, http.StatusUnauthorized},
+		{"the widget's session in the user's cookie", customer, []string{"Cookie", userPageCookie + "=" + widget[len(widgetCookie)+1:], "Origin", e.srv.URL}, 0},
+		{"the widget's session on a route that is no chat", "/api/v1/me", []string{"Cookie", widget, "Origin", e.srv.URL}, http.StatusUnauthorized},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -120,7 +120,7 @@ var securitySchemes = map[string]any{
 		"description": "A merchant API key (dompet merchant create)."},
 }
 
-var securityOf = map[access]string{authUser: "user", authStaff: "staff", authMerchant: "merchant"}
+var securityOf = map[access]string{authUser: "user", authChat: "user", authStaff: "staff", authMerchant: "merchant"}
 
 func (g *schemaGen) operation(rt route, method, path string) (map[string]any, error) {
 	d := rt.doc

@@ -56,33 +56,43 @@ func credential(r *http.Request) (string, bool) {
 const (
 	userPageCookie  = "dompet_session"
 	staffPageCookie = "dompet_staff"
+	// widgetCookie is the chat widget's chat-only session (package web, /widget/session),
+	// taken by the customer's conversation stream only.
+	widgetCookie = "dompet_widget"
 )
 
 // cookieCredentialKey marks a request whose credential is a page cookie.
 type cookieCredentialKey struct{}
 
-// streamCookie is the page cookie the route takes: a WebSocket stream of users or staff.
-func streamCookie(rt route) string {
+// streamCookies are the page cookies the route takes, in order of preference: a WebSocket
+// stream of users (the chat's also takes the widget's session) or staff.
+func streamCookies(rt route) []string {
 	if !strings.HasSuffix(rt.pattern, "/stream") || !strings.HasPrefix(rt.pattern, "GET ") {
-		return ""
+		return nil
 	}
 	switch rt.auth {
 	case authUser:
-		return userPageCookie
+		return []string{userPageCookie}
+	case authChat:
+		// The pages take the session cookie before the widget's, and so does the stream.
+		return []string{userPageCookie, widgetCookie}
 	case authStaff:
-		return staffPageCookie
+		return []string{staffPageCookie}
 	}
-	return ""
+	return nil
 }
 
 // cookieCredential lets a WebSocket upgrade with neither a bearer header nor ?token= be
-// authenticated by the page cookie name.
-func cookieCredential(name string) middleware {
+// authenticated by the first of the page cookies names it carries.
+func cookieCredential(names ...string) middleware {
 	return func(next handlerFunc) handlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) error {
 			if _, ok := credential(r); !ok && isUpgrade(r) {
-				if c, err := r.Cookie(name); err == nil && c.Value != "" {
-					r = r.WithContext(context.WithValue(r.Context(), cookieCredentialKey{}, c.Value))
+				for _, name := range names {
+					if c, err := r.Cookie(name); err == nil && c.Value != "" {
+						r = r.WithContext(context.WithValue(r.Context(), cookieCredentialKey{}, c.Value))
+						break
+					}
 				}
 			}
 			return next(w, r)

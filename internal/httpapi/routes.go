@@ -14,6 +14,9 @@ const (
 	authUser                   // a wallet user's session token (requireUser)
 	authStaff                  // a support agent's, supervisor's or admin's token
 	authMerchant               // a merchant's API key (requireMerchant)
+	// authChat is authUser that also takes the chat widget's chat-only session
+	// (identity.ScopeChat): the customer's conversation stream, and no other route.
+	authChat
 )
 
 // route is one line of the API: the method pattern (Go 1.22 ServeMux syntax), who may call
@@ -121,7 +124,7 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/support/conversations/{id}", authUser, s.customerConversation, customerConversationDoc},
 		{"GET /api/v1/support/conversations/{id}/messages", authUser, s.customerMessages, customerMessagesDoc},
 		{"POST /api/v1/support/conversations/{id}/messages", authUser, s.customerPost, customerPostDoc},
-		{"GET /api/v1/support/conversations/{id}/stream", authUser, s.customerStream, customerStreamDoc},
+		{"GET /api/v1/support/conversations/{id}/stream", authChat, s.customerStream, customerStreamDoc},
 		{"POST /api/v1/support/conversations/{id}/rating", authUser, s.rateConversation, rateConversationDoc},
 		{"POST /api/v1/support/conversations/{id}/read", authUser, s.customerRead, customerReadDoc},
 		{"POST /api/v1/support/callbacks", authUser, s.requestCallback, requestCallbackDoc},

@@ -76,7 +76,7 @@ type Server struct {
 
 	// How each kind of caller is authenticated (see route.auth). denyAll until the service
 	// that knows the credentials is wired in New.
-	authUser, authStaff, authMerchant middleware
+	authUser, authChat, authStaff, authMerchant middleware
 
 	stopOnce sync.Once
 	stopping chan struct{}
@@ -103,6 +103,7 @@ func newServer(o Options, extra []route) (*Server, error) {
 		front:        o.Front,
 		registry:     o.Registry,
 		authUser:     denyAll,
+		authChat:     denyAll,
 		authStaff:    denyAll,
 		authMerchant: denyAll,
 		stopping:     make(chan struct{}),
@@ -128,6 +129,7 @@ func newServer(o Options, extra []route) (*Server, error) {
 	s.help = o.Help
 	if o.Identity != nil {
 		s.authUser = requireUser(Authenticator[identity.Principal](o.Identity.Authenticate))
+		s.authChat = requireUser(Authenticator[identity.Principal](o.Identity.AuthenticateChat))
 	}
 	if o.Staff != nil {
 		s.authStaff = requireUser(Authenticator[staff.Principal](o.Staff.Authenticate))
@@ -168,13 +170,15 @@ func (s *Server) mountRoutes(routes []route) error {
 		switch rt.auth {
 		case authUser:
 			h = s.authUser(h)
+		case authChat:
+			h = s.authChat(h)
 		case authStaff:
 			h = s.authStaff(h)
 		case authMerchant:
 			h = s.authMerchant(h)
 		}
-		if c := streamCookie(rt); c != "" {
-			h = cookieCredential(c)(h)
+		if c := streamCookies(rt); c != nil {
+			h = cookieCredential(c...)(h)
 		}
 		err := s.front.Handle(front.Route{Pattern: rt.pattern, Handler: s.adapt(h), BodyLimit: rt.doc.MaxBody})
 		if err != nil {

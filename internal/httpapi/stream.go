@@ -213,7 +213,7 @@ func (s *Server) customerStream(w http.ResponseWriter, r *http.Request) error {
 			return err
 		},
 		recheck: func(ctx context.Context) error {
-			_, err := s.identity.Authenticate(ctx, token)
+			_, err := s.identity.AuthenticateChat(ctx, token) // the route takes the widget's session too
 			return err
 		},
 	}
@@ -555,7 +555,9 @@ const streamEventsDoc = "Server events are JSON text frames with a `type`:\n\n" 
 
 var customerStreamDoc = operation{Summary: "The conversation's live chat (WebSocket)", Tag: "support", Status: http.StatusSwitchingProtocols,
 	Description: "A WebSocket; the token may come as `?token=` (browsers cannot set headers on a WebSocket), or, from a page " +
-		"of this site only (Origin the same host), as the web app's session cookie `dompet_session`. " +
+		"of this site only (Origin the same host), as the web app's session cookie `dompet_session` or the chat " +
+		"widget's `dompet_widget`. The widget's chat-only session (opened by `/widget/session`, 8 hours) is taken " +
+		"here and by the chat pages, and by no other route. " +
 		"With `after` (a message id), the messages stored after it come first, then the live ones, none missing and none twice.\n\n" +
 		"The client sends `{\"type\":\"message\",\"body\",\"client_id\",\"attachment_ids\"?}` (stored before it is acknowledged) " +
 		"`{\"type\":\"typing\"}` (at most one a second is passed on) and `{\"type\":\"read\",\"message_id\"}` " +

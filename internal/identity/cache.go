@@ -26,6 +26,7 @@ type sessionCache struct {
 type cacheEntry struct {
 	user      User
 	sessionID string
+	scope     string
 	expiresAt time.Time // of the session
 	lastSeen  time.Time // last_seen_at as last written
 	loadedAt  time.Time

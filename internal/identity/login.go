@@ -38,6 +38,8 @@ type Session struct {
 	LastSeenAt time.Time  `json:"last_seen_at"`
 	ExpiresAt  time.Time  `json:"expires_at"`
 	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+	// Scope is "" for a login (the whole wallet) or ScopeChat for the chat widget's session.
+	Scope string `json:"-"`
 }
 
 // Limits on what a client may send, so that junk costs no hashing or storage.

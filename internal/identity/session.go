@@ -16,6 +16,7 @@ import (
 type Principal struct {
 	User      User
 	SessionID string
+	Scope     string // "" (the whole wallet) or ScopeChat (the chat widget: AuthenticateChat only)
 }
 
 // seenEvery is how stale last_seen_at may get: Authenticate writes it at most this often per
@@ -23,9 +24,21 @@ type Principal struct {
 const seenEvery = time.Minute
 
 // Authenticate resolves a session token to its user. Unknown, expired and revoked tokens give
-// ErrUnauthenticated. It runs on every API call: a valid session is served from a short-lived
-// in-process cache, and last_seen_at is written at most once a minute.
+// ErrUnauthenticated, and so does a chat widget's session: it opens the chat only
+// (AuthenticateChat), so every caller of Authenticate refuses it without knowing it exists.
+// It runs on every API call: a valid session is served from a short-lived in-process cache,
+// and last_seen_at is written at most once a minute.
 func (s *Service) Authenticate(ctx context.Context, token string) (Principal, error) {
+	p, err := s.AuthenticateChat(ctx, token)
+	if err == nil && p.Scope != "" {
+		return Principal{}, ErrUnauthenticated
+	}
+	return p, err
+}
+
+// AuthenticateChat is Authenticate that also takes a chat widget's session (Principal.Scope
+// ScopeChat): for the chat pages and the customer's conversation stream only.
+func (s *Service) AuthenticateChat(ctx context.Context, token string) (Principal, error) {
 	if token == "" || len(token) > maxLoginInputBytes {
 		return Principal{}, ErrUnauthenticated
 	}
@@ -39,7 +52,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, er
 			if s.cache.claimSeen(key, now, seenEvery) {
 				s.touch(ctx, e.sessionID, now)
 			}
-			return Principal{User: e.user.clone(), SessionID: e.sessionID}, nil
+			return Principal{User: e.user.clone(), SessionID: e.sessionID, Scope: e.scope}, nil
 		}
 	}
 	var epoch uint64
@@ -61,9 +74,9 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, er
 		ss.LastSeenAt = now
 	}
 	if s.cache != nil {
-		s.cache.put(key, cacheEntry{user: u, sessionID: ss.ID, expiresAt: ss.ExpiresAt, lastSeen: ss.LastSeenAt, loadedAt: now}, epoch)
+		s.cache.put(key, cacheEntry{user: u, sessionID: ss.ID, scope: ss.Scope, expiresAt: ss.ExpiresAt, lastSeen: ss.LastSeenAt, loadedAt: now}, epoch)
 	}
-	return Principal{User: u.clone(), SessionID: ss.ID}, nil
+	return Principal{User: u.clone(), SessionID: ss.ID, Scope: ss.Scope}, nil
 }
 
 // touch records that a session was used. A failure is logged, not returned: it must not turn

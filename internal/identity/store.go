@@ -138,7 +138,7 @@ func recordEvent(ctx context.Context, tx *db.Tx, at time.Time, e event) error {
 }
 
 const sessionCols = `s.id, s.user_id, s.device_id, s.ip, s.user_agent, s.created_at, s.last_seen_at,
-	s.expires_at, s.revoked_at`
+	s.expires_at, s.revoked_at, s.scope`
 
 func scanSession(sc interface{ Scan(...any) error }, extra ...any) (Session, error) {
 	var (
@@ -146,7 +146,7 @@ func scanSession(sc interface{ Scan(...any) error }, extra ...any) (Session, err
 		created, seen, expires int64
 		revoked                sql.NullInt64
 	)
-	dest := append([]any{&ss.ID, &ss.UserID, &ss.DeviceID, &ss.IP, &ss.UserAgent, &created, &seen, &expires, &revoked}, extra...)
+	dest := append([]any{&ss.ID, &ss.UserID, &ss.DeviceID, &ss.IP, &ss.UserAgent, &created, &seen, &expires, &revoked, &ss.Scope}, extra...)
 	if err := sc.Scan(dest...); err != nil {
 		return Session{}, err
 	}
@@ -160,9 +160,9 @@ func scanSession(sc interface{ Scan(...any) error }, extra ...any) (Session, err
 
 func insertSession(ctx context.Context, tx *db.Tx, ss Session, tokenHash string) error {
 	_, err := tx.Exec(ctx, `INSERT INTO sessions (id, user_id, token_hash, device_id, ip, user_agent,
-		created_at, last_seen_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)`,
+		created_at, last_seen_at, expires_at, revoked_at, scope) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)`,
 		ss.ID, ss.UserID, tokenHash, ss.DeviceID, ss.IP, ss.UserAgent,
-		micros(ss.CreatedAt), micros(ss.LastSeenAt), micros(ss.ExpiresAt))
+		micros(ss.CreatedAt), micros(ss.LastSeenAt), micros(ss.ExpiresAt), ss.Scope)
 	if err != nil {
 		return fmt.Errorf("insert session: %w", err)
 	}

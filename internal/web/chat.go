@@ -3,7 +3,6 @@ package web
 import (
 	"crypto/rand"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -35,14 +34,30 @@ const chatUploadLimit = wallet.MaxAttachment + 4*support.MaxBody + 64<<10
 
 func (s *Site) chatRoutes() []front.Route {
 	return []front.Route{
-		{Pattern: "GET /chat", Page: true, Embeddable: true, Handler: s.handle(s.chatStart)},
-		{Pattern: "POST /chat", Page: true, Embeddable: true, Handler: s.signedIn(s.chatOpen)},
-		{Pattern: "GET /chat/{id}", Page: true, Embeddable: true, Handler: s.signedIn(s.chatRoom)},
+		{Pattern: "GET /chat", Page: true, Embeddable: true, Handler: s.handleWith(s.chatView, s.chatStart)},
+		{Pattern: "POST /chat", Page: true, Embeddable: true, Handler: s.chatSignedIn(s.chatOpen)},
+		{Pattern: "GET /chat/{id}", Page: true, Embeddable: true, Handler: s.chatSignedIn(s.chatRoom)},
 		{Pattern: "POST /chat/{id}/messages", Page: true, Embeddable: true, BodyLimit: chatUploadLimit, Handler: s.chatSendHandler()},
-		{Pattern: "POST /chat/{id}/rating", Page: true, Embeddable: true, Handler: s.signedIn(s.chatRate)},
-		{Pattern: "GET /chat/{id}/files/{file}", Page: true, Handler: s.signedIn(s.chatFile)},
+		{Pattern: "POST /chat/{id}/rating", Page: true, Embeddable: true, Handler: s.chatSignedIn(s.chatRate)},
+		{Pattern: "GET /chat/{id}/files/{file}", Page: true, Handler: s.chatSignedIn(s.chatFile)},
 		{Pattern: "GET /widget.js", Page: true, Handler: http.HandlerFunc(s.widgetScript)},
 	}
+}
+
+// chatSignedIn is signedIn for the chat pages: they also take the widget's chat-only
+// session, and an anonymous frame goes back to /chat?embed=1 (the login may not be framed).
+func (s *Site) chatSignedIn(h func(w http.ResponseWriter, r *http.Request, v *View)) http.Handler {
+	return s.handleWith(s.chatView, func(w http.ResponseWriter, r *http.Request, v *View) {
+		if v.User == nil {
+			if embedded(r) {
+				http.Redirect(w, r, "/chat?embed=1", http.StatusSeeOther)
+				return
+			}
+			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			return
+		}
+		h(w, r, v)
+	})
 }
 
 // chatTx is the failed transaction a chat is started about (?transaction_id=).
@@ -64,6 +79,7 @@ type chatStartData struct {
 	Earlier []support.Conversation
 	Anon    bool // an anonymous visitor (in the widget's frame): asked to log in
 	Login   string
+	Connect bool // the frame can sign in through the /widget/connect popup (widgetSignIn)
 }
 
 // articleSlug is what a help-center link may carry as ?article=.
@@ -83,15 +99,15 @@ func chatPath(r *http.Request, p string) string {
 }
 
 // chatStart is GET /chat. Anonymous visitors are sent to log in; in the widget's frame they
-// get a page that opens the login at the top level (the login page may not be framed, and a
-// session cookie set inside a third-party frame would not be kept).
+// get a page that signs the frame in through Dompet's own page in a popup (widget.go), or,
+// where the widget's cookie cannot be kept, opens the login at the top level in a new tab.
 func (s *Site) chatStart(w http.ResponseWriter, r *http.Request, v *View) {
 	if v.User == nil {
 		if !embedded(r) {
 			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 			return
 		}
-		v.Data = chatStartData{Anon: true, Embed: true, Login: "/login?next=" + url.QueryEscape("/chat")}
+		v.Data = chatStartData{Anon: true, Embed: true, Login: "/login?next=" + url.QueryEscape("/chat"), Connect: widgetSignIn(r)}
 		s.render(w, r, 0, "chat", v)
 		return
 	}
@@ -266,8 +282,12 @@ func (s *Site) showRoom(w http.ResponseWriter, r *http.Request, v *View, status 
 // in the form: nothing the customer wrote is lost, and nothing half is stored.
 func (s *Site) chatSendHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		v := s.view(w, r)
+		v := s.chatView(w, r)
 		if v.User == nil {
+			if embedded(r) {
+				http.Redirect(w, r, "/chat?embed=1", http.StatusSeeOther)
+				return
+			}
 			http.Redirect(w, r, "/login?next="+url.QueryEscape("/chat/"+r.PathValue("id")), http.StatusSeeOther)
 			return
 		}
@@ -311,11 +331,11 @@ func (s *Site) readChatForm(w http.ResponseWriter, r *http.Request, v *View) (f 
 	if err := s.crossOrigin.Check(r); err != nil {
 		return f, "", false, errCSRF
 	}
-	c, cerr := r.Cookie(csrfCookie)
-	if cerr != nil || len(c.Value) != 43 {
+	want := csrfTokens(r)
+	if len(want) == 0 {
 		return f, "", false, errCSRF
 	}
-	tokenOK := func(sent string) bool { return subtle.ConstantTimeCompare([]byte(sent), []byte(c.Value)) == 1 }
+	tokenOK := func(sent string) bool { return csrfMatch(sent, want) }
 	headerOK := tokenOK(r.Header.Get("X-CSRF-Token"))
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if ct != "multipart/form-data" {

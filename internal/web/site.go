@@ -175,8 +175,14 @@ func (s *Site) explain(err error, l front.Locale) Explanation {
 // handle wraps a page handler: it resolves the View (language, user, CSRF token) and, for
 // anything but GET and HEAD, checks the CSRF token first.
 func (s *Site) handle(h func(w http.ResponseWriter, r *http.Request, v *View)) http.Handler {
+	return s.handleWith(s.view, h)
+}
+
+// handleWith is handle with the View resolved by view (s.view, or s.chatView on the chat
+// pages).
+func (s *Site) handleWith(view func(http.ResponseWriter, *http.Request) *View, h func(w http.ResponseWriter, r *http.Request, v *View)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		v := s.view(w, r)
+		v := view(w, r)
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			if err := s.checkCSRF(r); err != nil {
 				v.Problem = &Explanation{Status: http.StatusForbidden, Code: "csrf_failed",

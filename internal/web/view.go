@@ -19,6 +19,7 @@ type View struct {
 	Lang    front.Locale
 	User    *identity.User // the signed-in wallet user; nil when anonymous
 	Session string         // the user's session id
+	Widget  bool           // signed in by the chat widget's chat-only session (chat pages only)
 	CSRF    string         // the token every form posts back (field "csrf")
 	Path    string         // the request path, for the language switch and "next"
 	Query   url.Values
@@ -37,6 +38,21 @@ func (s *Site) view(w http.ResponseWriter, r *http.Request) *View {
 	v.User, v.Session = s.user(r)
 	v.Lang = s.language(w, r, v.User)
 	v.CSRF = s.csrfToken(w, r)
+	return v
+}
+
+// chatView is view for the chat pages, which also take the widget's chat-only session; the
+// forms of such a page carry the token bound to it (the CSRF cookie does not reach a frame
+// on another site).
+func (s *Site) chatView(w http.ResponseWriter, r *http.Request) *View {
+	v := &View{site: s, Path: r.URL.Path, Query: r.URL.Query(), Demo: s.o.Demo}
+	v.User, v.Session, v.Widget = s.chatUser(r)
+	v.Lang = s.language(w, r, v.User)
+	if c, err := r.Cookie(widgetCookie); err == nil && v.Widget {
+		v.CSRF = widgetCSRF(c.Value)
+	} else {
+		v.CSRF = s.csrfToken(w, r)
+	}
 	return v
 }
 

@@ -60,6 +60,7 @@ func (s *Site) Routes() []front.Route {
 	}
 	if s.o.Services.Identity != nil && s.o.Services.Support != nil && s.o.Services.Wallet != nil {
 		rs = append(rs, s.chatRoutes()...)
+		rs = append(rs, s.widgetRoutes()...)
 	}
 	if s.o.Services.Help != nil && s.o.Services.Identity != nil && s.o.Services.Wallet != nil {
 		rs = append(rs, s.helpRoutes()...)

@@ -3,7 +3,9 @@
 // adds a chat button that opens Dompet's chat (/chat?embed=1, from the site the script came
 // from) in a frame. The frame is allowed only on the origins of DOMPET_FRAME_ANCESTORS.
 // Browsers do not send Dompet's session cookie (SameSite=Lax) to a frame on another site, so
-// there the frame asks the visitor to log in on Dompet's own site in a new tab.
+// there the frame signs in by itself, through a popup of Dompet's own site, into a chat-only
+// session (static/widgetframe.js). This script, which runs in the merchant's page, is never
+// part of that: it only adds the button and the frame.
 (function () {
   "use strict";
   var me = document.currentScript;
