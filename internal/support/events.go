@@ -45,6 +45,9 @@ type Event struct {
 	// A read marker ({"type":"read","author":{…},"message_id"}): author has read up to message_id.
 	Author    *Author `json:"author,omitempty"`
 	MessageID string  `json:"message_id,omitempty"`
+	// A call event ({"type":"call","team","agent","call":{…}}): the consoles' screen pop.
+	Team string    `json:"team,omitempty"`
+	Call *CallInfo `json:"call,omitempty"`
 }
 
 // publish sends e after the change it reports has committed; a failure is logged (events
