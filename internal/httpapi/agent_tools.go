@@ -196,3 +196,28 @@ var refundFollowupDoc = operation{Summary: "Follow up a customer's refund reques
 		"(`conversation.refund_followup`).",
 	Request: refundFollowupRequest{}, Status: http.StatusCreated, Response: support.RefundFollowup{},
 	Errors: []string{"forbidden", "invalid_state"}}
+
+type callDispositionRequest struct {
+	Disposition string `json:"disposition" enum:"resolved,callback_needed,escalated,transferred,voicemail,wrong_number,dropped"`
+	Note        string `json:"note,omitempty" doc:"at most 1,000 characters"`
+}
+
+func (s *Server) callDisposition(w http.ResponseWriter, r *http.Request) error {
+	var req callDispositionRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	c, err := s.support.SetDisposition(r.Context(), viewerOf(r), r.PathValue("id"), req.Disposition, req.Note)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, c)
+}
+
+var callDispositionDoc = operation{Summary: "Set the disposition of a call conversation", Tag: "agent",
+	Description: "How the call ended for the desk, from a fixed list, with an optional note, on a phone or call-back " +
+		"conversation the caller may see; a later one replaces it. Recorded as an internal note (\"Call disposition: …\") " +
+		"and audited (`conversation.call_disposition`); the conversation's `disposition` shows it and the reports count " +
+		"calls by disposition. Another channel answers `409 invalid_state`, an unknown value `400 invalid_request`.",
+	Request: callDispositionRequest{}, Response: support.Conversation{},
+	Errors: []string{"forbidden", "invalid_state"}}

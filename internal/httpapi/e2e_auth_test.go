@@ -127,6 +127,7 @@ var e2eRouteTable = map[string]struct {
 	"DELETE /api/v1/agent/canned-replies/{id}":                         {authStaff, "/api/v1/agent/canned-replies/cnr_nope"},
 	"POST /api/v1/agent/customers/{user_id}/recovery-code":             {authStaff, "/api/v1/agent/customers/usr_nope/recovery-code"},
 	"POST /api/v1/agent/conversations/{id}/refund-followups":           {authStaff, "/api/v1/agent/conversations/cnv_nope/refund-followups"},
+	"POST /api/v1/agent/conversations/{id}/call-disposition":           {authStaff, "/api/v1/agent/conversations/cnv_nope/call-disposition"},
 
 	"GET /api/v1/help/articles":                                  {authNone, "/api/v1/help/articles?q=locked"},
 	"GET /api/v1/help/categories":                                {authNone, "/api/v1/help/categories"},

@@ -28,7 +28,19 @@ type wsEvent struct {
 	} `json:"agent"`
 	Status    string `json:"status"`
 	MessageID string `json:"message_id"`
-	Error     *struct {
+	Team      string `json:"team"`
+	Call      *struct {
+		ID         string `json:"id"`
+		Event      string `json:"event"`
+		FromMasked string `json:"from_masked"`
+		Customer   *struct {
+			ID          string `json:"id"`
+			DisplayName string `json:"display_name"`
+			Locked      bool   `json:"locked"`
+			TwoFactor   bool   `json:"two_factor"`
+		} `json:"customer"`
+	} `json:"call"`
+	Error *struct {
 		Code string `json:"code"`
 	} `json:"error"`
 }

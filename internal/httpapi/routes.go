@@ -156,6 +156,7 @@ func (s *Server) routes() []route {
 		{"DELETE /api/v1/agent/canned-replies/{id}", authStaff, s.deleteCanned, deleteCannedDoc},
 		{"POST /api/v1/agent/customers/{user_id}/recovery-code", authStaff, s.sendRecoveryCode, sendRecoveryCodeDoc},
 		{"POST /api/v1/agent/conversations/{id}/refund-followups", authStaff, s.refundFollowup, refundFollowupDoc},
+		{"POST /api/v1/agent/conversations/{id}/call-disposition", authStaff, s.callDisposition, callDispositionDoc},
 
 		// Staff administration: staff, teams, audit log (agent_admin.go)
 		{"GET /api/v1/agent/staff", authStaff, s.listStaff, listStaffDoc},

@@ -79,6 +79,7 @@ type streamEvent struct {
 	Message        *support.Message  `json:"message"`
 	Author         *support.Author   `json:"author"`
 	Agent          *support.AgentRef `json:"agent"`
+	Status         string            `json:"status"`
 }
 
 // streamSide is what differs between the customer's stream and the agent's.
@@ -254,14 +255,16 @@ func (s *Server) agentStream(w http.ResponseWriter, r *http.Request) error {
 	events, unsubscribe := subscribeAll(s.support.Bus(), patterns)
 	defer unsubscribe()
 	// The agent's own conversations, whose messages the stream carries; assignments change it.
-	mine := map[string]bool{}
+	// The unassigned ones of their team are looked up as their messages come.
+	scope := &agentScope{v: v, mine: map[string]bool{}, team: map[string]bool{},
+		place: func(convID string) (string, bool, error) { return s.support.Placement(ctx, convID) }}
 	if !v.Lead() {
 		list, _, err := s.support.AgentConversations(ctx, v, support.Filter{View: "mine", Limit: 100})
 		if err != nil {
 			return err
 		}
 		for _, c := range list {
-			mine[c.ID] = true
+			scope.mine[c.ID] = true
 		}
 	}
 	token, _ := credential(r)
@@ -269,7 +272,7 @@ func (s *Server) agentStream(w http.ResponseWriter, r *http.Request) error {
 	side := streamSide{
 		self:   self,
 		locale: localeOf(r),
-		pass:   func(subject string, e streamEvent) bool { return agentPasses(v, mine, subject, e) },
+		pass:   scope.passes,
 		post: func(ctx context.Context, f streamClientFrame) (support.Message, error) {
 			if _, err := s.support.AgentConversation(ctx, v, f.ConversationID); err != nil {
 				return support.Message{}, err
@@ -302,12 +305,28 @@ func (s *Server) agentStream(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// agentPasses decides what an agent's stream forwards, and keeps mine (the agent's
-// conversations) up to date. A lead subscribes to everything and takes each change once, from
-// the conversation's subjects (plus the teams' queue lengths); an agent takes the
-// assignments to them (agent subject), their team's queue and assignment changes (team
-// subject), and the messages, typing and status of their own conversations.
-func agentPasses(v support.Viewer, mine map[string]bool, subject string, e streamEvent) bool {
+// agentScope is what an agent's stream knows of the conversations it forwards: the agent's
+// own (mine, loaded at connect and kept by assigned events) and the unassigned ones of their
+// team (team: looked up once per conversation with place, the first time one of its events
+// comes, and kept by assigned events; a reopening forgets the entry, since it unassigns).
+type agentScope struct {
+	v     support.Viewer
+	mine  map[string]bool
+	team  map[string]bool // conversation id → unassigned and of v's team
+	place func(convID string) (team string, assigned bool, err error)
+}
+
+// maxTeamScope bounds the looked-up entries a stream keeps; past it they are looked up again.
+const maxTeamScope = 4096
+
+// passes decides what an agent's stream forwards, and keeps the scope up to date. A lead
+// subscribes to everything and takes each change once, from the conversation's subjects (plus
+// the teams' queue lengths and calls); an agent takes the assignments and calls of their own
+// (agent subject), their team's queue, assignment, status and call changes (team subject), and
+// the messages, typing and status of their own conversations and the messages and typing of
+// their team's unassigned ones (never another team's).
+func (sc *agentScope) passes(subject string, e streamEvent) bool {
+	v := sc.v
 	if (e.Type == "typing" || e.Type == "read") && e.Author != nil && e.Author.Type == support.AuthorAgent && e.Author.ID == v.StaffID {
 		return false // one's own typing or reading
 	}
@@ -320,29 +339,56 @@ func agentPasses(v support.Viewer, mine map[string]bool, subject string, e strea
 		case "conversation", "internal":
 			return true
 		case "team":
-			return e.ConversationID == "" // the queue's length; the rest comes per conversation
+			// The queue's length, and calls; the rest comes per conversation.
+			return e.ConversationID == "" || e.Type == "call"
 		}
 		return false
 	}
 	if e.Type == "assigned" && e.Agent != nil {
 		if e.Agent.ID == v.StaffID {
-			mine[e.ConversationID] = true
+			sc.mine[e.ConversationID] = true
 		} else {
-			delete(mine, e.ConversationID)
+			delete(sc.mine, e.ConversationID)
 		}
+		sc.team[e.ConversationID] = false // assigned: no longer the team's to pick up
+	}
+	if e.Type == "status" && e.Status == support.StatusOpen {
+		delete(sc.team, e.ConversationID) // a reopened conversation goes back to the queue
 	}
 	switch kind[1] {
 	case "agent":
 		return true
 	case "team":
-		if e.Type == "assigned" && e.Agent != nil && e.Agent.ID == v.StaffID {
+		if (e.Type == "assigned" || e.Type == "call") && e.Agent != nil && e.Agent.ID == v.StaffID {
 			return false // the agent subject carried it
 		}
-		return e.Type != "status" || !mine[e.ConversationID]
+		return e.Type != "status" || !sc.mine[e.ConversationID]
 	case "conversation", "internal":
-		return mine[kind[2]] && (e.Type == "message" || e.Type == "typing" || e.Type == "status" || e.Type == "read")
+		if sc.mine[kind[2]] {
+			return e.Type == "message" || e.Type == "typing" || e.Type == "status" || e.Type == "read"
+		}
+		// The team subject carries the status of the team's conversations.
+		return (e.Type == "message" || e.Type == "typing" || e.Type == "read") && sc.teamUnassigned(kind[2])
 	}
 	return false
+}
+
+// teamUnassigned reports whether convID is an unassigned conversation of the agent's team,
+// looking it up the first time. A failed look-up forwards nothing and is not kept.
+func (sc *agentScope) teamUnassigned(convID string) bool {
+	if ok, known := sc.team[convID]; known {
+		return ok
+	}
+	team, assigned, err := sc.place(convID)
+	if err != nil {
+		return false
+	}
+	if len(sc.team) >= maxTeamScope {
+		clear(sc.team)
+	}
+	ok := team == sc.v.Team && !assigned
+	sc.team[convID] = ok
+	return ok
 }
 
 // subscribeAll merges the subscriptions of patterns into one channel.
@@ -568,9 +614,13 @@ var customerStreamDoc = operation{Summary: "The conversation's live chat (WebSoc
 var agentStreamDoc = operation{Summary: "The desk's live events (WebSocket)", Tag: "agent", Status: http.StatusSwitchingProtocols,
 	Description: "A WebSocket for agents, supervisors and admins; the token may come as `?token=`, or, from a page of " +
 		"this site only (Origin the same host), as the agent console's session cookie `dompet_staff`. An agent gets the " +
-		"conversations assigned to them (`assigned`, also when they come online), their team's queue and assignment changes, and the " +
-		"messages (internal notes included), typing and status of their own conversations; supervisors and admins get every " +
-		"conversation's events and the queue length of every team (`{\"type\":\"queue\",\"position\":<waiting>}`). Nothing is replayed: " +
+		"conversations assigned to them (`assigned`, also when they come online), their team's queue and assignment changes, the " +
+		"messages (internal notes included), typing and status of their own conversations, and the messages and typing of their " +
+		"team's unassigned conversations; supervisors and admins get every conversation's events and the queue length of every " +
+		"team (`{\"type\":\"queue\",\"position\":<waiting>}`). Calls (the screen pop) come to the agents of the call's team, to the " +
+		"agent it is assigned to, and to supervisors and admins: `{\"type\":\"call\",\"conversation_id\",\"team\",\"agent\":{id,name}?," +
+		"\"call\":{\"id\",\"event\":\"call.incoming\"|\"call.answered\"|\"call.ended\",\"from_masked\",\"customer\":{id,display_name,locked,two_factor}|null}}`, " +
+		"once per telephony event (a retried event is not repeated). Nothing is replayed: " +
 		"read the conversations with the REST routes after connecting.\n\n" +
 		"The client sends `{\"type\":\"message\",\"conversation_id\",\"body\",\"internal\"?,\"client_id\"?}` and " +
 		"`{\"type\":\"typing\",\"conversation_id\"}` and `{\"type\":\"read\",\"conversation_id\",\"message_id\"}` on a conversation it may see (as `POST /api/v1/agent/conversations/{id}/messages`).\n\n" +

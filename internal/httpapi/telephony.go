@@ -44,6 +44,7 @@ var telephonyEventDoc = operation{Summary: "Receive a call event from the PBX or
 		"the call's phone conversation (the screen pop: `customer` is null for an unknown or anonymous caller); " +
 		"`call.answered` with `agent_email` assigns it to that agent; `call.ended` records the outcome (`reason`, " +
 		"`duration_seconds`) as a system message. Every event of a `call_id` joins the same conversation, and a " +
-		"retried event changes nothing.",
+		"retried event changes nothing. Each event that acts pops up in the desk: a `call` event on the agent stream " +
+		"(`GET /api/v1/agent/stream`) of the team's agents, the assignee and the supervisors.",
 	Request: telephony.Event{}, Response: support.CallResult{}, MaxBody: telephony.MaxBody,
 	Errors: []string{"unauthenticated", "not_found"}}

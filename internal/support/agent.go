@@ -2,6 +2,7 @@ package support
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 
@@ -314,4 +315,15 @@ func (s *Service) hasAttachment(ctx context.Context, convID, attachmentID string
 		}
 	}
 	return false, rows.Err()
+}
+
+// Placement returns a conversation's team and whether it is assigned, for the desk stream's
+// choice of what to forward (cheaper than Conversation: no queue place).
+func (s *Service) Placement(ctx context.Context, convID string) (team string, assigned bool, err error) {
+	var assignee sql.NullString
+	err = s.db.QueryRow(ctx, `SELECT team, assignee FROM support_conversations WHERE id = ?`, convID).Scan(&team, &assignee)
+	if err != nil {
+		return "", false, fmt.Errorf("placement of %s: %w", convID, db.NotFound(err))
+	}
+	return team, assignee.Valid, nil
 }

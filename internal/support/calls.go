@@ -11,6 +11,7 @@ import (
 	"github.com/dompet/dompet/internal/db"
 	"github.com/dompet/dompet/internal/fault"
 	"github.com/dompet/dompet/internal/id"
+	"github.com/dompet/dompet/internal/identity"
 	"github.com/dompet/dompet/internal/staff"
 )
 
@@ -60,6 +61,7 @@ type CallResult struct {
 // the call ended as a system message.
 func (s *Service) Call(ctx context.Context, e CallEvent) (CallResult, error) {
 	var out CallResult
+	var pop *PopCustomer
 	c := Customer{Phone: e.From}
 	if e.From == "anonymous" {
 		c.Phone, c.Name = "", "anonymous"
@@ -68,6 +70,8 @@ func (s *Service) Call(ctx context.Context, e CallEvent) (CallResult, error) {
 		if u, err := s.customers.UserByLogin(ctx, c.Phone); err == nil {
 			c.UserID, c.Name = u.ID, u.DisplayName
 			out.Customer = &CallCustomer{ID: u.ID, DisplayName: u.DisplayName, Phone: u.Phone}
+			locked, _ := identity.Locked(u, s.now())
+			pop = &PopCustomer{ID: u.ID, DisplayName: u.DisplayName, Locked: locked, TwoFactor: u.TwoFactor.Enabled}
 		}
 	}
 	convID, err := s.callConversation(ctx, e, c)
@@ -75,10 +79,20 @@ func (s *Service) Call(ctx context.Context, e CallEvent) (CallResult, error) {
 		return CallResult{}, err
 	}
 	now := s.now()
+	first := false // the event acted for the first time: the consoles hear of it
 	switch e.Type {
+	case CallIncoming:
+		err := s.db.WithTx(ctx, func(ctx context.Context, tx *db.Tx) error {
+			var err error
+			first, err = recordCall(ctx, tx, e, convID, now)
+			return err
+		})
+		if err != nil {
+			return CallResult{}, fmt.Errorf("call incoming: %w", err)
+		}
 	case CallAnswered:
 		if e.AgentEmail != "" {
-			if err := s.answered(ctx, convID, e); err != nil {
+			if first, err = s.answered(ctx, convID, e); err != nil {
 				return CallResult{}, err
 			}
 		}
@@ -104,6 +118,7 @@ func (s *Service) Call(ctx context.Context, e CallEvent) (CallResult, error) {
 		}
 		if stored && err == nil {
 			s.publishMessage(ctx, m)
+			first = true
 		}
 	}
 	conv, err := s.conversation(ctx, convID)
@@ -118,7 +133,69 @@ func (s *Service) Call(ctx context.Context, e CallEvent) (CallResult, error) {
 		}
 		out.Route.Agent = &ref
 	}
+	if first {
+		s.publishCall(ctx, conv, out.Route.Agent, CallInfo{ID: e.CallID, Event: e.Type, FromMasked: MaskPhone(e.From), Customer: pop})
+	}
 	return out, nil
+}
+
+// CallInfo is the call a "call" event reports: the consoles' screen pop.
+type CallInfo struct {
+	ID         string       `json:"id"`
+	Event      string       `json:"event" enum:"call.incoming,call.answered,call.ended"`
+	FromMasked string       `json:"from_masked" doc:"the caller's number with all but its country code and last 3 digits hidden, or \"anonymous\""`
+	Customer   *PopCustomer `json:"customer" doc:"the wallet user whose phone called; null for an unknown or anonymous caller"`
+}
+
+// PopCustomer is what the screen pop shows of a known caller: who, and whether their
+// account is locked or has two-factor authentication on (what the agent asks about first).
+type PopCustomer struct {
+	ID          string `json:"id"`
+	DisplayName string `json:"display_name"`
+	Locked      bool   `json:"locked"`
+	TwoFactor   bool   `json:"two_factor"`
+}
+
+// publishCall tells the consoles of conv's team, and its assignee, that a call event acted:
+// {"type":"call","conversation_id","team","agent":{id,name}|null,"call":{…}}. The agent
+// subject carries it to an assignee outside the team; a stream takes it once (package
+// httpapi drops the team copy for the assignee).
+func (s *Service) publishCall(ctx context.Context, conv Conversation, assignee *AgentRef, call CallInfo) {
+	e := Event{Type: "call", ConversationID: conv.ID, Team: conv.Team, Agent: assignee, Call: &call}
+	s.publish(ctx, SubjectTeam(conv.Team), e)
+	if assignee != nil {
+		s.publish(ctx, SubjectAgent(assignee.ID), e)
+	}
+}
+
+// MaskPhone hides a caller's number but for its first 3 characters (the country code of an
+// E.164 number) and last 3 digits, so a pop on a screen does not show it whole.
+func MaskPhone(p string) string {
+	if p == "" || p == "anonymous" {
+		return p
+	}
+	r := []rune(p)
+	if len(r) <= 6 {
+		return strings.Repeat("•", len(r))
+	}
+	return string(r[:3]) + strings.Repeat("•", len(r)-6) + string(r[len(r)-3:])
+}
+
+// OngoingCalls lists the phone conversations v may see whose call has not ended (no
+// call.ended event), opened in the last 12 hours (a connector that lost the end of a call
+// does not keep it on the list), newest first: the inbox shows them on top without script.
+func (s *Service) OngoingCalls(ctx context.Context, v Viewer) ([]Conversation, error) {
+	if err := v.desk(); err != nil {
+		return nil, err
+	}
+	where := []string{"channel = 'phone'", "status IN ('open', 'pending')", "created_at >= ?",
+		"NOT EXISTS (SELECT 1 FROM support_calls k WHERE k.conversation_id = support_conversations.id AND k.event = 'call.ended')"}
+	args := []any{micros(s.now().Add(-12 * time.Hour))}
+	if !v.Lead() {
+		where, args = append(where, "(team = ? OR assignee = ?)"), append(args, v.Team, v.StaffID)
+	}
+	list, _, err := s.list(ctx, where, args, Filter{Limit: 20})
+	return list, err
 }
 
 // callConversation returns the conversation of e's call, opening it (and recording the call's
@@ -181,26 +258,28 @@ func recordCall(ctx context.Context, tx *db.Tx, e CallEvent, convID string, now 
 }
 
 // answered assigns the call's conversation to the staff member who answered (over capacity
-// if need be: the call is already going on).
-func (s *Service) answered(ctx context.Context, convID string, e CallEvent) error {
+// if need be: the call is already going on); first is false for a retried event.
+func (s *Service) answered(ctx context.Context, convID string, e CallEvent) (first bool, err error) {
 	members, err := s.staff.List(ctx)
 	if err != nil {
-		return fmt.Errorf("staff: %w", err)
+		return false, fmt.Errorf("staff: %w", err)
 	}
 	for _, m := range members {
 		if strings.EqualFold(m.Email, e.AgentEmail) && !m.Disabled {
 			_, err := s.Assign(ctx, Viewer{StaffID: "telephony", Name: "phone", Role: staff.RoleSupervisor}, convID, m.ID)
 			if err != nil && fault.Code(err) != "invalid_state" {
-				return fmt.Errorf("assign call: %w", err)
+				return false, fmt.Errorf("assign call: %w", err)
 			}
-			return s.db.WithTx(ctx, func(ctx context.Context, tx *db.Tx) error {
-				_, err := recordCall(ctx, tx, e, convID, s.now())
+			err = s.db.WithTx(ctx, func(ctx context.Context, tx *db.Tx) error {
+				var err error
+				first, err = recordCall(ctx, tx, e, convID, s.now())
 				return err
 			})
+			return first, err
 		}
 	}
 	s.log.WarnContext(ctx, "support: call answered by someone who is not staff", "call", e.CallID)
-	return nil
+	return false, nil
 }
 
 func newMessageID() string { return id.New("msg") }

@@ -68,27 +68,28 @@ type Rating struct {
 
 // Conversation is one case with a customer, whatever the channel.
 type Conversation struct {
-	ID              string     `json:"id"`
-	Ref             string     `json:"ref" doc:"short reference; email subjects carry it as [#ref]"`
-	Channel         string     `json:"channel" enum:"chat,email,phone,callback"`
-	Status          string     `json:"status" enum:"open,pending,resolved,closed"`
-	Topic           string     `json:"topic" enum:"account_locked,payment_failed,account_security,refund,fees,other"`
-	Priority        string     `json:"priority" enum:"low,normal,high,urgent"`
-	Team            string     `json:"team"`
-	AssigneeID      *string    `json:"assignee_id" doc:"the staff member handling it, or null"`
-	Customer        Customer   `json:"customer"`
-	Subject         string     `json:"subject"`
-	Tags            []string   `json:"tags"`
-	TransactionID   string     `json:"transaction_id,omitempty"`
-	Queue           *Queue     `json:"queue" doc:"where it waits for an agent; null when it is not waiting"`
-	Rating          *Rating    `json:"rating"`
-	CreatedAt       time.Time  `json:"created_at"`
-	UpdatedAt       time.Time  `json:"updated_at"`
-	AssignedAt      *time.Time `json:"assigned_at"`
-	FirstResponseAt *time.Time `json:"first_response_at"`
-	ResolvedAt      *time.Time `json:"resolved_at"`
-	SLA             *SLA       `json:"sla" doc:"when the first response and the resolution fall due (business time of the team's calendar); null for conversations opened before SLA clocks"`
-	Reads           []Read     `json:"reads,omitempty" doc:"the participants' read markers (in the answer about one conversation, not in lists)"`
+	ID              string       `json:"id"`
+	Ref             string       `json:"ref" doc:"short reference; email subjects carry it as [#ref]"`
+	Channel         string       `json:"channel" enum:"chat,email,phone,callback"`
+	Status          string       `json:"status" enum:"open,pending,resolved,closed"`
+	Topic           string       `json:"topic" enum:"account_locked,payment_failed,account_security,refund,fees,other"`
+	Priority        string       `json:"priority" enum:"low,normal,high,urgent"`
+	Team            string       `json:"team"`
+	AssigneeID      *string      `json:"assignee_id" doc:"the staff member handling it, or null"`
+	Customer        Customer     `json:"customer"`
+	Subject         string       `json:"subject"`
+	Tags            []string     `json:"tags"`
+	TransactionID   string       `json:"transaction_id,omitempty"`
+	Queue           *Queue       `json:"queue" doc:"where it waits for an agent; null when it is not waiting"`
+	Rating          *Rating      `json:"rating"`
+	CreatedAt       time.Time    `json:"created_at"`
+	UpdatedAt       time.Time    `json:"updated_at"`
+	AssignedAt      *time.Time   `json:"assigned_at"`
+	FirstResponseAt *time.Time   `json:"first_response_at"`
+	ResolvedAt      *time.Time   `json:"resolved_at"`
+	SLA             *SLA         `json:"sla" doc:"when the first response and the resolution fall due (business time of the team's calendar); null for conversations opened before SLA clocks"`
+	Reads           []Read       `json:"reads,omitempty" doc:"the participants' read markers (in the answer about one conversation, not in lists)"`
+	Disposition     *Disposition `json:"disposition" doc:"the agent's disposition of the call (phone and call-back conversations); null until set, and always for customers"`
 
 	queuedAt *int64
 	lang     string
@@ -129,7 +130,8 @@ type NewMessage struct {
 
 const convCols = `id, ref, channel, customer_id, customer_email, customer_phone, customer_name, subject, topic,
 	priority, status, team, assignee, tags, transaction_id, queued_at, assigned_at, first_response_at, resolved_at,
-	rating, rating_comment, created_at, updated_at, lang, first_response_due, resolution_due`
+	rating, rating_comment, created_at, updated_at, lang, first_response_due, resolution_due, disposition, disposition_note,
+	disposition_by, disposition_at`
 
 func scanConversation(sc interface{ Scan(...any) error }) (Conversation, error) {
 	var c Conversation
@@ -138,13 +140,15 @@ func scanConversation(sc interface{ Scan(...any) error }) (Conversation, error) 
 	var queued, assigned, first, resolved, rating sql.NullInt64
 	var comment string
 	var created, updated int64
-	var frDue, resDue sql.NullInt64
+	var frDue, resDue, dispAt sql.NullInt64
+	var disp, dispNote, dispBy string
 	err := sc.Scan(&c.ID, &c.Ref, &c.Channel, &c.Customer.UserID, &c.Customer.Email, &c.Customer.Phone, &c.Customer.Name,
 		&c.Subject, &c.Topic, &c.Priority, &c.Status, &c.Team, &assignee, &tags, &c.TransactionID, &queued, &assigned,
-		&first, &resolved, &rating, &comment, &created, &updated, &c.lang, &frDue, &resDue)
+		&first, &resolved, &rating, &comment, &created, &updated, &c.lang, &frDue, &resDue, &disp, &dispNote, &dispBy, &dispAt)
 	if err != nil {
 		return Conversation{}, db.NotFound(err)
 	}
+	c.Disposition = dispositionOf(disp, dispNote, dispBy, dispAt)
 	if assignee.Valid {
 		c.AssigneeID = &assignee.String
 	}

@@ -20,7 +20,11 @@ func (s *Service) CustomerConversations(ctx context.Context, userID string, f Fi
 	if err := validFilter(f); err != nil {
 		return nil, "", err
 	}
-	return s.list(ctx, []string{"customer_id = ?"}, []any{userID}, f)
+	list, next, err := s.list(ctx, []string{"customer_id = ?"}, []any{userID}, f)
+	for i := range list {
+		list[i].Disposition = nil
+	}
+	return list, next, err
 }
 
 // CustomerConversation returns one of the user's conversations.
@@ -32,6 +36,7 @@ func (s *Service) CustomerConversation(ctx context.Context, userID, convID strin
 	if userID == "" || c.Customer.UserID != userID {
 		return Conversation{}, ErrNotFound
 	}
+	c.Disposition = nil // the desk's own record of the call, with its note
 	return c, nil
 }
 
@@ -73,7 +78,7 @@ func (s *Service) Rate(ctx context.Context, userID, convID string, score int, co
 		return Conversation{}, explained(ErrState, "Only a resolved conversation can be rated, and only once.",
 			"只有已解决的会话可以评分，且只能评一次。")
 	}
-	return s.conversation(ctx, convID)
+	return s.CustomerConversation(ctx, userID, convID)
 }
 
 // Callback is a call-back request.

@@ -8,14 +8,14 @@ import (
 
 // Subjects the service publishes on (package bus). Customers' streams subscribe to
 // SubjectConversation, which never carries internal notes; staff consoles also subscribe to
-// SubjectInternal (the notes), SubjectTeam (queue and assignment changes of a team) and
-// SubjectAgent (what is assigned to one agent).
+// SubjectInternal (the notes), SubjectTeam (queue and assignment changes and calls of a team)
+// and SubjectAgent (what is assigned to one agent, and their calls).
 func SubjectConversation(convID string) string { return "support.conversation." + convID }
 
 // SubjectInternal carries a conversation's internal notes, for staff only.
 func SubjectInternal(convID string) string { return "support.internal." + convID }
 
-// SubjectTeam carries the queue and assignment changes of a team.
+// SubjectTeam carries the queue and assignment changes and the calls of a team.
 func SubjectTeam(team string) string { return "support.team." + team }
 
 // SubjectAgent carries the assignments of one agent.
@@ -29,7 +29,8 @@ type AgentRef struct {
 
 // Event is a published change, in the shape of API.md's stream events:
 // {"type":"message","message":{…}}, {"type":"assigned","agent":{id,name}},
-// {"type":"queue","position","estimated_wait_seconds"}, {"type":"status","status"}.
+// {"type":"queue","position","estimated_wait_seconds"}, {"type":"status","status"}, and the
+// desk's own {"type":"call","team","agent","call":{…}} (calls.go).
 type Event struct {
 	Type                 string    `json:"type"`
 	ConversationID       string    `json:"conversation_id,omitempty"`
@@ -45,6 +46,9 @@ type Event struct {
 	// A read marker ({"type":"read","author":{…},"message_id"}): author has read up to message_id.
 	Author    *Author `json:"author,omitempty"`
 	MessageID string  `json:"message_id,omitempty"`
+	// A call event ({"type":"call","team","agent","call":{…}}): the consoles' screen pop.
+	Team string    `json:"team,omitempty"`
+	Call *CallInfo `json:"call,omitempty"`
 }
 
 // publish sends e after the change it reports has committed; a failure is logged (events

@@ -49,6 +49,7 @@ type Summary struct {
 	Conversations int            `json:"conversations"`
 	ByChannel     map[string]int `json:"by_channel" doc:"every channel, 0 included"`
 	ByTopic       map[string]int `json:"by_topic" doc:"every topic, 0 included"`
+	ByDisposition map[string]int `json:"by_disposition" doc:"the calls (phone and call-back conversations) by the agent's disposition, every disposition and \"none\" (not set yet), 0 included"`
 	FirstResponse Percentiles    `json:"first_response" doc:"business seconds from opening to the first agent reply, pauses excluded"`
 	Resolution    Percentiles    `json:"resolution" doc:"business seconds from opening to resolution, pauses excluded"`
 	QueueWait     Percentiles    `json:"queue_wait" doc:"seconds from opening to assignment"`
@@ -74,11 +75,15 @@ func (s *Service) Report(ctx context.Context, v Viewer, from, to time.Time) (Sum
 	for _, t := range Topics {
 		out.ByTopic[t] = 0
 	}
+	out.ByDisposition = map[string]int{"none": 0}
+	for _, d := range Dispositions {
+		out.ByDisposition[d] = 0
+	}
 	for i := 1; i <= 5; i++ {
 		out.CSAT.Distribution[fmt.Sprint(i)] = 0
 	}
 	rows, err := s.db.Query(ctx, `SELECT channel, topic, team, created_at, assigned_at, first_response_at, resolved_at,
-		first_response_due, resolution_due, rating, status, paused_at, pauses
+		first_response_due, resolution_due, rating, status, paused_at, pauses, disposition
 		FROM support_conversations WHERE created_at >= ? AND created_at < ?`, micros(from), micros(to))
 	if err != nil {
 		return Summary{}, fmt.Errorf("report: %w", err)
@@ -87,16 +92,19 @@ func (s *Service) Report(ctx context.Context, v Viewer, from, to time.Time) (Sum
 	var frt, res, wait []int64
 	var ratingSum int
 	for rows.Next() {
-		var channel, topic, team, status, pausesJSON string
+		var channel, topic, team, status, pausesJSON, disposition string
 		var created int64
 		var assigned, first, resolved, frDue, resDue, rating, pausedAt sql.NullInt64
 		if err := rows.Scan(&channel, &topic, &team, &created, &assigned, &first, &resolved, &frDue, &resDue, &rating,
-			&status, &pausedAt, &pausesJSON); err != nil {
+			&status, &pausedAt, &pausesJSON, &disposition); err != nil {
 			return Summary{}, fmt.Errorf("report: %w", err)
 		}
 		out.Conversations++
 		out.ByChannel[channel]++
 		out.ByTopic[topic]++
+		if isCall(channel) {
+			out.ByDisposition[orElse(disposition, "none")]++
+		}
 		cal := cals[team]
 		if cal == nil {
 			cal = hours.Always()

@@ -34,6 +34,7 @@ func (s *Site) agentRoutes() []front.Route {
 		{Pattern: "POST /agent/customers/{user_id}/unlock", Page: true, Handler: s.staffIn(s.agentUnlock)},
 		{Pattern: "POST /agent/customers/{user_id}/recovery-code", Page: true, Handler: s.staffIn(s.agentRecoveryCode)},
 		{Pattern: "POST /agent/conversations/{id}/refund-followups", Page: true, Handler: s.staffIn(s.agentRefundFollowup)},
+		{Pattern: "POST /agent/conversations/{id}/call-disposition", Page: true, Handler: s.staffIn(s.agentCallDisposition)},
 		{Pattern: "GET /agent/reports", Page: true, Handler: s.staffIn(s.agentReports)},
 	}
 	rs = append(rs, s.agentCannedRoutes()...)
@@ -178,7 +179,7 @@ func (s *Site) agentProblem(w http.ResponseWriter, r *http.Request, v *View, d *
 }
 
 // agentNotices are the ?done= values a console page confirms.
-var agentNotices = []string{"presence", "reply", "note", "status", "assign", "unlock", "recovery", "followup", "staff", "team"}
+var agentNotices = []string{"presence", "reply", "note", "status", "assign", "unlock", "recovery", "followup", "disposition", "staff", "team"}
 
 func agentNotice(v *View) {
 	if d := v.Query.Get("done"); slices.Contains(agentNotices, d) {

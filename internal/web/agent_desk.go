@@ -18,6 +18,9 @@ type inboxPage struct {
 	Filter support.Filter
 	Rows   []convRow
 	Next   string // cursor of the next page
+	// Calls are the ongoing calls (phone conversations whose call has not ended), shown on top
+	// of every view, so that the inbox without script still shows who is on the line.
+	Calls []convRow
 	// The filter's choices.
 	Views, Channels, Topics, Statuses []string
 }
@@ -97,6 +100,12 @@ func (s *Site) agentInbox(w http.ResponseWriter, r *http.Request, v *View, d *De
 		return
 	}
 	p.Rows, p.Next = s.rows(r.Context(), list), next
+	// A help on top of the list: a failure leaves it out.
+	if calls, err := s.o.Services.Support.OngoingCalls(r.Context(), d.viewer); err != nil {
+		s.log.Warn("ongoing calls", "err", err)
+	} else {
+		p.Calls = s.rows(r.Context(), calls)
+	}
 	agentNotice(v)
 	s.render(w, r, 0, "agent_inbox", v)
 }
@@ -134,6 +143,9 @@ type convPage struct {
 	CannedID     string
 	RecoveryNote string // a refused recovery code's note, shown again
 	FollowupNote string // a refused refund follow-up's note, shown again
+	// Dispositions are the call disposition form's choices (phone and call-back conversations).
+	Dispositions    []string
+	DispositionNote string // a refused disposition's note, shown again
 }
 
 // conversationPage renders the conversation page with status (0: 200) and err (nil: none)
@@ -163,6 +175,9 @@ func (s *Site) conversationPage(w http.ResponseWriter, r *http.Request, v *View,
 	}
 	if len(msgs) > 0 {
 		p.Last = msgs[len(msgs)-1].ID
+	}
+	if c.Channel == support.ChannelPhone || c.Channel == support.ChannelCallback {
+		p.Dispositions = support.Dispositions
 	}
 	active := c.Status == support.StatusOpen || c.Status == support.StatusPending
 	p.CanTake = active && !d.Lead && c.AssigneeID == nil && c.Team == d.Me.Team
@@ -313,4 +328,16 @@ func (s *Site) agentRefundFollowup(w http.ResponseWriter, r *http.Request, v *Vi
 		return
 	}
 	http.Redirect(w, r, convURL(id)+"?done=followup#"+url.PathEscape(f.MessageID), http.StatusSeeOther)
+}
+
+// agentCallDisposition records how a call ended for the desk, with an optional note (the
+// conversation's disposition, an internal note, an audit row: package support).
+func (s *Site) agentCallDisposition(w http.ResponseWriter, r *http.Request, v *View, d *Desk) {
+	id := r.PathValue("id")
+	note := r.PostFormValue("note")
+	if _, err := s.o.Services.Support.SetDisposition(r.Context(), d.viewer, id, r.PostFormValue("disposition"), note); err != nil {
+		s.conversationPage(w, r, v, d, 0, err, func(p *convPage) { p.DispositionNote = note })
+		return
+	}
+	http.Redirect(w, r, convURL(id)+"?done=disposition#disposition-form", http.StatusSeeOther)
 }

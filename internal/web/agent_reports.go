@@ -129,6 +129,12 @@ func (s *Site) agentReports(w http.ResponseWriter, r *http.Request, v *View, d *
 	}
 	p.Charts = append(p.Charts, newChart("by-topic", v.T("agent.reports.by_topic"), labels, shown, values))
 	labels, shown, values = nil, nil, nil
+	for _, d := range append(slices.Clone(support.Dispositions), "none") {
+		n := st.ByDisposition[d]
+		labels, shown, values = append(labels, v.T("agent.disposition."+d)), append(shown, strconv.Itoa(n)), append(values, float64(n))
+	}
+	p.Charts = append(p.Charts, newChart("by-disposition", v.T("agent.reports.by_disposition"), labels, shown, values))
+	labels, shown, values = nil, nil, nil
 	for _, t := range []struct {
 		key string
 		pc  support.Percentiles

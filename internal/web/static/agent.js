@@ -3,6 +3,7 @@
 // messages, typing, assignments and status changes appear without a reload; the socket
 // reconnects with a growing delay, and on reconnect the conversation page reads the messages
 // it missed from the page itself (the server renders them), so none is lost or shown twice.
+// Calls: a "call" event pops the caller up (see callPop), on the inbox and conversation pages.
 // The canned-reply picker: choosing a reply puts its text (filled for this conversation by
 // the server) into the reply box at once; without JS its "Put into the reply" button loads
 // the page with ?canned=<id>, which the server prefills.
@@ -143,7 +144,62 @@
       case "queue":
         if (inbox) news();
         break;
+      case "call":
+        callPop(e);
+        break;
     }
+  }
+
+  // callPop shows, updates or removes the screen pop of a call: an alert panel with the
+  // caller (their name, else the masked number), their account's lock and two-factor state
+  // and a link to the conversation. It stays until dismissed or the call is answered: then it
+  // goes, but for the agent who answered, whose pop says so; it goes when the call ends.
+  var pops = document.getElementById("call-pops");
+  function callPop(e) {
+    if (!pops || !e.call) return;
+    var id = "pop-" + e.conversation_id;
+    var old = document.getElementById(id);
+    var mine = e.agent && e.agent.id === pops.getAttribute("data-me");
+    if (e.call.event === "call.ended" || (e.call.event === "call.answered" && !mine)) {
+      if (old) old.remove();
+      return;
+    }
+    var box = document.createElement("div");
+    box.id = id;
+    box.className = "call-pop";
+    box.setAttribute("role", "alert");
+    var h = document.createElement("h2");
+    h.textContent = pops.getAttribute(e.call.event === "call.answered" ? "data-answered" : "data-incoming");
+    box.appendChild(h);
+    var who = document.createElement("p");
+    who.className = "caller";
+    var c = e.call.customer;
+    who.textContent = c ? c.display_name : pops.getAttribute("data-unknown") + (e.call.from_masked ? " · " + e.call.from_masked : "");
+    box.appendChild(who);
+    if (c) {
+      var st = document.createElement("p");
+      var lock = document.createElement("span");
+      lock.className = c.locked ? "locked" : "ok";
+      lock.textContent = pops.getAttribute(c.locked ? "data-locked" : "data-not-locked");
+      st.appendChild(lock);
+      st.appendChild(document.createTextNode(" · " + pops.getAttribute(c.two_factor ? "data-2fa-on" : "data-2fa-off")));
+      box.appendChild(st);
+    }
+    var actions = document.createElement("p");
+    actions.className = "actions";
+    var open = document.createElement("a");
+    open.href = "/agent/conversations/" + encodeURIComponent(e.conversation_id);
+    open.textContent = pops.getAttribute("data-open");
+    actions.appendChild(open);
+    var dismiss = document.createElement("button");
+    dismiss.type = "button";
+    dismiss.className = "small";
+    dismiss.textContent = pops.getAttribute("data-dismiss");
+    dismiss.addEventListener("click", function () { box.remove(); });
+    actions.appendChild(dismiss);
+    box.appendChild(actions);
+    if (old) old.replaceWith(box);
+    else pops.appendChild(box);
   }
 
   function connect() {

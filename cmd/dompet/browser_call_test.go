@@ -1,0 +1,87 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/pquerna/otp/totp"
+
+	"github.com/dompet/dompet/internal/config"
+	"github.com/dompet/dompet/internal/telephony"
+)
+
+// TestBrowserCallScreenPop: an agent has the console open; the PBX posts a signed
+// call.incoming from a demo customer's phone, and the screen pop (an alert) appears live with
+// the caller's name and a link to the call's conversation. Without the script, the inbox
+// lists the ongoing call on top.
+func TestBrowserCallScreenPop(t *testing.T) {
+	const secret = "browser-pbx-secret"
+	site := newBrowserSite(t, func(c *config.Config) { c.TelephonySecret = secret })
+	user := site.Demo.Users[0]
+	agent := site.demoAgent(t, "agent", "general")
+	code, err := totp.GenerateCode(agent.TOTPSecret, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t, "en")
+	b.do(chromedp.EmulateViewport(1280, 900),
+		chromedp.Navigate(site.URL+"/agent"), // sent to the login, and back
+		chromedp.SendKeys(chromedp.CSS(`#email`), agent.Email),
+		chromedp.SendKeys(chromedp.CSS(`#password`), site.Demo.Logins.AgentPassword),
+		chromedp.SendKeys(chromedp.CSS(`#otp`), code),
+		chromedp.Submit(chromedp.CSS(`#otp`)),
+		chromedp.WaitVisible(chromedp.CSS(`#live.on`))) // the inbox's desk stream is open
+	if n := value(b, chromedp.Evaluate[int](`document.querySelectorAll("#call-pops .call-pop").length`)); n != 0 {
+		t.Fatalf("%d pops before any call", n)
+	}
+
+	body := []byte(fmt.Sprintf(`{"event":"call.incoming","call_id":"browser-call-1","from":%q,"to":"+622150000000"}`, user.Phone))
+	req, err := http.NewRequest("POST", site.URL+"/api/v1/telephony/events", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(telephony.HeaderSignature, telephony.Sign(secret, body, time.Now()))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var call struct {
+		ConversationID string `json:"conversation_id"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&call)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK || call.ConversationID == "" {
+		t.Fatalf("telephony event: %d %v %+v", resp.StatusCode, err, call)
+	}
+
+	// The pop, live: the caller's name, their account state, the link to the conversation.
+	if pop := b.text(`#call-pops .call-pop`); !strings.Contains(pop, user.Name) || !strings.Contains(pop, "Incoming call") ||
+		!strings.Contains(pop, "Account ") || !strings.Contains(pop, "Two-factor ") {
+		t.Errorf("the pop reads %q", pop)
+	}
+	if role := value(b, chromedp.Evaluate[string](`document.querySelector("#call-pops .call-pop").getAttribute("role")`)); role != "alert" {
+		t.Errorf("the pop's role is %q", role)
+	}
+	href := value(b, chromedp.Evaluate[string](`document.querySelector("#call-pops .call-pop a").getAttribute("href")`))
+	if href != "/agent/conversations/"+call.ConversationID {
+		t.Errorf("the pop opens %q", href)
+	}
+	b.screenshot("console-screen-pop")
+
+	// Dismissed, it goes; the inbox read again (as without script) lists the call on top.
+	b.do(chromedp.Click(chromedp.CSS(`#call-pops .call-pop button`)))
+	if n := value(b, chromedp.Evaluate[int](`document.querySelectorAll("#call-pops .call-pop").length`)); n != 0 {
+		t.Errorf("%d pops after dismissing", n)
+	}
+	b.do(chromedp.Navigate(site.URL + "/agent"))
+	if calls := b.text(`#calls`); !strings.Contains(calls, user.Name) {
+		t.Errorf("the inbox's ongoing calls read %q", calls)
+	}
+}
