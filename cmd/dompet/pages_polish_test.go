@@ -1,0 +1,62 @@
+package main
+
+import (
+	"html"
+	"strings"
+	"testing"
+)
+
+// Real User-Agent strings of the browsers people use, and one nobody knows.
+var (
+	uaChromeAndroid = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.6778.81 Mobile Safari/537.36"
+	uaSafariIOS     = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.6 Mobile/15E148 Safari/604.1"
+	uaFirefox       = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0"
+	uaUnknown       = "KopiBot/0.1 (+https://example.com)"
+)
+
+// TestPagesSecuritySessionsNamed: the security centre names each session's browser as people
+// do, in the page's language, keeps the raw User-Agent in its details, and marks this device.
+func TestPagesSecuritySessionsNamed(t *testing.T) {
+	site := newPageSite(t)
+	alice := site.Demo.Users[0]
+	want := map[string][]string{
+		"en":    {"Chrome on Android", "Safari on iPhone", "Firefox on Windows", "Unknown browser"},
+		"zh-CN": {"Android 上的 Chrome", "iPhone 上的 Safari", "Windows 上的 Firefox", "未知浏览器"},
+	}
+	var me *pageClient
+	for _, ua := range []string{uaChromeAndroid, uaSafariIOS, uaFirefox, uaUnknown} {
+		p := newPageClient(t, site.URL, "en")
+		p.ua = ua
+		p.login(alice.Email, alice.Password)
+		me = p // the last one looks
+	}
+	for lang, names := range want {
+		_, body, _ := me.get("/app/security?lang=" + lang)
+		i, j := strings.Index(body, `id="sessions"`), strings.Index(body, `id="events"`)
+		if i < 0 || j < i {
+			t.Fatalf("%s: no sessions section", lang)
+		}
+		sessions := html.UnescapeString(body[i:j])
+		for _, n := range names {
+			if !strings.Contains(sessions, ">"+n+"<") {
+				t.Errorf("%s: no session named %q", lang, n)
+			}
+		}
+		for _, ua := range []string{uaChromeAndroid, uaSafariIOS, uaFirefox, uaUnknown} {
+			if !strings.Contains(sessions, "<code>"+ua+"</code>") {
+				t.Errorf("%s: the raw User-Agent %q is not in the details", lang, ua)
+			}
+		}
+		if strings.Contains(sessions, "<strong>Mozilla/5.0") {
+			t.Errorf("%s: a raw User-Agent is the session's name", lang)
+		}
+		k := strings.Index(sessions, `id="this-session"`)
+		if k < 0 {
+			t.Fatalf("%s: no session is this device", lang)
+		}
+		mine := sessions[k : k+strings.Index(sessions[k:], "</li>")]
+		if !strings.Contains(mine, names[3]) || !strings.Contains(mine, `class="badge"`) {
+			t.Errorf("%s: this device is not the unknown browser that looks: %s", lang, mine)
+		}
+	}
+}
