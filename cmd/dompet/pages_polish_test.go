@@ -60,3 +60,17 @@ func TestPagesSecuritySessionsNamed(t *testing.T) {
 		}
 	}
 }
+
+// TestContactZoneNamed: the contact page says in which time zone its hours are as people
+// know it, with the offset, in both languages; not by its IANA name.
+func TestContactZoneNamed(t *testing.T) {
+	site := newPageSite(t)
+	for lang, want := range map[string]string{"en": "Times are in WIB, Western Indonesia Time (UTC+7).", "zh-CN": "以上时间均为西部印尼时间（UTC+7）。"} {
+		p := newPageClient(t, site.URL, lang)
+		_, body, _ := p.get("/contact")
+		body = html.UnescapeString(body)
+		if !strings.Contains(body, `id="hours-zone">`+want+`<`) || strings.Contains(body, "Asia/Jakarta") {
+			t.Errorf("%s: the hours' zone is not %q: %s", lang, want, body)
+		}
+	}
+}
