@@ -2,6 +2,8 @@ package main
 
 import (
 	"html"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -71,6 +73,56 @@ func TestContactZoneNamed(t *testing.T) {
 		body = html.UnescapeString(body)
 		if !strings.Contains(body, `id="hours-zone">`+want+`<`) || strings.Contains(body, "Asia/Jakarta") {
 			t.Errorf("%s: the hours' zone is not %q: %s", lang, want, body)
+		}
+	}
+}
+
+// hiddenField reads a form's hidden inputs.
+var hiddenField = regexp.MustCompile(`<input type="hidden" name="([a-z_]+)" value="([^"]*)">`)
+
+// rateShown is a rate as wallets print it: one unit of the dearer currency in the other,
+// digits grouped ("1 SGD = 12,126.87 IDR"), and the exact rate kept in the element's data.
+var rateShown = regexp.MustCompile(`<data value="(0\.0[0-9]+)">1 SGD = [0-9]{1,3}(,[0-9]{3})+\.[0-9]{2} IDR</data>`)
+
+// TestPagesRatesReadable: an IDR→SGD quote, its confirmation, the movement's detail and the
+// fee calculator show the rate as "1 SGD = n IDR" with n ≥ 1 and grouped, the exact rate in the
+// data; the quote's expiry says its zone; in both languages.
+func TestPagesRatesReadable(t *testing.T) {
+	site := newPageSite(t)
+	alice := site.Demo.Users[0]
+	expiry := map[string]*regexp.Regexp{
+		"en":    regexp.MustCompile(`hold until [0-9]{2}:[0-9]{2} WIB \(UTC\+7\)\.`),
+		"zh-CN": regexp.MustCompile(`在西部印尼时间（UTC\+7）[0-9]{2}:[0-9]{2}之前有效`),
+	}
+	for _, lang := range []string{"en", "zh-CN"} {
+		p := newPageClient(t, site.URL, lang)
+		p.login(alice.Email, alice.Password)
+		_, body, _ := p.post("/app/fx", url.Values{"amount": {"100,000"}, "from": {"IDR"}, "to": {"SGD"}})
+		body = html.UnescapeString(body)
+		if !strings.Contains(body, `id="c-rate"`) || !rateShown.MatchString(body) {
+			t.Fatalf("%s: the confirmation's rate is not readable: %s", lang, body)
+		}
+		if !expiry[lang].MatchString(body) {
+			t.Errorf("%s: the expiry does not say its zone: %s", lang, body)
+		}
+		form := url.Values{"pin": {alice.PIN}}
+		for _, m := range hiddenField.FindAllStringSubmatch(body, -1) {
+			form.Set(m[1], m[2])
+		}
+		if !strings.HasPrefix(form.Get("rate"), "0.0") {
+			t.Errorf("%s: the exact rate is not in the form: %q", lang, form.Get("rate"))
+		}
+		st, _, loc := p.post("/app/fx/confirm", form)
+		if st != 303 {
+			t.Fatalf("%s: confirm: %d", lang, st)
+		}
+		_, body, _ = p.get(loc)
+		if body = html.UnescapeString(body); !strings.Contains(body, `id="tx-rate"`) || !rateShown.MatchString(body) {
+			t.Errorf("%s: the movement's rate is not readable: %s", lang, body)
+		}
+		_, body, _ = p.get("/help/guide/fees?amount=100000&currency=IDR&kind=fx&to_currency=SGD")
+		if body = html.UnescapeString(body); !strings.Contains(body, `id="quote-rate"`) || !rateShown.MatchString(body) {
+			t.Errorf("%s: the fee calculator's rate is not readable: %s", lang, body)
 		}
 	}
 }

@@ -9,7 +9,12 @@ import (
 // Zone names the IANA time zone tz as people know it, with its offset now: "WIB, Western
 // Indonesia Time (UTC+7)", "西部印尼时间（UTC+7）". A zone without a name in the catalogues
 // (core.tz.<zone>) is shown by its offset alone, never as "Asia/Jakarta".
-func (v *View) Zone(tz string) string {
+func (v *View) Zone(tz string) string { return v.zone(tz, "core.tz.") }
+
+// ZoneShort is Zone with the short name, for a time beside it: "WIB (UTC+7)".
+func (v *View) ZoneShort(tz string) string { return v.zone(tz, "core.tz.abbr.") }
+
+func (v *View) zone(tz, prefix string) string {
 	loc, err := time.LoadLocation(tz)
 	if err != nil || tz == "" {
 		if tz != "Asia/Jakarta" {
@@ -18,7 +23,7 @@ func (v *View) Zone(tz string) string {
 		loc = v.site.loc // no tzdata on the machine: the pages' own zone
 	}
 	_, off := time.Now().In(loc).Zone()
-	key := "core.tz." + strings.ToLower(strings.ReplaceAll(tz, "/", "_"))
+	key := prefix + strings.ToLower(strings.ReplaceAll(tz, "/", "_"))
 	if name, ok := v.site.cat.lookup(v.Lang, key); ok {
 		return v.T("core.tz.named", name, utcOffset(off))
 	}
