@@ -1,11 +1,17 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"html"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/dompet/dompet/internal/money"
+	"github.com/dompet/dompet/internal/wallet"
 )
 
 // Real User-Agent strings of the browsers people use, and one nobody knows.
@@ -123,6 +129,62 @@ func TestPagesRatesReadable(t *testing.T) {
 		_, body, _ = p.get("/help/guide/fees?amount=100000&currency=IDR&kind=fx&to_currency=SGD")
 		if body = html.UnescapeString(body); !strings.Contains(body, `id="quote-rate"`) || !rateShown.MatchString(body) {
 			t.Errorf("%s: the fee calculator's rate is not readable: %s", lang, body)
+		}
+	}
+}
+
+// paymentChoice is one payment of the refund form, as a radio button with its words.
+var paymentChoice = regexp.MustCompile(`(?s)<label class="choice payment"><input type="radio" name="transaction_id" value="([^"]+)"[^>]*>(.*?)</label>`)
+
+// TestPagesRefundPaymentsFit: the refund form lists the refundable payments as radio buttons
+// (a drop-down cut the amount off at 360 px), each with the merchant, the amount and the day
+// (nothing else), the first chosen, in both languages.
+func TestPagesRefundPaymentsFit(t *testing.T) {
+	site := newPageSite(t)
+	alice := site.Demo.Users[0]
+	pays, err := site.App.Wallet.Transactions(context.Background(), alice.ID, wallet.Filter{Kind: wallet.KindPayment, Status: wallet.StatusSucceeded, Limit: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]wallet.Transaction{}
+	for _, p := range pays.Items {
+		if p.Amount > p.Refunded {
+			want[p.ID] = p
+		}
+	}
+	if len(want) == 0 {
+		t.Fatal("the demo has no refundable payment")
+	}
+	jakarta, _ := time.LoadLocation("Asia/Jakarta")
+	for _, lang := range []string{"en", "zh-CN"} {
+		p := newPageClient(t, site.URL, lang)
+		p.login(alice.Email, alice.Password)
+		_, body, _ := p.get("/app/refunds")
+		if strings.Contains(body, `<select id="transaction_id"`) {
+			t.Errorf("%s: the payments are still a drop-down", lang)
+		}
+		got := paymentChoice.FindAllStringSubmatch(body, -1)
+		if len(got) != len(want) {
+			t.Fatalf("%s: %d payments to choose, want %d: %s", lang, len(got), len(want), body)
+		}
+		if !strings.Contains(got[0][0], " checked") {
+			t.Errorf("%s: the first payment is not chosen", lang)
+		}
+		for _, m := range got {
+			tx, ok := want[m[1]]
+			if !ok {
+				t.Errorf("%s: %s is not a refundable payment", lang, m[1])
+				continue
+			}
+			day := tx.CreatedAt.In(jakarta).Format("2 Jan 2006")
+			if lang == "zh-CN" {
+				d := tx.CreatedAt.In(jakarta)
+				day = fmt.Sprintf("%d年%d月%d日", d.Year(), d.Month(), d.Day())
+			}
+			text := strings.Join(strings.Fields(html.UnescapeString(regexp.MustCompile(`<[^>]+>`).ReplaceAllString(m[2], " "))), " ")
+			if wantText := tx.Counterparty.Name + " " + money.New(tx.Amount, tx.Currency).String() + " " + day; text != wantText {
+				t.Errorf("%s: payment %s reads %q, want %q", lang, tx.ID, text, wantText)
+			}
 		}
 	}
 }

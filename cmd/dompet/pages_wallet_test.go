@@ -323,7 +323,7 @@ func TestPagesRefundEvidenceTooLarge(t *testing.T) {
 		t.Errorf("oversize evidence: %d %s", st, body)
 	}
 	if !strings.Contains(body, "The cup arrived &lt;b&gt;broken&lt;/b&gt;</textarea>") || !strings.Contains(body, `value="1,000"`) ||
-		!strings.Contains(body, `value="`+pay.ID+`" selected`) {
+		!strings.Contains(body, `value="`+pay.ID+`" checked`) {
 		t.Errorf("the form lost what was typed: %s", body)
 	}
 	if n := requests(); n != before {
