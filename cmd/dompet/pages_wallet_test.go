@@ -24,6 +24,7 @@ type pageClient struct {
 	t    testing.TB
 	base string
 	c    *http.Client
+	ua   string // the User-Agent header, when set
 }
 
 func newPageClient(t testing.TB, base, lang string) *pageClient {
@@ -39,6 +40,9 @@ func newPageClient(t testing.TB, base, lang string) *pageClient {
 
 func (p *pageClient) do(req *http.Request) (int, string, string) {
 	p.t.Helper()
+	if p.ua != "" {
+		req.Header.Set("User-Agent", p.ua)
+	}
 	res, err := p.c.Do(req)
 	if err != nil {
 		p.t.Fatal(err)
@@ -319,7 +323,7 @@ func TestPagesRefundEvidenceTooLarge(t *testing.T) {
 		t.Errorf("oversize evidence: %d %s", st, body)
 	}
 	if !strings.Contains(body, "The cup arrived &lt;b&gt;broken&lt;/b&gt;</textarea>") || !strings.Contains(body, `value="1,000"`) ||
-		!strings.Contains(body, `value="`+pay.ID+`" selected`) {
+		!strings.Contains(body, `value="`+pay.ID+`" checked`) {
 		t.Errorf("the form lost what was typed: %s", body)
 	}
 	if n := requests(); n != before {

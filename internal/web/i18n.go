@@ -87,6 +87,12 @@ func loadCatalogue(fsys fs.FS) (catalogue, error) {
 	return c, nil
 }
 
+// lookup is the message key in l, if the catalogue has it (for keys built from data).
+func (c catalogue) lookup(l front.Locale, key string) (string, bool) {
+	m, ok := c[l][key]
+	return m["other"], ok
+}
+
 // text is the message key in l; a key that does not exist shows itself, loudly, rather than
 // an empty space (New refuses templates that name one, so only Go code can).
 func (c catalogue) text(l front.Locale, key string) string {

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/medama-io/go-useragent"
+
 	"github.com/dompet/dompet/internal/checkout"
 	"github.com/dompet/dompet/internal/front"
 	"github.com/dompet/dompet/internal/helpcenter"
@@ -55,7 +57,8 @@ type Site struct {
 	log   *slog.Logger
 	pages map[string]*template.Template // by page name: templates/pages/<name>.html
 	cat   catalogue
-	loc   *time.Location // dates are shown in this zone
+	loc   *time.Location    // dates are shown in this zone
+	ua    *useragent.Parser // names the browsers of the security centre
 
 	crossOrigin *http.CrossOriginProtection
 }
@@ -83,6 +86,7 @@ func New(o Options) (*Site, error) {
 	if s.loc, err = time.LoadLocation("Asia/Jakarta"); err != nil {
 		s.loc = time.FixedZone("WIB", 7*3600) // no tzdata on the machine: WIB has no DST
 	}
+	s.ua = newUAParser()
 	if s.cat, err = loadCatalogue(catalogueFS); err != nil {
 		return nil, err
 	}
