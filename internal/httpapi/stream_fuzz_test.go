@@ -48,7 +48,7 @@ func FuzzStreamFrame(f *testing.F) {
 			}
 			return
 		}
-		if !text || len(data) > streamFrameLimit {
+		if !text || len(data) > streamFrameLimit || !utf8.Valid(data) {
 			t.Fatalf("accepted a frame of type %v, %d bytes", typ, len(data))
 		}
 		// The frame's own strings, read independently: each name once, each value unchanged.
