@@ -31,6 +31,10 @@ const (
 	weightOtherLocale = 0.7
 	// Most vocabulary words one query word may expand to by prefix.
 	maxPrefixExpansions = 64
+	// Most distinct terms of a query that count: an article's matched terms are counted in a
+	// uint8 (scratch.matched), and a longer query (the page takes any length) costs time for
+	// nothing. The API's 200 characters stay below it.
+	maxQueryTerms = math.MaxUint8
 )
 
 const (
@@ -198,6 +202,9 @@ type hit struct {
 // set, keeps only its articles. At most limit hits, best first, one per slug.
 func (ix *index) query(q, locale, category string, limit int) []hit {
 	qterms := dedupe(terms(q, true))
+	if len(qterms) > maxQueryTerms {
+		qterms = qterms[:maxQueryTerms]
+	}
 	if len(qterms) == 0 || len(ix.docs) == 0 {
 		return nil
 	}

@@ -38,12 +38,19 @@ func RenderHTML(src string) string {
 	return b.String()
 }
 
-// PlainText is a body without its markup: what search indexes and snippets show.
+// PlainText is a body without its markup: what search indexes and snippets show. Its blocks
+// are read as RenderHTML reads them (a paragraph's lines together, so that **bold** may span
+// them; a list item alone).
 func PlainText(src string) string {
 	var parts []string
 	for _, blk := range blocks(src) {
-		for _, l := range blk.lines {
-			parts = append(parts, inline(l, false))
+		switch blk.kind {
+		case "ul", "ol":
+			for _, l := range blk.lines {
+				parts = append(parts, inline(l, false))
+			}
+		default:
+			parts = append(parts, inline(strings.Join(blk.lines, "\n"), false))
 		}
 	}
 	return strings.Join(parts, "\n")

@@ -198,3 +198,23 @@ func ExampleRenderHTML() {
 	// <ul><li><strong>bold</strong> and <code>x&lt;y&gt;</code></li><li><a href="/help">home</a> bad</li></ul>
 	// <p>&lt;script&gt;alert(1)&lt;/script&gt;</p>
 }
+
+// TestSearchManyTerms: a query of more distinct terms than a uint8 counts (256 here) still
+// ranks the article that has them all first. The per-article count of matched terms used to
+// wrap to 0, scoring that article as matching nothing.
+func TestSearchManyTerms(t *testing.T) {
+	var words []string
+	for i := range 300 {
+		words = append(words, fmt.Sprintf("w%dq", i))
+	}
+	sn := newSnapshot([]*Article{
+		{Slug: "all", Locale: LocaleEN, Category: "account", Title: "All", Body: strings.Join(words, " ")},
+		{Slug: "few", Locale: LocaleEN, Category: "account", Title: "Few", Body: strings.Join(words[:10], " ")},
+	}, "test")
+	for _, n := range []int{255, 256, 300} {
+		got := sn.search(Query{Q: strings.Join(words[:n], " "), Locale: LocaleEN})
+		if len(got) != 2 || got[0].Slug != "all" {
+			t.Errorf("%d terms: %+v", n, got)
+		}
+	}
+}

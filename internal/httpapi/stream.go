@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -531,11 +532,9 @@ func (s *Server) readStream(ctx context.Context, c *websocket.Conn, side streamS
 		if err != nil {
 			return
 		}
-		var f streamClientFrame
-		dec := json.NewDecoder(bytes.NewReader(data))
-		dec.DisallowUnknownFields()
-		if typ != websocket.MessageText || dec.Decode(&f) != nil {
-			if !refuse("", fault.New("invalid_request", `A frame is a JSON object: {"type":"message","body":…,"client_id":…}, {"type":"typing"} or {"type":"read","message_id":…}.`)) {
+		f, err := decodeStreamFrame(typ, data)
+		if err != nil {
+			if !refuse("", err) {
 				return
 			}
 			continue
@@ -570,6 +569,24 @@ func (s *Server) readStream(ctx context.Context, c *websocket.Conn, side streamS
 			}
 		}
 	}
+}
+
+var errStreamFrame = fault.New("invalid_request", `A frame is a JSON object: {"type":"message","body":…,"client_id":…}, {"type":"typing"} or {"type":"read","message_id":…}.`)
+
+// decodeStreamFrame reads a client frame: a text frame of one JSON object with the fields of
+// streamClientFrame, read as strictly as a REST body (unmarshalStrict): nothing after the
+// object, no unknown, repeated or wrongly cased name, valid UTF-8, so that a message is
+// stored as sent or refused, never silently altered. A frame over streamFrameLimit is
+// too_large (the socket's read limit already closes on one).
+func decodeStreamFrame(typ websocket.MessageType, data []byte) (streamClientFrame, error) {
+	if len(data) > streamFrameLimit {
+		return streamClientFrame{}, errTooLarge.Because(fmt.Sprintf("A frame is at most %d bytes.", streamFrameLimit))
+	}
+	var f streamClientFrame
+	if typ != websocket.MessageText || unmarshalStrict(data, &f) != nil {
+		return streamClientFrame{}, errStreamFrame
+	}
+	return f, nil
 }
 
 // streamRecheck is how often streams re-check their session (tests shorten it).
