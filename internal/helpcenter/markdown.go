@@ -122,6 +122,9 @@ func inline(s string, markup bool) string {
 			b.WriteString(t)
 		}
 	}
+	// Once a closing mark is missing from the rest of s, it is missing for every later opening
+	// too: remembering that keeps a body of unclosed marks linear instead of quadratic.
+	var noBold, noCode, noLink bool
 	for len(s) > 0 {
 		i := strings.IndexAny(s, "*`[")
 		if i < 0 {
@@ -131,8 +134,12 @@ func inline(s string, markup bool) string {
 		text(s[:i])
 		s = s[i:]
 		switch {
-		case strings.HasPrefix(s, "**"):
-			if j := strings.Index(s[2:], "**"); j > 0 {
+		case strings.HasPrefix(s, "**") && !noBold:
+			j := strings.Index(s[2:], "**")
+			if j < 0 {
+				noBold = true
+			}
+			if j > 0 {
 				if markup {
 					b.WriteString("<strong>" + inline(s[2:2+j], true) + "</strong>")
 				} else {
@@ -141,8 +148,12 @@ func inline(s string, markup bool) string {
 				s = s[4+j:]
 				continue
 			}
-		case s[0] == '`':
-			if j := strings.IndexByte(s[1:], '`'); j > 0 {
+		case s[0] == '`' && !noCode:
+			j := strings.IndexByte(s[1:], '`')
+			if j < 0 {
+				noCode = true
+			}
+			if j > 0 {
 				if markup {
 					b.WriteString("<code>" + html.EscapeString(s[1:1+j]) + "</code>")
 				} else {
@@ -151,9 +162,17 @@ func inline(s string, markup bool) string {
 				s = s[2+j:]
 				continue
 			}
-		case s[0] == '[':
-			if j := strings.Index(s, "]("); j > 0 {
-				if k := strings.IndexByte(s[j+2:], ')'); k > 0 {
+		case s[0] == '[' && !noLink:
+			j := strings.Index(s, "](")
+			if j < 0 {
+				noLink = true
+			}
+			if j > 0 {
+				k := strings.IndexByte(s[j+2:], ')')
+				if k < 0 {
+					noLink = true
+				}
+				if k > 0 {
 					label, target := s[1:j], s[j+2:j+2+k]
 					switch {
 					case !markup:
