@@ -111,7 +111,10 @@
     var r = row(e.conversation_id), cell;
     switch (e.type) {
       case "message":
-        if (thread && e.conversation_id === convID) addMessage(e.message);
+        // A system message (the phone's "call ended", …) is stored in English: the server
+        // renders it in the console's language, so the page reads it from there.
+        if (thread && e.conversation_id === convID && e.message && e.message.author.type === "system") catchUp();
+        else if (thread && e.conversation_id === convID) addMessage(e.message);
         else if (r) r.classList.add("unread");
         else news();
         break;
