@@ -3,7 +3,9 @@
 // messages, typing, assignments and status changes appear without a reload; the socket
 // reconnects with a growing delay, and on reconnect the conversation page reads the messages
 // it missed from the page itself (the server renders them), so none is lost or shown twice.
-// Calls: a "call" event pops the caller up (see callPop), on the inbox and conversation pages.
+// Calls: a "call" event pops the caller up (see callPop), on every console page: the script is
+// loaded by the console's header, and on a page with neither inbox nor conversation it only
+// keeps the stream for the pops (and the live status).
 // The canned-reply picker: choosing a reply puts its text (filled for this conversation by
 // the server) into the reply box at once; without JS its "Put into the reply" button loads
 // the page with ?canned=<id>, which the server prefills.
@@ -24,8 +26,8 @@
   "use strict";
   var thread = document.getElementById("thread");
   var inbox = document.getElementById("inbox");
-  var root = thread || inbox;
-  if (!root || !window.WebSocket) return;
+  var root = thread || inbox || document.getElementById("call-pops");
+  if (!root || !root.getAttribute("data-stream") || !window.WebSocket) return;
   var live = document.getElementById("live");
   var typingEl = document.getElementById("typing");
   var convID = thread ? thread.getAttribute("data-conversation") : "";
