@@ -84,6 +84,8 @@ func TestBrowserCallScreenPop(t *testing.T) {
 	if calls := b.text(`#calls`); !strings.Contains(calls, user.Name) {
 		t.Errorf("the inbox's ongoing calls read %q", calls)
 	}
+	b.do(chromedp.Navigate(site.URL+"/agent?view=all"), chromedp.WaitVisible(chromedp.CSS(`table#inbox`)))
+	b.screenshot("console-inbox-wide") // the inbox as a table, on a desktop
 }
 
 // postCallEvent posts a telephony event signed with secret, as the PBX does, and returns the

@@ -131,7 +131,7 @@
         if (thread && e.conversation_id === convID && e.agent) {
           var a = document.getElementById("conv-assignee");
           if (a) a.textContent = e.agent.name;
-        } else if (r && e.agent && (cell = r.querySelector(".assignee"))) {
+        } else if (r && e.agent && (cell = r.querySelector(".assignee .val"))) {
           cell.textContent = e.agent.name;
           r.classList.add("unread");
         } else news();
@@ -142,7 +142,7 @@
           var opt = sel && sel.querySelector('option[value="' + e.status + '"]');
           if (dd) dd.textContent = opt ? opt.textContent : e.status;
           if (opt) sel.value = e.status;
-        } else if (r && (cell = r.querySelector(".status"))) {
+        } else if (r && (cell = r.querySelector(".status .val"))) {
           cell.textContent = inbox.getAttribute("data-status-" + e.status) || e.status;
         } else news();
         break;
