@@ -44,14 +44,14 @@ func TestConsoleCallTextsInLanguage(t *testing.T) {
 		inbox, conv    []string
 		notInbox, notC []string
 	}{
-		{"en", []string{"Call from " + user.Name, "Call from anonymous caller"},
+		{"en", []string{"Call from " + user.Name, "Call from anonymous caller", ">anonymous caller<"},
 			[]string{"Call from " + user.Name, "Incoming call from " + user.Name + " (call lang-call-1)",
-				"Call ended: no answer, talked for 1 min 15 s", "Call disposition: Call-back needed. Note: ring back at 5"},
+				"Call ended: no answer, talked for 1 min 15 s", "Call disposition: Call-back needed. Note: ring back at 5", "Phone · <time"},
 			nil, []string{"no_answer", "1m15s"}},
-		{"zh-CN", []string{"来电：" + user.Name, "来电：匿名来电"},
+		{"zh-CN", []string{"来电：" + user.Name, "来电：匿名来电", ">匿名来电<"},
 			[]string{"来电：" + user.Name, user.Name + " 来电（通话 lang-call-1）", "通话结束：无人接听，通话时长 1 分 15 秒",
-				"通话结果：需要回电。备注：ring back at 5"},
-			[]string{"Call from"}, []string{"Call from", "Incoming call", "Call ended", "Call disposition"}},
+				"通话结果：需要回电。备注：ring back at 5", "电话 · <time"},
+			[]string{"Call from", "anonymous"}, []string{"Call from", "Incoming call", "Call ended", "Call disposition", "phone · <time"}},
 	} {
 		t.Run(tc.lang, func(t *testing.T) {
 			_, inbox := lead.get("/agent?view=all&lang=" + tc.lang)

@@ -84,3 +84,22 @@ func (v *View) talkTime(d time.Duration) string {
 	}
 	return v.T("agent.sys.minutes", s/60, fmt.Sprintf("%02d", s%60))
 }
+
+// CustomerName is the name of a conversation's customer as the console shows it: an
+// anonymous caller is the catalogue's word ("" when the customer has no name: the caller
+// shows their number instead).
+func (v *View) CustomerName(c support.Conversation) string {
+	if c.Channel == support.ChannelPhone && c.Customer.UserID == "" && c.Customer.Name == "anonymous" {
+		return v.caller(c.Customer.Name)
+	}
+	return c.Customer.Name
+}
+
+// AuthorName is who wrote a message: the phone channel's system messages are signed by the
+// channel's name in the page's language.
+func (v *View) AuthorName(m support.Message) string {
+	if m.Author.Type == support.AuthorSystem && m.Author.Name == "phone" {
+		return v.T("agent.channel.phone")
+	}
+	return m.Author.Name
+}

@@ -40,6 +40,14 @@ func TestSystemTexts(t *testing.T) {
 		{"disposition note", body(agent, true, "Call disposition: escalated. Note: two\nlines"), "Call disposition: Escalated. Note: two\nlines", "通话结果：已升级处理。备注：two\nlines"},
 		{"customer's words", body(support.Author{Type: support.AuthorCustomer}, false, "Call ended: busy"), "Call ended: busy", "Call ended: busy"},
 		{"public reply", body(agent, false, "Call disposition: voicemail"), "Call disposition: voicemail", "Call disposition: voicemail"},
+		{"anonymous caller", func(v *View) string {
+			return v.CustomerName(support.Conversation{Channel: support.ChannelPhone, Customer: support.Customer{Name: "anonymous"}})
+		}, "anonymous caller", "匿名来电"},
+		{"named customer", func(v *View) string {
+			return v.CustomerName(support.Conversation{Channel: support.ChannelPhone, Customer: support.Customer{UserID: "usr_1", Name: "Budi"}})
+		}, "Budi", "Budi"},
+		{"phone's messages", func(v *View) string { return v.AuthorName(support.Message{Author: phone}) }, "Phone", "电话"},
+		{"an agent's", func(v *View) string { return v.AuthorName(support.Message{Author: agent}) }, "Agus", "Agus"},
 	} {
 		if got := tt.render(en); got != tt.enW {
 			t.Errorf("%s, en: %q, want %q", tt.name, got, tt.enW)
