@@ -84,4 +84,74 @@ func TestBrowserCallScreenPop(t *testing.T) {
 	if calls := b.text(`#calls`); !strings.Contains(calls, user.Name) {
 		t.Errorf("the inbox's ongoing calls read %q", calls)
 	}
+	b.do(chromedp.Navigate(site.URL+"/agent?view=all"), chromedp.WaitVisible(chromedp.CSS(`table#inbox`)))
+	b.screenshot("console-inbox-wide") // the inbox as a table, on a desktop
+}
+
+// postCallEvent posts a telephony event signed with secret, as the PBX does, and returns the
+// call's conversation.
+func postCallEvent(t *testing.T, site *browserSite, secret, body string) string {
+	t.Helper()
+	req, err := http.NewRequest("POST", site.URL+"/api/v1/telephony/events", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(telephony.HeaderSignature, telephony.Sign(secret, []byte(body), time.Now()))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var call struct {
+		ConversationID string `json:"conversation_id"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&call); err != nil || resp.StatusCode != http.StatusOK || call.ConversationID == "" {
+		t.Fatalf("telephony event: %d %v %+v", resp.StatusCode, err, call)
+	}
+	return call.ConversationID
+}
+
+// TestBrowserCallPopOnEveryPage: the pop is not only the inbox's. A supervisor has the reports
+// open (a page without inbox or conversation); a call comes in and pops live there; when
+// another agent answers it (call.answered with their email), the supervisor's pop goes.
+func TestBrowserCallPopOnEveryPage(t *testing.T) {
+	const secret = "browser-pbx-secret"
+	site := newBrowserSite(t, func(c *config.Config) { c.TelephonySecret = secret })
+	user := site.Demo.Users[0]
+	lead := site.demoAgent(t, "supervisor", "general")
+	other := site.demoAgent(t, "agent", "general")
+	code, err := totp.GenerateCode(lead.TOTPSecret, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t, "en")
+	b.do(chromedp.EmulateViewport(1280, 900),
+		chromedp.Navigate(site.URL+"/agent/reports"), // sent to the login, and back
+		chromedp.SendKeys(chromedp.CSS(`#email`), lead.Email),
+		chromedp.SendKeys(chromedp.CSS(`#password`), site.Demo.Logins.AgentPassword),
+		chromedp.SendKeys(chromedp.CSS(`#otp`), code),
+		chromedp.Submit(chromedp.CSS(`#otp`)),
+		chromedp.WaitVisible(chromedp.CSS(`#live.on`))) // the reports page's desk stream is open
+	if loc := b.location(); !strings.HasSuffix(loc, "/agent/reports") {
+		t.Fatalf("the lead is on %s", loc)
+	}
+
+	convID := postCallEvent(t, site, secret, fmt.Sprintf(`{"event":"call.incoming","call_id":"browser-call-2","from":%q,"to":"+622150000000"}`, user.Phone))
+	if pop := b.text(`#call-pops .call-pop`); !strings.Contains(pop, user.Name) || !strings.Contains(pop, "Incoming call") {
+		t.Errorf("the pop on the reports reads %q", pop)
+	}
+	href := value(b, chromedp.Evaluate[string](`document.querySelector("#call-pops .call-pop a").getAttribute("href")`))
+	if href != "/agent/conversations/"+convID {
+		t.Errorf("the pop opens %q", href)
+	}
+	b.screenshot("console-reports-pop")
+
+	// Another agent answers: the lead's pop goes (polled, with the step's deadline).
+	postCallEvent(t, site, secret, fmt.Sprintf(`{"event":"call.answered","call_id":"browser-call-2","from":%q,"to":"+622150000000","agent_email":%q}`,
+		user.Phone, other.Email))
+	b.do(chromedp.WaitNotPresent(chromedp.CSS(`#call-pops .call-pop`)))
+	if loc := b.location(); !strings.HasSuffix(loc, "/agent/reports") {
+		t.Errorf("the lead was taken to %s", loc)
+	}
 }

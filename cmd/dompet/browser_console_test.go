@@ -171,5 +171,5 @@ func TestBrowserConsole(t *testing.T) {
 			}
 		}
 	}
-	value(b, chromedp.Poll[bool](`document.querySelector("#conv-`+conv.ID+` .status").textContent === "已解决"`))
+	value(b, chromedp.Poll[bool](`document.querySelector("#conv-`+conv.ID+` .status .val").textContent === "已解决"`))
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -275,6 +276,9 @@ func TestBrowserTour(t *testing.T) {
 		b.do(chromedp.Navigate(site.URL + "/agent?lang=" + lang))
 		for _, p := range [][2]string{{"agent-inbox", "/agent?view=all"}, {"agent-conversation", conv}, {"agent-reports", "/agent/reports"}} {
 			visit(lang, p[0], p[1])
+			if p[0] == "agent-inbox" {
+				inboxCards(t, b, lang)
+			}
 		}
 	}
 	t.Logf("%d pages checked in %.1f s", shots, time.Since(start).Seconds())
@@ -305,4 +309,56 @@ func demoName(site *browserSite, w string) bool {
 func jsString(s string) string {
 	q, _ := json.Marshal(s)
 	return string(q)
+}
+
+// inboxJS reports what of the console's inbox scrolls sideways (the list itself, or a box
+// around it or inside it), and how its conversations are shown: the header row's display,
+// the number of rows, and the number of labels visible in each.
+const inboxJS = `(() => {
+  const inbox = document.querySelector('table#inbox'), out = {sideways: [], thead: '', rows: 0, labels: []};
+  if (!inbox) return JSON.stringify(out);
+  const boxes = [...inbox.querySelectorAll('*'), inbox];
+  for (let e = inbox.parentElement; e; e = e.parentElement) boxes.push(e);
+  for (const e of boxes)
+    if (e.scrollWidth > e.clientWidth + 1 && ['auto', 'scroll'].includes(getComputedStyle(e).overflowX))
+      out.sideways.push(e.tagName.toLowerCase() + (e.className ? '.' + e.className : '') + ' ' + e.scrollWidth + ' > ' + e.clientWidth);
+  out.thead = getComputedStyle(inbox.tHead).display;
+  for (const tr of inbox.tBodies[0].rows) {
+    out.rows++;
+    out.labels.push([...tr.querySelectorAll('.lbl')].filter(l => l.getClientRects().length).map(l => l.innerText.trim()));
+  }
+  return JSON.stringify(out);
+})()`
+
+// inboxCards: on the 360 px phone, the console's inbox does not scroll sideways: each
+// conversation is a card whose lines carry their labels, in the page's language.
+func inboxCards(t *testing.T, b *browser, lang string) {
+	t.Helper()
+	var got struct {
+		Sideways []string   `json:"sideways"`
+		THead    string     `json:"thead"`
+		Rows     int        `json:"rows"`
+		Labels   [][]string `json:"labels"`
+	}
+	if err := json.Unmarshal([]byte(value(b, chromedp.Evaluate[string](inboxJS))), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Rows == 0 {
+		t.Fatalf("%s agent-inbox: no conversation listed", lang)
+	}
+	for _, s := range got.Sideways {
+		t.Errorf("%s agent-inbox: scrolls sideways: %s", lang, s)
+	}
+	if got.THead != "none" {
+		t.Errorf("%s agent-inbox: the table's header row shows (%s) on a phone", lang, got.THead)
+	}
+	want := map[string][]string{"en": {"Customer", "Channel", "Topic", "Status", "SLA due", "Assignee"},
+		"zh-CN": {"客户", "渠道", "主题", "状态", "SLA 截止", "处理人"}}[lang]
+	for i, labels := range got.Labels {
+		for _, w := range want {
+			if !slices.Contains(labels, w) {
+				t.Errorf("%s agent-inbox: card %d lacks the label %q: %q", lang, i, w, labels)
+			}
+		}
+	}
 }

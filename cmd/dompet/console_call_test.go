@@ -33,7 +33,7 @@ func TestConsoleCallDisposition(t *testing.T) {
 		t.Fatalf("disposition: %s %s", r.Status, r.Header.Get("Location"))
 	}
 	_, body = agent.get(page + "?lang=en&done=disposition")
-	if !strings.Contains(body, `<dd id="conv-disposition">Escalated · fraud team</dd>`) || !strings.Contains(body, "Call disposition: escalated") {
+	if !strings.Contains(body, `<dd id="conv-disposition">Escalated · fraud team</dd>`) || !strings.Contains(body, "Call disposition: Escalated. Note: fraud team") { // the note, in the page language
 		t.Errorf("the conversation does not show the disposition")
 	}
 

@@ -3,7 +3,9 @@
 // messages, typing, assignments and status changes appear without a reload; the socket
 // reconnects with a growing delay, and on reconnect the conversation page reads the messages
 // it missed from the page itself (the server renders them), so none is lost or shown twice.
-// Calls: a "call" event pops the caller up (see callPop), on the inbox and conversation pages.
+// Calls: a "call" event pops the caller up (see callPop), on every console page: the script is
+// loaded by the console's header, and on a page with neither inbox nor conversation it only
+// keeps the stream for the pops (and the live status).
 // The canned-reply picker: choosing a reply puts its text (filled for this conversation by
 // the server) into the reply box at once; without JS its "Put into the reply" button loads
 // the page with ?canned=<id>, which the server prefills.
@@ -24,8 +26,8 @@
   "use strict";
   var thread = document.getElementById("thread");
   var inbox = document.getElementById("inbox");
-  var root = thread || inbox;
-  if (!root || !window.WebSocket) return;
+  var root = thread || inbox || document.getElementById("call-pops");
+  if (!root || !root.getAttribute("data-stream") || !window.WebSocket) return;
   var live = document.getElementById("live");
   var typingEl = document.getElementById("typing");
   var convID = thread ? thread.getAttribute("data-conversation") : "";
@@ -111,7 +113,10 @@
     var r = row(e.conversation_id), cell;
     switch (e.type) {
       case "message":
-        if (thread && e.conversation_id === convID) addMessage(e.message);
+        // A system message (the phone's "call ended", …) is stored in English: the server
+        // renders it in the console's language, so the page reads it from there.
+        if (thread && e.conversation_id === convID && e.message && e.message.author.type === "system") catchUp();
+        else if (thread && e.conversation_id === convID) addMessage(e.message);
         else if (r) r.classList.add("unread");
         else news();
         break;
@@ -126,7 +131,7 @@
         if (thread && e.conversation_id === convID && e.agent) {
           var a = document.getElementById("conv-assignee");
           if (a) a.textContent = e.agent.name;
-        } else if (r && e.agent && (cell = r.querySelector(".assignee"))) {
+        } else if (r && e.agent && (cell = r.querySelector(".assignee .val"))) {
           cell.textContent = e.agent.name;
           r.classList.add("unread");
         } else news();
@@ -137,7 +142,7 @@
           var opt = sel && sel.querySelector('option[value="' + e.status + '"]');
           if (dd) dd.textContent = opt ? opt.textContent : e.status;
           if (opt) sel.value = e.status;
-        } else if (r && (cell = r.querySelector(".status"))) {
+        } else if (r && (cell = r.querySelector(".status .val"))) {
           cell.textContent = inbox.getAttribute("data-status-" + e.status) || e.status;
         } else news();
         break;
