@@ -7,7 +7,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/dompet/dompet/internal/staff"
 	"github.com/dompet/dompet/internal/support"
 )
 
@@ -46,28 +45,8 @@ func TestBrowserChatFromFailedPayment(t *testing.T) {
 	if err != nil || conv.TransactionID != tx.ID {
 		t.Fatalf("conversation %s: %+v %v", convID, conv, err)
 	}
-	if conv.AssigneeID == nil {
-		// Queued: a supervisor gives it to an agent of its team, and the page says so live.
-		list, err := site.App.Staff.List(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, m := range list {
-			if m.Role == staff.RoleAgent && m.Team == conv.Team && !m.Disabled {
-				if conv, err = site.App.Support.Assign(ctx, chatLead(t, site), convID, m.ID); err != nil {
-					t.Fatal(err)
-				}
-				break
-			}
-		}
-		if conv.AssigneeID == nil {
-			t.Fatalf("no agent of team %s in the demo", conv.Team)
-		}
-	}
-	m, err := site.App.Staff.Member(ctx, *conv.AssigneeID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	// Queued: a supervisor gives it to an agent of its team, and the page says so live.
+	m := assignToTeamAgent(t, site, conv)
 	v := support.ViewerOf(m, "127.0.0.1")
 	if agent := b.text(`#chat-agent`); !strings.Contains(agent, m.Name) {
 		t.Errorf("the agent shown: %q, want %s", agent, m.Name)

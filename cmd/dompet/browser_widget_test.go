@@ -17,7 +17,6 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"github.com/dompet/dompet/internal/config"
-	"github.com/dompet/dompet/internal/staff"
 )
 
 // TestBrowserWidgetCrossSite: a merchant's page on another site (http://127.0.0.1:PORT)
@@ -96,27 +95,7 @@ func TestBrowserWidgetCrossSite(t *testing.T) {
 	}
 
 	// An agent of its team takes it and replies through the API.
-	var agent staff.Staff
-	if conv.AssigneeID == nil {
-		list, err := site.App.Staff.List(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, m := range list {
-			if m.Role == staff.RoleAgent && m.Team == conv.Team && !m.Disabled {
-				if conv, err = site.App.Support.Assign(ctx, chatLead(t, site), convID, m.ID); err != nil {
-					t.Fatal(err)
-				}
-				break
-			}
-		}
-		if conv.AssigneeID == nil {
-			t.Fatalf("no agent of team %s in the demo", conv.Team)
-		}
-	}
-	if agent, err = site.App.Staff.Member(ctx, *conv.AssigneeID); err != nil {
-		t.Fatal(err)
-	}
+	agent := assignToTeamAgent(t, site, conv)
 	token := widgetAgentToken(t, site, agent.Email)
 	const reply = "Yes, your order is paid. Anything else?"
 	body, _ := json.Marshal(map[string]string{"body": reply})

@@ -125,6 +125,35 @@ func chatFailedPayment(t *testing.T, site *browserSite) (demoUser, wallet.Transa
 	return demoUser{}, wallet.Transaction{}
 }
 
+// assignToTeamAgent gives a queued conversation to an agent of its team (by the demo
+// supervisor) and returns the agent it is assigned to, whether just now or before.
+func assignToTeamAgent(t *testing.T, site *browserSite, conv support.Conversation) staff.Staff {
+	t.Helper()
+	ctx := context.Background()
+	if conv.AssigneeID == nil {
+		list, err := site.App.Staff.List(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range list {
+			if m.Role == staff.RoleAgent && m.Team == conv.Team && !m.Disabled {
+				if conv, err = site.App.Support.Assign(ctx, chatLead(t, site), conv.ID, m.ID); err != nil {
+					t.Fatal(err)
+				}
+				break
+			}
+		}
+		if conv.AssigneeID == nil {
+			t.Fatalf("no agent of team %s in the demo", conv.Team)
+		}
+	}
+	m, err := site.App.Staff.Member(ctx, *conv.AssigneeID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
 // lead is a supervisor of the demo desk, as the support domain sees staff.
 func chatLead(t *testing.T, site *browserSite) support.Viewer {
 	t.Helper()

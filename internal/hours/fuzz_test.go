@@ -1,11 +1,11 @@
 package hours_test
 
 import (
-	"encoding/binary"
 	"testing"
 	"time"
 
 	"github.com/dompet/dompet/internal/hours"
+	"github.com/dompet/dompet/internal/hours/hourstest"
 )
 
 // Fuzz targets of the calendars (docs/design.md, "Fuzz targets"): `go test` runs their seeds;
@@ -13,70 +13,21 @@ import (
 // properties (property_test.go) draw from a 15-minute grid and five zones; these take any
 // minute, more zones (45-minute offsets, southern DST) and any instant of 2025-2028.
 
-var fuzzZones = []string{"Asia/Jakarta", "America/New_York", "Europe/London", "Australia/Lord_Howe", "UTC",
-	"Pacific/Chatham", "America/St_Johns", "America/Sao_Paulo", "Asia/Kolkata"}
-
-var fuzzDays = []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
+var fuzzDays = hourstest.Days
 
 // fuzzBase is the earliest instant a fuzz input names; they span four years from it.
 var fuzzBase = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 
 const fuzzSpan = 4 * 365 * 24 * time.Hour
 
-// fuzzCalendar reads a calendar from bytes: 5 per period (day; start minute, 2 bytes; length
-// in minutes less one, 2 bytes), a period that would overlap the day's previous one skipped;
-// 2 per holiday (days after 2026-01-01). encodeCalendar writes the seeds.
+// fuzzCalendar reads a calendar from fuzz bytes (hourstest.Calendar; hourstest.Encode writes
+// the seeds).
 func fuzzCalendar(t *testing.T, zone uint8, periods, holidays []byte) *hours.Calendar {
-	var weekly []hours.Period
-	var cursor [7]int
-	for ; len(periods) >= 5; periods = periods[5:] {
-		d := int(periods[0]) % 7
-		start := int(binary.BigEndian.Uint16(periods[1:])) % 1440
-		end := min(start+1+int(binary.BigEndian.Uint16(periods[3:]))%1440, 1440)
-		if start < cursor[d] {
-			continue
-		}
-		cursor[d] = end
-		weekly = append(weekly, hours.Period{Day: fuzzDays[d], Start: hhmm(start), End: hhmm(end)})
-	}
-	var hs []string
-	for ; len(holidays) >= 2 && len(hs) < 20; holidays = holidays[2:] {
-		n := int(binary.BigEndian.Uint16(holidays)) % 731
-		hs = append(hs, time.Date(2026, 1, 1+n, 0, 0, 0, 0, time.UTC).Format(time.DateOnly))
-	}
-	c, err := hours.New(fuzzZones[int(zone)%len(fuzzZones)], weekly, hs)
+	c, err := hourstest.Calendar(zone, periods, holidays)
 	if err != nil {
-		t.Fatalf("a calendar read from fuzz input is refused: %v", err)
+		t.Fatal(err)
 	}
 	return c
-}
-
-func encodeCalendar(periods []hours.Period, holidays ...string) (p, h []byte) {
-	for _, x := range periods {
-		var b [5]byte
-		for i, d := range fuzzDays {
-			if d == x.Day {
-				b[0] = byte(i)
-			}
-		}
-		s, e := minutes(x.Start), minutes(x.End)
-		binary.BigEndian.PutUint16(b[1:], uint16(s))
-		binary.BigEndian.PutUint16(b[3:], uint16(e-s-1))
-		p = append(p, b[:]...)
-	}
-	for _, d := range holidays {
-		t, _ := time.Parse(time.DateOnly, d)
-		h = binary.BigEndian.AppendUint16(h, uint16(t.Sub(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))/(24*time.Hour)))
-	}
-	return p, h
-}
-
-func minutes(hhmm string) int {
-	t, _ := time.Parse("15:04", hhmm)
-	if hhmm == "24:00" {
-		return 1440
-	}
-	return t.Hour()*60 + t.Minute()
 }
 
 // fuzzInstant is fuzzBase plus s seconds, within fuzzSpan.
@@ -107,14 +58,14 @@ func fuzzSeeds(f *testing.F, add func(zone uint8, periods, holidays []byte, from
 		t, _ := time.Parse(time.RFC3339, s)
 		return int64(t.Sub(fuzzBase) / time.Second)
 	}
-	p, h := encodeCalendar(def, "2026-12-25", "2027-01-01")
+	p, h := hourstest.Encode(def, "2026-12-25", "2027-01-01")
 	add(0, p, h, at("2026-12-24T12:59:59Z"), 3600*30, 1)
 	add(2, p, h, at("2026-03-29T00:59:00Z"), 3600*12, 3600)
 	add(1, p, h, at("2026-03-08T06:30:00Z"), 60, 59)
-	p, h = encodeCalendar(lunch, "2026-12-25")
+	p, h = hourstest.Encode(lunch, "2026-12-25")
 	add(0, p, h, at("2026-12-07T04:59:30Z"), 60, 3600*4)
 	add(3, p, h, at("2026-10-03T15:30:00Z"), 3600*8, 1)
-	p, h = encodeCalendar(night)
+	p, h = hourstest.Encode(night)
 	add(3, p, h, at("2026-04-04T14:00:00Z"), 3600*3, 3600)
 	add(5, p, h, at("2026-09-26T13:45:00Z"), 7200, 1)
 	add(6, p, h, at("2026-11-01T03:30:00Z"), 3600*400, 1)

@@ -2,51 +2,28 @@ package sla_test
 
 import (
 	"encoding/binary"
-	"fmt"
 	"testing"
 	"time"
 
 	"github.com/dompet/dompet/internal/hours"
+	"github.com/dompet/dompet/internal/hours/hourstest"
 	"github.com/dompet/dompet/internal/sla"
 )
 
 // Fuzz target of the deadlines (docs/design.md, "Fuzz targets"): `go test` runs its seeds;
 // `go test -run '^$' -fuzz FuzzDeadline -fuzztime 60s ./internal/sla/` explores.
 
-var fuzzZones = []string{jkt, "America/New_York", "Europe/London", "Australia/Lord_Howe", "UTC", "Pacific/Chatham"}
-
-var fuzzDays = []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
-
 var fuzzBase = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// fuzzCalendar reads a calendar from bytes, as package hours's fuzz tests do: 5 per period
-// (day; start minute; length in minutes less one), one overlapping the day's previous skipped;
-// 2 per holiday (days after 2026-01-01).
+// fuzzCalendar reads a calendar from fuzz bytes as package hours's fuzz tests do
+// (hourstest.Calendar).
 func fuzzCalendar(t *testing.T, zone uint8, periods, holidays []byte) *hours.Calendar {
-	var weekly []hours.Period
-	var cursor [7]int
-	for ; len(periods) >= 5; periods = periods[5:] {
-		d := int(periods[0]) % 7
-		start := int(binary.BigEndian.Uint16(periods[1:])) % 1440
-		end := min(start+1+int(binary.BigEndian.Uint16(periods[3:]))%1440, 1440)
-		if start < cursor[d] {
-			continue
-		}
-		cursor[d] = end
-		weekly = append(weekly, hours.Period{Day: fuzzDays[d], Start: fuzzHHMM(start), End: fuzzHHMM(end)})
-	}
-	var hs []string
-	for ; len(holidays) >= 2 && len(hs) < 20; holidays = holidays[2:] {
-		hs = append(hs, fuzzBase.AddDate(0, 0, int(binary.BigEndian.Uint16(holidays))%731).Format(time.DateOnly))
-	}
-	c, err := hours.New(fuzzZones[int(zone)%len(fuzzZones)], weekly, hs)
+	c, err := hourstest.Calendar(zone, periods, holidays)
 	if err != nil {
-		t.Fatalf("a calendar read from fuzz input is refused: %v", err)
+		t.Fatal(err)
 	}
 	return c
 }
-
-func fuzzHHMM(m int) string { return fmt.Sprintf("%02d:%02d", m/60, m%60) }
 
 // fuzzPauses reads pauses from bytes, 4 each: the start in minutes from the clock's start
 // less 10 hours (some begin before it), and the length in minutes (0xFFFF: still running;
