@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"github.com/dompet/dompet/internal/config"
+	"github.com/dompet/dompet/internal/support"
 	"github.com/dompet/dompet/internal/telephony"
 )
 
@@ -154,4 +156,65 @@ func TestBrowserCallPopOnEveryPage(t *testing.T) {
 	if loc := b.location(); !strings.HasSuffix(loc, "/agent/reports") {
 		t.Errorf("the lead was taken to %s", loc)
 	}
+}
+
+// TestBrowserCallDispositionLive: a supervisor has a phone conversation open in the Chinese
+// console; the call's agent records its disposition through the API, and the disposition's
+// internal note (stored in English) appears live in Chinese, as the server renders it after a
+// reload, and so does the conversation's disposition.
+func TestBrowserCallDispositionLive(t *testing.T) {
+	site := newBrowserSite(t, nil)
+	ctx := context.Background()
+	res, err := site.App.Support.Call(ctx, support.CallEvent{Type: support.CallIncoming, CallID: "browser-call-3",
+		From: site.Demo.Users[0].Phone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lead := site.demoAgent(t, "supervisor", res.Route.Team)
+	code, err := totp.GenerateCode(lead.TOTPSecret, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t, "zh-CN")
+	b.do(chromedp.EmulateViewport(1280, 900),
+		chromedp.Navigate(site.URL+"/agent/conversations/"+res.ConversationID), // sent to the login, and back
+		chromedp.SendKeys(chromedp.CSS(`#email`), lead.Email),
+		chromedp.SendKeys(chromedp.CSS(`#password`), site.Demo.Logins.AgentPassword),
+		chromedp.SendKeys(chromedp.CSS(`#otp`), code),
+		chromedp.Submit(chromedp.CSS(`#otp`)),
+		chromedp.WaitVisible(chromedp.CSS(`#live.on`))) // the desk stream is open
+	if n := value(b, chromedp.Evaluate[int](`document.querySelectorAll("#thread li.internal").length`)); n != 0 {
+		t.Fatalf("%d internal notes before the disposition", n)
+	}
+
+	// Another agent, the call's team's, sets the disposition through the API.
+	token := widgetAgentToken(t, site, site.demoAgent(t, "agent", res.Route.Team).Email)
+	body, _ := json.Marshal(map[string]string{"disposition": "escalated", "note": "fraud team"})
+	req, err := http.NewRequest("POST", site.URL+"/api/v1/agent/conversations/"+res.ConversationID+"/call-disposition", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("call disposition: %s", resp.Status)
+	}
+
+	// The note arrives live (whichever way the page adds it), in the console's language.
+	b.do(chromedp.WaitVisible(chromedp.CSS(`#thread li.internal .body`)))
+	if note := b.text(`#thread li.internal .body`); note != "通话结果：已升级处理。备注：fraud team" {
+		t.Errorf("the live disposition note reads %q", note)
+	}
+	if n := value(b, chromedp.Evaluate[int](`document.querySelectorAll("#thread li.internal").length`)); n != 1 {
+		t.Errorf("%d internal notes after the disposition, want 1", n)
+	}
+	if d := b.text(`#conv-disposition`); d != "已升级处理 · fraud team" {
+		t.Errorf("the conversation's disposition reads %q", d)
+	}
+	b.screenshot("console-disposition-live-zh-CN")
 }

@@ -87,21 +87,34 @@
     if (typingEl) typingEl.textContent = "";
   }
 
-  // catchUp reads this page again and adds the messages the socket missed while it was away.
-  function catchUp() {
+  // catchUp reads this page again and adds the messages the socket missed while it was away;
+  // the conversation's disposition is taken from there too. m, if given, is the message that
+  // asked for the read: should the page not hold it (or not be read), it is shown as sent.
+  function catchUp(m) {
     if (!thread) { news(); return; }
     fetch(location.pathname, { credentials: "same-origin", headers: { "Accept": "text/html" } })
       .then(function (r) { return r.ok ? r.text() : ""; })
       .then(function (html) {
-        if (!html) return;
-        var doc = new DOMParser().parseFromString(html, "text/html");
-        var fresh = doc.getElementById("thread");
-        if (!fresh) return;
-        Array.prototype.forEach.call(fresh.querySelectorAll("li.msg"), function (li) {
-          if (!document.getElementById(li.id)) thread.appendChild(document.importNode(li, true));
-        });
+        var doc = html ? new DOMParser().parseFromString(html, "text/html") : null;
+        var fresh = doc && doc.getElementById("thread");
+        if (fresh) {
+          Array.prototype.forEach.call(fresh.querySelectorAll("li.msg"), function (li) {
+            if (!document.getElementById(li.id)) thread.appendChild(document.importNode(li, true));
+          });
+          var disp = doc.getElementById("conv-disposition"), here = document.getElementById("conv-disposition");
+          if (disp && here) here.textContent = disp.textContent;
+        }
+        addMessage(m);
       })
-      .catch(function () {});
+      .catch(function () { addMessage(m); });
+  }
+
+  // rendered reports whether the server may write message m otherwise than it was stored: a
+  // system message (the phone's "call ended", …) and an internal note (a call's disposition,
+  // written by any agent) are stored in English and shown in the console's language
+  // (agent_systext.go), so the page reads those from the server rather than showing m.body.
+  function rendered(m) {
+    return !!m && !!m.author && (m.author.type === "system" || m.internal === true);
   }
 
   // row is the inbox's row of a conversation, if the list shows it.
@@ -113,9 +126,7 @@
     var r = row(e.conversation_id), cell;
     switch (e.type) {
       case "message":
-        // A system message (the phone's "call ended", …) is stored in English: the server
-        // renders it in the console's language, so the page reads it from there.
-        if (thread && e.conversation_id === convID && e.message && e.message.author.type === "system") catchUp();
+        if (thread && e.conversation_id === convID && rendered(e.message)) catchUp(e.message);
         else if (thread && e.conversation_id === convID) addMessage(e.message);
         else if (r) r.classList.add("unread");
         else news();
