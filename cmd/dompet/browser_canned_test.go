@@ -1,16 +1,21 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/pquerna/otp/totp"
+
+	"github.com/dompet/dompet/internal/support"
 )
 
 // TestBrowserCanned: a supervisor adds a canned reply with the console's form in Chromium and
-// finds it in the list, its <script> title shown as text and never run.
+// finds it in the list, its <script> title shown as text and never run; deleting it asks
+// first, and only the confirmation deletes it.
 func TestBrowserCanned(t *testing.T) {
 	site := newBrowserSite(t, nil)
 	lead := site.demoAgent(t, "supervisor", "payments")
@@ -49,4 +54,31 @@ func TestBrowserCanned(t *testing.T) {
 		t.Error("the title's script ran")
 	}
 	b.screenshot("console-canned")
+
+	// Deleting it asks first: the question names the reply (its title as text), and only the
+	// confirmation deletes.
+	b.do(chromedp.Click(chromedp.CSS(`#canned-`+id+` summary`)),
+		chromedp.Click(chromedp.CSS(`#canned-`+id+` button.danger`)),
+		chromedp.WaitVisible(chromedp.CSS(`#canned-confirm`))) // only the question's page has it
+	if got := b.text(`#canned-confirm-h`); got != "Delete “"+title+"”?" {
+		t.Errorf("the question reads %q", got)
+	}
+	if _, err := site.App.Support.CannedReply(context.Background(), id); err != nil {
+		t.Errorf("the reply is gone before the confirmation: %v", err)
+	}
+	b.screenshot("console-canned-confirm")
+	b.do(chromedp.Click(chromedp.CSS(`#canned-confirm-delete`)),
+		chromedp.WaitVisible(chromedp.CSS(`.notice`)))
+	if loc := b.location(); !strings.HasSuffix(loc, "/agent/canned?done=deleted") {
+		t.Errorf("after the confirmation: %s", loc)
+	}
+	if n := value(b, chromedp.Evaluate[int](`document.querySelectorAll("#canned-`+id+`").length`)); n != 0 {
+		t.Error("the deleted reply is still listed")
+	}
+	if _, err := site.App.Support.CannedReply(context.Background(), id); !errors.Is(err, support.ErrNotFound) {
+		t.Errorf("the confirmed deletion: %v", err)
+	}
+	if got := value(b, chromedp.Evaluate[string](`document.title`)); strings.Contains(got, "pwned") {
+		t.Error("the title's script ran")
+	}
 }

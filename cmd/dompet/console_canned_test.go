@@ -15,7 +15,7 @@ import (
 )
 
 // TestConsoleCanned: a supervisor adds a zh-CN and an en canned reply on /agent/canned,
-// changes one and deletes the other, each shown in the list and recorded in the audit log;
+// changes one and deletes the other (asked to confirm first), each shown in the list and recorded in the audit log;
 // a title holding <script> is shown as text; the reply reaches the conversation page's picker
 // for its team. An agent reads the list but is refused a change in package support's words,
 // and a form without the CSRF token changes nothing.
@@ -133,7 +133,24 @@ func TestConsoleCanned(t *testing.T) {
 	if c, err := site.App.Support.CannedReply(ctx, enID); err != nil || c.Title != "<script>alert(2)</script> Refund sent" {
 		t.Errorf("the changed reply: %+v %v", c, err)
 	}
-	res, _ = lead.post("/agent/canned/"+zhID+"/delete", nil, true)
+	// A deletion takes two posts: the first only asks (nothing deleted, nothing audited), the
+	// confirmed one deletes; an unknown reply is not found before any question.
+	res, body = lead.post("/agent/canned/"+zhID+"/delete", nil, true)
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, `id="canned-confirm"`) || !strings.Contains(body, "Delete “退款进度”?") ||
+		!strings.Contains(body, "This cannot be undone") || !strings.Contains(body, `<form method="post" action="/agent/canned/`+zhID+`/delete"`) ||
+		!strings.Contains(body, `<input type="hidden" name="confirm" value="yes">`) {
+		t.Errorf("delete without confirmation: %s, or the page asks no confirmation", res.Status)
+	}
+	if _, err := site.App.Support.CannedReply(ctx, zhID); err != nil {
+		t.Errorf("an unconfirmed deletion deleted the reply: %v", err)
+	}
+	if got := actions(zhID); !slices.Equal(got, []string{"canned_reply.created"}) {
+		t.Errorf("audited after an unconfirmed deletion: %v", got)
+	}
+	if res, _ := lead.post("/agent/canned/cnr_nope/delete", nil, true); res.StatusCode != http.StatusNotFound {
+		t.Errorf("deleting an unknown reply: %s", res.Status)
+	}
+	res, _ = lead.post("/agent/canned/"+zhID+"/delete", url.Values{"confirm": {"yes"}}, true)
 	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/agent/canned?done=deleted" {
 		t.Errorf("delete: %s %s", res.Status, res.Header.Get("Location"))
 	}
@@ -156,7 +173,7 @@ func TestConsoleCanned(t *testing.T) {
 	if res, _ := lead.post("/agent/canned", url.Values{"title": {"sneaky"}, "locale": {"en"}, "body": {"sneaky"}}, false); res.StatusCode != http.StatusForbidden {
 		t.Errorf("create without the token: %s", res.Status)
 	}
-	if res, _ := lead.post("/agent/canned/"+enID+"/delete", nil, false); res.StatusCode != http.StatusForbidden {
+	if res, _ := lead.post("/agent/canned/"+enID+"/delete", url.Values{"confirm": {"yes"}}, false); res.StatusCode != http.StatusForbidden {
 		t.Errorf("delete without the token: %s", res.Status)
 	}
 	if n := len(stored()); n != count {
@@ -178,8 +195,10 @@ func TestConsoleCanned(t *testing.T) {
 	if res.StatusCode != http.StatusForbidden || !strings.Contains(body, "Only supervisors and admins manage canned replies.") {
 		t.Errorf("an agent adds a reply: %s", res.Status)
 	}
-	if res, _ := agent.post("/agent/canned/"+enID+"/delete", nil, true); res.StatusCode != http.StatusForbidden {
-		t.Errorf("an agent deletes a reply: %s", res.Status)
+	for _, form := range []url.Values{nil, {"confirm": {"yes"}}} { // neither asked nor done
+		if res, body := agent.post("/agent/canned/"+enID+"/delete", form, true); res.StatusCode != http.StatusForbidden || strings.Contains(body, `id="canned-confirm"`) {
+			t.Errorf("an agent deletes a reply (%v): %s", form, res.Status)
+		}
 	}
 	if n := len(stored()); n != count {
 		t.Errorf("%d replies after an agent's refused forms, want %d", n, count)

@@ -233,12 +233,18 @@ func (s *Service) UpdateCanned(ctx context.Context, v Viewer, replyID string, in
 	return c, nil
 }
 
+// DeletableCanned returns canned reply replyID if v may delete it (leads only), refused as
+// DeleteCanned would refuse it: the console asks for a confirmation before it deletes.
+func (s *Service) DeletableCanned(ctx context.Context, v Viewer, replyID string) (CannedReply, error) {
+	if !v.Lead() {
+		return CannedReply{}, errNotLead
+	}
+	return s.CannedReply(ctx, replyID)
+}
+
 // DeleteCanned removes a canned reply (leads only), audited.
 func (s *Service) DeleteCanned(ctx context.Context, v Viewer, replyID string) error {
-	if !v.Lead() {
-		return errNotLead
-	}
-	c, err := s.CannedReply(ctx, replyID)
+	c, err := s.DeletableCanned(ctx, v, replyID)
 	if err != nil {
 		return err
 	}

@@ -13,7 +13,8 @@ import (
 // Canned replies in the console (/agent/canned): everyone on the desk reads the replies they
 // may use; supervisors and admins add, change and delete them. Package support decides who
 // may do what and what a reply must be, and audits every change (canned_reply.*): the page
-// only turns its forms into support.CannedInput and shows the answer.
+// only turns its forms into support.CannedInput and shows the answer. A deletion takes two
+// posts, without JS: the first (no confirm=yes) asks "delete this reply?", the second deletes.
 
 func (s *Site) agentCannedRoutes() []front.Route {
 	return []front.Route{
@@ -30,7 +31,9 @@ type cannedPage struct {
 	Filter  support.CannedFilter
 	Replies []support.CannedReply
 	// Draft is a refused form's values, shown again: ID "" the new reply's, else that reply's.
-	Draft   *cannedDraft
+	Draft *cannedDraft
+	// Confirm is the reply whose deletion the page asks to confirm (nil: none).
+	Confirm *support.CannedReply
 	Teams   []staff.Team
 	Topics  []string
 	Locales []string
@@ -96,13 +99,14 @@ func (f cannedFormView) Prefix() string {
 func (s *Site) agentCanned(w http.ResponseWriter, r *http.Request, v *View, d *Desk) {
 	q := r.URL.Query()
 	f := support.CannedFilter{Locale: q.Get("locale"), Team: q.Get("team"), Topic: q.Get("topic")}
-	s.cannedPageWith(w, r, v, d, f, nil, nil)
+	s.cannedPageWith(w, r, v, d, f, nil, nil, nil)
 }
 
 // cannedPageWith renders the page for filter f, with err (nil: none) explained above it and
-// the refused form's draft shown again.
-func (s *Site) cannedPageWith(w http.ResponseWriter, r *http.Request, v *View, d *Desk, f support.CannedFilter, draft *cannedDraft, err error) {
-	p := &cannedPage{Desk: d, Filter: f, Draft: draft, Topics: support.Topics, Locales: []string{"en", "zh-CN"}}
+// the refused form's draft shown again, and the reply whose deletion is to be confirmed (nil: none).
+func (s *Site) cannedPageWith(w http.ResponseWriter, r *http.Request, v *View, d *Desk, f support.CannedFilter, draft *cannedDraft,
+	confirm *support.CannedReply, err error) {
+	p := &cannedPage{Desk: d, Filter: f, Draft: draft, Confirm: confirm, Topics: support.Topics, Locales: []string{"en", "zh-CN"}}
 	v.Data = p
 	teams, terr := s.o.Services.Staff.Teams(r.Context())
 	if terr != nil {
@@ -138,7 +142,7 @@ func (s *Site) agentCreateCanned(w http.ResponseWriter, r *http.Request, v *View
 	dr, in := cannedForm(r, "")
 	c, err := s.o.Services.Support.CreateCanned(r.Context(), d.viewer, in)
 	if err != nil {
-		s.cannedPageWith(w, r, v, d, support.CannedFilter{}, &dr, err)
+		s.cannedPageWith(w, r, v, d, support.CannedFilter{}, &dr, nil, err)
 		return
 	}
 	http.Redirect(w, r, "/agent/canned?done=created#canned-"+url.PathEscape(c.ID), http.StatusSeeOther)
@@ -148,15 +152,27 @@ func (s *Site) agentUpdateCanned(w http.ResponseWriter, r *http.Request, v *View
 	dr, in := cannedForm(r, r.PathValue("id"))
 	c, err := s.o.Services.Support.UpdateCanned(r.Context(), d.viewer, dr.ID, in)
 	if err != nil {
-		s.cannedPageWith(w, r, v, d, support.CannedFilter{}, &dr, err)
+		s.cannedPageWith(w, r, v, d, support.CannedFilter{}, &dr, nil, err)
 		return
 	}
 	http.Redirect(w, r, "/agent/canned?done=updated#canned-"+url.PathEscape(c.ID), http.StatusSeeOther)
 }
 
+// agentDeleteCanned deletes a reply when the post confirms it (confirm=yes); else it shows the
+// page with the question and the confirming form, and nothing is deleted.
 func (s *Site) agentDeleteCanned(w http.ResponseWriter, r *http.Request, v *View, d *Desk) {
-	if err := s.o.Services.Support.DeleteCanned(r.Context(), d.viewer, r.PathValue("id")); err != nil {
-		s.cannedPageWith(w, r, v, d, support.CannedFilter{}, nil, err)
+	id := r.PathValue("id")
+	if r.PostFormValue("confirm") != "yes" {
+		c, err := s.o.Services.Support.DeletableCanned(r.Context(), d.viewer, id)
+		if err != nil {
+			s.cannedPageWith(w, r, v, d, support.CannedFilter{}, nil, nil, err)
+			return
+		}
+		s.cannedPageWith(w, r, v, d, support.CannedFilter{}, nil, &c, nil)
+		return
+	}
+	if err := s.o.Services.Support.DeleteCanned(r.Context(), d.viewer, id); err != nil {
+		s.cannedPageWith(w, r, v, d, support.CannedFilter{}, nil, nil, err)
 		return
 	}
 	http.Redirect(w, r, "/agent/canned?done=deleted", http.StatusSeeOther)
