@@ -86,3 +86,12 @@ func containsMsg(t *testing.T, s, lang, key string) bool {
 	}
 	return true
 }
+
+// shotIn names a screenshot that had no language in its name: English keeps the name (the
+// README links some), the other languages get theirs as a suffix.
+func shotIn(name, lang string) string {
+	if lang == "en" {
+		return name
+	}
+	return name + "-" + lang
+}
