@@ -21,8 +21,26 @@ import (
 // TestBrowserCallScreenPop: an agent has the console open; the PBX posts a signed
 // call.incoming from a demo customer's phone, and the screen pop (an alert) appears live with
 // the caller's name and a link to the call's conversation. Without the script, the inbox
-// lists the ongoing call on top.
+// lists the ongoing call on top. In English and in Chinese, each on a site of its own (one
+// call of the customer at a time).
 func TestBrowserCallScreenPop(t *testing.T) {
+	for _, lang := range flowLangs {
+		t.Run(lang, func(t *testing.T) { callScreenPop(t, lang) })
+	}
+}
+
+// callPopReads: the pop's text holds the call's heading, the account's state and its
+// two-factor state, in lang.
+func callPopReads(t *testing.T, pop, lang string) bool {
+	t.Helper()
+	either := func(a, b string) bool {
+		return strings.Contains(pop, msg(t, lang, a)) || strings.Contains(pop, msg(t, lang, b))
+	}
+	return strings.Contains(pop, msg(t, lang, "agent.call.incoming")) &&
+		either("agent.call.locked", "agent.call.not_locked") && either("agent.call.2fa_on", "agent.call.2fa_off")
+}
+
+func callScreenPop(t *testing.T, lang string) {
 	const secret = "browser-pbx-secret"
 	site := newBrowserSite(t, func(c *config.Config) { c.TelephonySecret = secret })
 	user := site.Demo.Users[0]
@@ -31,7 +49,7 @@ func TestBrowserCallScreenPop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := newBrowser(t, "en")
+	b := newBrowser(t, lang)
 	b.do(chromedp.EmulateViewport(1280, 900),
 		chromedp.Navigate(site.URL+"/agent"), // sent to the login, and back
 		chromedp.SendKeys(chromedp.CSS(`#email`), agent.Email),
@@ -64,8 +82,7 @@ func TestBrowserCallScreenPop(t *testing.T) {
 	}
 
 	// The pop, live: the caller's name, their account state, the link to the conversation.
-	if pop := b.text(`#call-pops .call-pop`); !strings.Contains(pop, user.Name) || !strings.Contains(pop, "Incoming call") ||
-		!strings.Contains(pop, "Account ") || !strings.Contains(pop, "Two-factor ") {
+	if pop := b.text(`#call-pops .call-pop`); !strings.Contains(pop, user.Name) || !callPopReads(t, pop, lang) {
 		t.Errorf("the pop reads %q", pop)
 	}
 	if role := value(b, chromedp.Evaluate[string](`document.querySelector("#call-pops .call-pop").getAttribute("role")`)); role != "alert" {
@@ -75,7 +92,7 @@ func TestBrowserCallScreenPop(t *testing.T) {
 	if href != "/agent/conversations/"+call.ConversationID {
 		t.Errorf("the pop opens %q", href)
 	}
-	b.screenshot("console-screen-pop")
+	b.screenshot(shotIn("console-screen-pop", lang))
 
 	// Dismissed, it goes; the inbox read again (as without script) lists the call on top.
 	b.do(chromedp.Click(chromedp.CSS(`#call-pops .call-pop button`)))
@@ -87,7 +104,7 @@ func TestBrowserCallScreenPop(t *testing.T) {
 		t.Errorf("the inbox's ongoing calls read %q", calls)
 	}
 	b.do(chromedp.Navigate(site.URL+"/agent?view=all"), chromedp.WaitVisible(chromedp.CSS(`table#inbox`)))
-	b.screenshot("console-inbox-wide") // the inbox as a table, on a desktop
+	b.screenshot(shotIn("console-inbox-wide", lang)) // the inbox as a table, on a desktop
 }
 
 // postCallEvent posts a telephony event signed with secret, as the PBX does, and returns the
@@ -116,8 +133,15 @@ func postCallEvent(t *testing.T, site *browserSite, secret, body string) string 
 
 // TestBrowserCallPopOnEveryPage: the pop is not only the inbox's. A supervisor has the reports
 // open (a page without inbox or conversation); a call comes in and pops live there; when
-// another agent answers it (call.answered with their email), the supervisor's pop goes.
+// another agent answers it (call.answered with their email), the supervisor's pop goes. In
+// English and in Chinese, each on a site of its own.
 func TestBrowserCallPopOnEveryPage(t *testing.T) {
+	for _, lang := range flowLangs {
+		t.Run(lang, func(t *testing.T) { callPopOnEveryPage(t, lang) })
+	}
+}
+
+func callPopOnEveryPage(t *testing.T, lang string) {
 	const secret = "browser-pbx-secret"
 	site := newBrowserSite(t, func(c *config.Config) { c.TelephonySecret = secret })
 	user := site.Demo.Users[0]
@@ -127,7 +151,7 @@ func TestBrowserCallPopOnEveryPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := newBrowser(t, "en")
+	b := newBrowser(t, lang)
 	b.do(chromedp.EmulateViewport(1280, 900),
 		chromedp.Navigate(site.URL+"/agent/reports"), // sent to the login, and back
 		chromedp.SendKeys(chromedp.CSS(`#email`), lead.Email),
@@ -140,14 +164,14 @@ func TestBrowserCallPopOnEveryPage(t *testing.T) {
 	}
 
 	convID := postCallEvent(t, site, secret, fmt.Sprintf(`{"event":"call.incoming","call_id":"browser-call-2","from":%q,"to":"+622150000000"}`, user.Phone))
-	if pop := b.text(`#call-pops .call-pop`); !strings.Contains(pop, user.Name) || !strings.Contains(pop, "Incoming call") {
+	if pop := b.text(`#call-pops .call-pop`); !strings.Contains(pop, user.Name) || !callPopReads(t, pop, lang) {
 		t.Errorf("the pop on the reports reads %q", pop)
 	}
 	href := value(b, chromedp.Evaluate[string](`document.querySelector("#call-pops .call-pop a").getAttribute("href")`))
 	if href != "/agent/conversations/"+convID {
 		t.Errorf("the pop opens %q", href)
 	}
-	b.screenshot("console-reports-pop")
+	b.screenshot(shotIn("console-reports-pop", lang))
 
 	// Another agent answers: the lead's pop goes (polled, with the step's deadline).
 	postCallEvent(t, site, secret, fmt.Sprintf(`{"event":"call.answered","call_id":"browser-call-2","from":%q,"to":"+622150000000","agent_email":%q}`,

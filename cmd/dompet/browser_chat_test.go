@@ -17,12 +17,19 @@ import (
 // agent types (the page says so) and replies through the desk, and the reply appears on the
 // page without a reload; a message sent from the page goes over the socket, and the agent's
 // read marker shows as "seen". The message typed meanwhile stays in the box: the page was not reloaded.
+// In English and in Chinese, each on a site of its own (the demo has one failed payment).
 func TestBrowserChatFromFailedPayment(t *testing.T) {
+	for _, lang := range flowLangs {
+		t.Run(lang, func(t *testing.T) { chatFromFailedPayment(t, lang) })
+	}
+}
+
+func chatFromFailedPayment(t *testing.T, lang string) {
 	site := newBrowserSite(t, nil)
 	ctx := context.Background()
 	u, tx := chatFailedPayment(t, site)
-	tx.Localize("en")
-	b := newBrowser(t, "en")
+	tx.Localize(lang)
+	b := newBrowser(t, lang)
 	b.do(chromedp.Navigate(site.URL+"/app/history/"+tx.ID), // sent to log in, then back
 		chromedp.SendKeys(chromedp.CSS(`#login`), u.Email),
 		chromedp.SendKeys(chromedp.CSS(`#password`), u.Password),
@@ -32,12 +39,12 @@ func TestBrowserChatFromFailedPayment(t *testing.T) {
 		t.Errorf("the chat form does not show the failure reason %q: %q", tx.FailureReason, reason)
 	}
 	b.do(chromedp.SendKeys(chromedp.CSS(`#message`), "My payment failed, what now?"))
-	b.screenshot("chat-start-en")
+	b.screenshot("chat-start-" + lang)
 	b.do(chromedp.Submit(chromedp.CSS(`#message`)),
 		chromedp.WaitVisible(chromedp.CSS(`#chat-log li.msg-customer`)),
 		chromedp.WaitReady(chromedp.CSS(`#chat-send[data-live="1"]`)))
 	state := b.text(`#chat-state p:not([hidden])`)
-	if !strings.Contains(state, "chatting with") && !strings.Contains(state, "in the queue") {
+	if !containsMsg(t, state, lang, "chat.agent") && !containsMsg(t, state, lang, "chat.queue") {
 		t.Errorf("the conversation says neither the agent nor the queue: %q", state)
 	}
 	convID := strings.TrimPrefix(strings.SplitN(b.location(), "?", 2)[0], site.URL+"/chat/")
@@ -83,5 +90,5 @@ func TestBrowserChatFromFailedPayment(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.do(chromedp.WaitVisible(chromedp.CSS(`#chat-seen`)))
-	b.screenshot("chat-en")
+	b.screenshot("chat-" + lang)
 }

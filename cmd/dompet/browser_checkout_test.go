@@ -155,7 +155,8 @@ func sentCode(t *testing.T, site *browserSite, to string) string {
 // TestBrowserCheckoutStory is issue 9's story in one browser: a new person registers, types
 // in the code the SMS brought, sets a PIN, tops up, pays a merchant's checkout (landing back at
 // the shop with status=succeeded) and sees the payment on /app; the merchant got it once. It
-// needs the registration and top-up pages, and skips without them.
+// needs the registration and top-up pages, and skips without them. In English and in
+// Chinese, each a new person.
 func TestBrowserCheckoutStory(t *testing.T) {
 	site := newBrowserSite(t, nil)
 	if res, err := http.Get(site.URL + "/register"); err != nil || res.StatusCode == http.StatusNotFound {
@@ -163,13 +164,22 @@ func TestBrowserCheckoutStory(t *testing.T) {
 	} else {
 		res.Body.Close()
 	}
+	for _, tt := range []struct{ lang, phone, email, name, order string }{
+		{"en", "+6281355507788", "rina@example.com", "Rina Kartika", "STORY-1"},
+		{"zh-CN", "+6281355508877", "zhang@example.com", "张伟", "STORY-2"},
+	} {
+		t.Run(tt.lang, func(t *testing.T) { checkoutStory(t, site, tt.lang, tt.phone, tt.email, tt.name, tt.order) })
+	}
+}
+
+func checkoutStory(t *testing.T, site *browserSite, lang, phone, email, name, order string) {
 	shop, back := site.Demo.Merchants[0], newMerchantShop(t)
-	const phone, password, pin = "+6281355507788", "Teh-manis-2026!", "740219"
-	b := newBrowser(t, "en")
+	const password, pin = "Teh-manis-2026!", "740219"
+	b := newBrowser(t, lang)
 	b.do(chromedp.Navigate(site.URL+"/register"),
-		chromedp.SendKeys(chromedp.CSS(`#display_name`), "Rina Kartika"),
+		chromedp.SendKeys(chromedp.CSS(`#display_name`), name),
 		chromedp.SendKeys(chromedp.CSS(`#phone`), phone),
-		chromedp.SendKeys(chromedp.CSS(`#email`), "rina@example.com"),
+		chromedp.SendKeys(chromedp.CSS(`#email`), email),
 		chromedp.SendKeys(chromedp.CSS(`#password`), password),
 		chromedp.Submit(chromedp.CSS(`#password`)),
 		chromedp.WaitVisible(chromedp.CSS(`#code`)))
@@ -186,7 +196,7 @@ func TestBrowserCheckoutStory(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#confirm-button`)),
 		chromedp.WaitVisible(chromedp.CSS(`#tx-status`)))
 
-	id := createCheckout(t, site, shop.APIKey, 42_000_00, "STORY-1", back.URL+"/back")
+	id := createCheckout(t, site, shop.APIKey, 42_000_00, order, back.URL+"/back")
 	b.do(chromedp.Navigate(site.URL+"/checkout/"+id), chromedp.WaitVisible(chromedp.CSS(`#pin`)))
 	if m, amount, balance := b.text(`.merchant-name`), b.text(`dd.amount`), b.text(`dd.balance`); m != shop.Name || amount != "IDR 42,000.00" || balance != "IDR 100,000.00" {
 		t.Errorf("checkout shows %q, %q, balance %q", m, amount, balance)
@@ -200,8 +210,8 @@ func TestBrowserCheckoutStory(t *testing.T) {
 	if latest, balances := b.text(`.activity li`), b.text(`.balances`); !strings.Contains(latest, shop.Name) || !strings.Contains(latest, "42,000.00") || !strings.Contains(balances, "58,000.00") {
 		t.Errorf("after paying: latest %q, balances %q", latest, balances)
 	}
-	b.screenshot("checkout-story-en")
-	if n := len(merchantPaymentsFor(t, site.App, shop.ID, "STORY-1")); n != 1 {
+	b.screenshot("checkout-story-" + lang)
+	if n := len(merchantPaymentsFor(t, site.App, shop.ID, order)); n != 1 {
 		t.Errorf("the merchant got %d payments", n)
 	}
 }

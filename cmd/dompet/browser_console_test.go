@@ -14,20 +14,29 @@ import (
 
 	"github.com/dompet/dompet/internal/identity"
 	"github.com/dompet/dompet/internal/support"
+	"github.com/dompet/dompet/internal/wallet"
 )
 
 // TestBrowserConsole: a support agent logs in with their TOTP code, takes the chat a
 // customer started about a failed payment, sees the customer's panel with that payment's
 // failure reason, sees the customer's next message arrive live (no reload), and replies;
-// the customer's own WebSocket receives the reply. A supervisor then opens the reports.
+// the customer's own WebSocket receives the reply. A supervisor then opens the reports. In
+// English and in Chinese (the staff's browser's language), each on a site of its own (the
+// demo has one failed payment to chat about).
 func TestBrowserConsole(t *testing.T) {
+	for _, lang := range flowLangs {
+		t.Run(lang, func(t *testing.T) { consoleFlow(t, lang) })
+	}
+}
+
+func consoleFlow(t *testing.T, lang string) {
 	site := newBrowserSite(t, nil)
 	ctx := context.Background()
-	// The demo user whose payment failed, and that failure's reason.
-	var who, reason string
+	// The demo user whose payment failed, and that failure's reason in the console's language.
+	var who, txID string
 	for _, s := range site.Demo.Activity {
 		if s.Status == "failed" && s.FailureReason != "" {
-			who, reason = s.Who, s.FailureReason
+			who, txID = s.Who, s.Transaction
 			break
 		}
 	}
@@ -41,6 +50,20 @@ func TestBrowserConsole(t *testing.T) {
 		}
 	}
 	user := site.Demo.Users[ui]
+	var reason string
+	failed, err := site.App.Wallet.Transactions(ctx, user.ID, wallet.Filter{Status: wallet.StatusFailed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tx := range failed.Items {
+		if tx.ID == txID {
+			tx.Localize(lang)
+			reason = tx.FailureReason
+		}
+	}
+	if reason == "" {
+		t.Fatalf("the failed payment %s has no reason in %s", txID, lang)
+	}
 	conv := site.openChat(t, ui, "payment_failed", "Why did my payment fail?")
 
 	// The customer's chat, as the wallet's chat page holds it open.
@@ -63,7 +86,7 @@ func TestBrowserConsole(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := newBrowser(t, "en")
+	b := newBrowser(t, lang)
 	b.do(chromedp.EmulateViewport(1280, 900),
 		chromedp.Navigate(site.URL+"/agent/conversations/"+conv.ID), // sent to the login, and back
 		chromedp.SendKeys(chromedp.CSS(`#email`), agent.Email),
@@ -133,7 +156,7 @@ func TestBrowserConsole(t *testing.T) {
 	if n := value(b, chromedp.Evaluate[int](`document.querySelectorAll("#thread li.msg").length`)); n != 3 {
 		t.Errorf("the conversation shows %d messages after a reload, want 3", n)
 	}
-	b.screenshot("agent-console-en")
+	b.screenshot("agent-console-" + lang)
 
 	// A supervisor's reports, charts drawn by the server.
 	// (in a browser of their own: the console has one staff session per browser)
@@ -142,7 +165,7 @@ func TestBrowserConsole(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b = newBrowser(t, "zh-CN")
+	b = newBrowser(t, lang)
 	b.do(chromedp.EmulateViewport(1280, 900), chromedp.Navigate(site.URL+"/agent/reports"),
 		chromedp.SendKeys(chromedp.CSS(`#email`), lead.Email),
 		chromedp.SendKeys(chromedp.CSS(`#password`), site.Demo.Logins.AgentPassword),
@@ -152,10 +175,10 @@ func TestBrowserConsole(t *testing.T) {
 	if total := b.text(`#fig-total`); total == "0" || total == "" {
 		t.Errorf("reports count %q conversations", total)
 	}
-	if h := b.text(`h1`); h != "客服报表" {
+	if h := b.text(`h1`); h != msg(t, lang, "agent.reports.title") {
 		t.Errorf("reports heading %q", h)
 	}
-	b.screenshot("agent-reports-zh-CN")
+	b.screenshot("agent-reports-" + lang)
 
 	// The supervisor's inbox follows the desk live: the agent resolves the chat, and its row
 	// says so without a reload.
@@ -171,5 +194,6 @@ func TestBrowserConsole(t *testing.T) {
 			}
 		}
 	}
-	value(b, chromedp.Poll[bool](`document.querySelector("#conv-`+conv.ID+` .status .val").textContent === "已解决"`))
+	value(b, chromedp.Poll[bool](`document.querySelector("#conv-`+conv.ID+` .status .val").textContent === `+
+		jsString(msg(t, lang, "agent.status.resolved"))))
 }

@@ -24,14 +24,22 @@ import (
 // widget, signs in through Dompet's popup (log in, allow the chat), and the frame is signed in
 // with its chat-only partitioned cookie, which neither the merchant's page nor the frame's
 // scripts can read; the customer starts a chat, an agent replies through the API, and the
-// reply appears live in the frame.
+// reply appears live in the frame. In English and in Chinese (the shop page's language, which
+// the widget's frame speaks, and the browser's, which Dompet's popup speaks), each on a site
+// of its own.
 func TestBrowserWidgetCrossSite(t *testing.T) {
+	for _, lang := range flowLangs {
+		t.Run(lang, func(t *testing.T) { widgetCrossSite(t, lang) })
+	}
+}
+
+func widgetCrossSite(t *testing.T, lang string) {
 	var dompet string // http://localhost:PORT2, known once the site runs
 	shop := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprintf(w, `<!doctype html><html lang="en"><head><title>Toko Contoh</title></head>
+		fmt.Fprintf(w, `<!doctype html><html lang="%s"><head><title>Toko Contoh</title></head>
 <body><h1>Toko Contoh</h1><p>Batik, kopi and more.</p>
-<script src="%s/widget.js" defer></script></body></html>`, dompet)
+<script src="%s/widget.js" defer></script></body></html>`, lang, dompet)
 	}))
 	t.Cleanup(shop.Close)
 	site := newBrowserSite(t, func(c *config.Config) { c.FrameAncestors = []string{shop.URL} })
@@ -39,7 +47,7 @@ func TestBrowserWidgetCrossSite(t *testing.T) {
 	ctx := context.Background()
 	u := site.Demo.Users[0]
 
-	b := newBrowser(t, "en")
+	b := newBrowser(t, lang)
 	b.do(chromedp.Navigate(shop.URL),
 		chromedp.Click(chromedp.CSS(`#dompet-chat-button`)),
 		chromedp.WaitReady(chromedp.CSS(`#dompet-chat-frame`)))
@@ -61,6 +69,9 @@ func TestBrowserWidgetCrossSite(t *testing.T) {
 		t.Fatal("the sign-in popup did not open")
 	}
 	pb.waitFor(`#login`) // not signed in on Dompet: its login first
+	if l := pb.eval(`document.documentElement.lang`); l != lang {
+		t.Errorf("the popup's login speaks %q", l)
+	}
 	pb.fill(`#login`, u.Email)
 	pb.fill(`#password`, u.Password)
 	pb.submit(`#password`)
@@ -72,6 +83,9 @@ func TestBrowserWidgetCrossSite(t *testing.T) {
 
 	// The frame is signed in: the chat form, with who is chatting.
 	fb.waitFor(`#message`)
+	if l := fb.eval(`document.documentElement.lang`); l != lang {
+		t.Errorf("the frame speaks %q", l)
+	}
 	if who := fb.eval(`document.getElementById("widget-user").textContent`); !strings.Contains(who, u.Name) {
 		t.Errorf("the frame says %q, want %s", who, u.Name)
 	}
@@ -114,7 +128,7 @@ func TestBrowserWidgetCrossSite(t *testing.T) {
 	if got := fb.eval(`document.querySelector("#chat-log li.msg-agent .body").textContent`); got != reply {
 		t.Errorf("the frame shows %q, want the agent's reply", got)
 	}
-	b.screenshot("widget-cross-site")
+	b.screenshot(shotIn("widget-cross-site", lang))
 }
 
 // targetPage drives a target chromedp attached to after it loaded: the widget's frame from
