@@ -276,45 +276,35 @@ func (s *Site) agentAssign(w http.ResponseWriter, r *http.Request, v *View, d *D
 // agentUnlock ends a customer's lockout after the agent wrote how they verified who they
 // speak to (required); package support audits it with that text.
 func (s *Site) agentUnlock(w http.ResponseWriter, r *http.Request, v *View, d *Desk) {
-	conv := r.PostFormValue("conversation")
 	verification := r.PostFormValue("verification")
 	err := s.o.Services.Support.Unlock(r.Context(), d.viewer, r.PathValue("user_id"), verification, r.PostFormValue("note"))
-	if err != nil {
-		if conv == "" {
-			v.Data = inboxPage{Desk: d}
-			s.fail(w, r, "agent_inbox", v, err)
-			return
-		}
-		s.conversationPage(w, r, v, d, 0, err, func(p *convPage) { p.Verification = verification })
-		return
-	}
-	if conv == "" {
-		http.Redirect(w, r, "/agent?done=unlock", http.StatusSeeOther)
-		return
-	}
-	http.Redirect(w, r, convURL(conv)+"?done=unlock#customer", http.StatusSeeOther)
+	s.customerActionDone(w, r, v, d, "unlock", err, func(p *convPage) { p.Verification = verification })
 }
 
 // agentRecoveryCode sends the customer a recovery code to their verified phone (sms) or
 // email, as their own "forgot password" does; package support audits it with the note.
 func (s *Site) agentRecoveryCode(w http.ResponseWriter, r *http.Request, v *View, d *Desk) {
-	conv := r.PostFormValue("conversation")
 	note := r.PostFormValue("note")
 	err := s.o.Services.Support.SendRecoveryCode(r.Context(), d.viewer, r.PathValue("user_id"), r.PostFormValue("channel"), note)
-	if err != nil {
-		if conv == "" {
-			v.Data = inboxPage{Desk: d}
-			s.fail(w, r, "agent_inbox", v, err)
-			return
-		}
-		s.conversationPage(w, r, v, d, 0, err, func(p *convPage) { p.RecoveryNote = note })
-		return
+	s.customerActionDone(w, r, v, d, "recovery", err, func(p *convPage) { p.RecoveryNote = note })
+}
+
+// customerActionDone answers an action on a customer's account, taken from a conversation's
+// customer panel (form field "conversation") or from the inbox: a refusal is shown on that
+// page with what the agent typed (keep), a success goes back to it with ?done=<done>.
+func (s *Site) customerActionDone(w http.ResponseWriter, r *http.Request, v *View, d *Desk, done string, err error, keep func(*convPage)) {
+	conv := r.PostFormValue("conversation")
+	switch {
+	case err != nil && conv == "":
+		v.Data = inboxPage{Desk: d}
+		s.fail(w, r, "agent_inbox", v, err)
+	case err != nil:
+		s.conversationPage(w, r, v, d, 0, err, keep)
+	case conv == "":
+		http.Redirect(w, r, "/agent?done="+done, http.StatusSeeOther)
+	default:
+		http.Redirect(w, r, convURL(conv)+"?done="+done+"#customer", http.StatusSeeOther)
 	}
-	if conv == "" {
-		http.Redirect(w, r, "/agent?done=recovery", http.StatusSeeOther)
-		return
-	}
-	http.Redirect(w, r, convURL(conv)+"?done=recovery#customer", http.StatusSeeOther)
 }
 
 // agentRefundFollowup records the follow-up of one of the customer's refund requests on
