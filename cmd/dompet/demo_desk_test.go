@@ -5,10 +5,6 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/dompet/dompet/internal/app"
-	"github.com/dompet/dompet/internal/config"
-	"github.com/dompet/dompet/internal/db/dbtest"
-	"github.com/dompet/dompet/internal/identity"
 	"github.com/dompet/dompet/internal/staff"
 	"github.com/dompet/dompet/internal/support"
 )
@@ -18,12 +14,7 @@ import (
 // them (support.AgentConversations is what GET /api/v1/agent/conversations serves).
 func TestDemoDesk(t *testing.T) {
 	ctx := context.Background()
-	a, err := app.New(ctx, config.Default(), nil, app.Options{DB: dbtest.Open(t),
-		Identity: identity.Options{Argon2: identity.Argon2Params{Time: 1, MemoryKiB: 64, Threads: 1}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+	a := newTestApp(t)
 	first, err := seedDemo(ctx, a)
 	if err != nil {
 		t.Fatal(err)

@@ -55,12 +55,7 @@ func snapshot(t *testing.T, a *app.App, sum demoSummary) demoState {
 
 func TestLoadDemoTwice(t *testing.T) {
 	ctx := context.Background()
-	a, err := app.New(ctx, config.Default(), nil, app.Options{DB: dbtest.Open(t),
-		Identity: identity.Options{Argon2: identity.Argon2Params{Time: 1, MemoryKiB: 64, Threads: 1}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+	a := newTestApp(t)
 
 	first, err := seedDemo(ctx, a)
 	if err != nil {
@@ -260,4 +255,17 @@ func TestDemoCommand(t *testing.T) {
 	if code, stdout, _ := runTest(t, nil, "ledger", "verify", "--db", dsn); code != 0 || !strings.Contains(stdout, `"ok": true`) {
 		t.Fatalf("ledger verify: %d %s", code, stdout)
 	}
+}
+
+// newTestApp is an app on a fresh test database (SQLite, or DOMPET_TEST_DB), with the
+// password hash made cheap, closed when the test ends.
+func newTestApp(t *testing.T) *app.App {
+	t.Helper()
+	a, err := app.New(context.Background(), config.Default(), nil, app.Options{DB: dbtest.Open(t),
+		Identity: identity.Options{Argon2: identity.Argon2Params{Time: 1, MemoryKiB: 64, Threads: 1}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	return a
 }
