@@ -158,7 +158,7 @@ func handler(cfg config.Config, log *slog.Logger, a *app.App, demo *web.DemoLogi
 // (the logins) and /demo/messages (the SMS and emails sent, codes included) for a person
 // trying Dompet.
 func pages(a *app.App, log *slog.Logger, demo *web.DemoLogins) ([]front.Route, error) {
-	o := web.Options{Demo: a.Recorder != nil, DemoLogins: demo, Log: log, Explain: explain,
+	o := web.Options{Demo: a.Recorder != nil, DemoLogins: demo, Log: log, Explain: explain, Problem: httpapi.WriteProblem,
 		Services:     web.Services{Identity: a.Identity, Wallet: a.Wallet, Inbox: a.Inbox, Staff: a.Staff, Support: a.Support, Help: a.Help, Checkout: a.Checkout},
 		SupportPhone: a.Config.SupportPhone, SupportEmail: a.Config.SupportEmail}
 	if a.Recorder != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
@@ -125,10 +126,12 @@ func TestWidgetSignIn(t *testing.T) {
 
 	code := widgetGrant(t, top)
 	// Another site's request cannot redeem it (nor sign a visitor into another account).
-	if res, _ := frame.do("POST", "/widget/session", url.Values{"code": {code}}, "Origin", "https://evil.example", "Sec-Fetch-Site", "cross-site"); res.StatusCode != http.StatusForbidden {
-		t.Errorf("a cross-site redemption: %s", res.Status)
+	res, body := frame.do("POST", "/widget/session", url.Values{"code": {code}}, "Origin", "https://evil.example",
+		"Sec-Fetch-Site", "cross-site", "Accept-Language", "zh-CN")
+	if p := widgetProblem(t, res, body); res.StatusCode != http.StatusForbidden || p.Code != "forbidden" || p.Detail != "只有 Dompet 自己的页面可以发出此请求。" {
+		t.Errorf("a cross-site redemption: %s %+v", res.Status, p)
 	}
-	res := frame.redeem(code)
+	res = frame.redeem(code)
 	if res.StatusCode != http.StatusNoContent || frame.widget == "" {
 		t.Fatalf("redeem: %s, cookie %q", res.Status, frame.widget)
 	}
@@ -139,11 +142,11 @@ func TestWidgetSignIn(t *testing.T) {
 		}
 	}
 	// Single use.
-	if res := (&frameClient{t: t, base: site.URL}).redeem(code); res.StatusCode == http.StatusNoContent {
-		t.Errorf("a grant code redeemed twice: %s", res.Status)
-	}
-	if res := (&frameClient{t: t, base: site.URL}).redeem("not-a-code"); res.StatusCode == http.StatusNoContent {
-		t.Errorf("a made-up code redeemed: %s", res.Status)
+	for _, c := range []string{code, "not-a-code"} { // used, made up
+		res, body := (&frameClient{t: t, base: site.URL}).do("POST", "/widget/session", url.Values{"code": {c}}, "Origin", site.URL)
+		if p := widgetProblem(t, res, body); res.StatusCode < 400 || res.StatusCode >= 500 || p.Code == "" || p.Detail == "" {
+			t.Errorf("redeeming %q: %s %+v", c, res.Status, p)
+		}
 	}
 
 	// The chat works in the frame, with the token bound to the widget's session.
@@ -263,4 +266,16 @@ func TestWidgetSignIn(t *testing.T) {
 	if res := (&frameClient{t: t, base: site.URL}).redeem(code); res.StatusCode == http.StatusNoContent {
 		t.Errorf("the grant of a logged-out session was redeemed")
 	}
+}
+
+// widgetProblem reads a refusal of /widget/session: problem+json, as the API answers.
+func widgetProblem(t *testing.T, res *http.Response, body string) (p struct{ Code, Detail string }) {
+	t.Helper()
+	if ct := res.Header.Get("Content-Type"); ct != "application/problem+json" {
+		t.Errorf("a refused redemption answers %q: %s", ct, body)
+	}
+	if err := json.Unmarshal([]byte(body), &p); err != nil {
+		t.Errorf("a refused redemption's body: %v: %s", err, body)
+	}
+	return p
 }

@@ -135,22 +135,34 @@ type Explanation struct {
 // detail as the problem+json body. Anything that is not a domain failure is an internal
 // error and says nothing more.
 func Explain(err error, l locale) Explanation {
-	f, ok := fault.As(err)
-	switch {
-	case ok:
-	case errors.Is(err, db.ErrNotFound):
-		f = errNotFound
-	case isMaxBytes(err):
-		f = errTooLarge
-	default:
-		f = errInternal
-	}
-	f, c, detail := explain(f, l)
+	f, c, detail := explain(faultOf(err), l)
 	e := Explanation{Status: c.status, Code: f.Code, Title: c.title[l], Detail: detail, Fields: f.Fields}
 	if len(f.Errs) > 0 {
 		e.Errors = f.FieldErrors(l.String())
 	}
 	return e
+}
+
+// WriteProblem answers r with err as the API would (problem+json in the request's locale),
+// for the few page routes a script calls. Unlike the API's own routes it logs nothing: the
+// caller logs what it must.
+func WriteProblem(w http.ResponseWriter, r *http.Request, err error) {
+	writeProblem(w, localeOf(r), faultOf(err))
+}
+
+// faultOf is the fault err answers as: its own, not_found for a missing row, too_large for
+// a body over its limit, else internal (saying nothing more).
+func faultOf(err error) *fault.Error {
+	f, ok := fault.As(err)
+	switch {
+	case ok:
+		return f
+	case errors.Is(err, db.ErrNotFound):
+		return errNotFound
+	case isMaxBytes(err):
+		return errTooLarge
+	}
+	return errInternal
 }
 
 // explain is f's code entry and the detail it shows in locale l (an unknown code is an

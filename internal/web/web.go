@@ -26,6 +26,9 @@ type Options struct {
 	Services Services
 	// Explain words a refused action as the API does (httpapi.Explain).
 	Explain Explainer
+	// Problem answers a script's call to a page route with problem+json, as the API does
+	// (httpapi.WriteProblem); nil answers plain text.
+	Problem func(w http.ResponseWriter, r *http.Request, err error)
 	Log     *slog.Logger
 	// SupportPhone and SupportEmail are shown on the contact page (DOMPET_SUPPORT_PHONE,
 	// DOMPET_SUPPORT_EMAIL).

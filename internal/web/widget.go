@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/dompet/dompet/internal/fault"
 	"github.com/dompet/dompet/internal/front"
 	"github.com/dompet/dompet/internal/identity"
 )
@@ -83,17 +84,13 @@ func (s *Site) widgetGrant(w http.ResponseWriter, r *http.Request, v *View) {
 // Origin), so no page can sign a visitor's frame into someone else's account.
 func (s *Site) widgetSession(w http.ResponseWriter, r *http.Request) {
 	if err := s.crossOrigin.Check(r); err != nil {
-		http.Error(w, "cross-origin request refused", http.StatusForbidden)
+		s.problem(w, r, errCrossSite)
 		return
 	}
 	ss, err := s.o.Services.Identity.RedeemWidget(r.Context(), r.PostFormValue("code"),
 		identity.LoginInput{IP: front.ClientIP(r), UserAgent: r.UserAgent()})
 	if err != nil {
-		e := s.explain(err, front.EN)
-		if e.Status >= 500 {
-			s.log.Error("widget session", "request_id", front.RequestID(r), "err", err)
-		}
-		http.Error(w, e.Title, e.Status)
+		s.problem(w, r, err)
 		return
 	}
 	startWidgetSession(w, ss.Token, ss.ExpiresAt)
@@ -110,4 +107,23 @@ func (s *Site) widgetLogout(w http.ResponseWriter, r *http.Request, v *View) {
 	}
 	endWidgetSession(w)
 	http.Redirect(w, r, "/chat?embed=1", http.StatusSeeOther)
+}
+
+// errCrossSite refuses a request another site made for a route only Dompet's own pages call.
+var errCrossSite = fault.New("forbidden", "cross-site request refused").Explained(map[string]string{
+	"en": "Only Dompet's own pages may make this request.", "zh-CN": "只有 Dompet 自己的页面可以发出此请求。"})
+
+// problem answers a script's call with err as problem+json (Options.Problem), logging what
+// is not the caller's fault.
+func (s *Site) problem(w http.ResponseWriter, r *http.Request, err error) {
+	w.Header().Set("Cache-Control", "no-store")
+	if s.o.Problem == nil {
+		e := s.explain(err, front.EN)
+		http.Error(w, e.Title, e.Status)
+		return
+	}
+	if e := s.explain(err, front.EN); e.Status >= 500 {
+		s.log.Error("widget session", "request_id", front.RequestID(r), "err", err)
+	}
+	s.o.Problem(w, r, err)
 }
